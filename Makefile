@@ -1,0 +1,37 @@
+# Two set-up commands: `make run` and `make test`. Both create .venv on first use.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test bench lint clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/fangdu demo
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+# Real clip art and fabric textures come from Debian packages; without them the generator
+# draws procedural prints only.
+bench: $(STAMP)
+	@dpkg -s openclipart-svg gimp-data >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq openclipart-svg gimp-data; } || \
+	  echo "openclipart-svg/gimp-data unavailable: procedural prints only"
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m fangdu.bench all --out bench-out
+
+clean:
+	rm -rf $(VENV) .fangdu bench-out .pytest_cache

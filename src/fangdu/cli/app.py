@@ -1,0 +1,384 @@
+"""The ``fangdu`` command line: argument parsing and presentation over the registry's services.
+
+Exit codes: 0 success, 1 failure (not found, conflict, database), 2 usage or input error
+(bad option, unreadable image), 3 registration refused because the image copies a work or
+earlier prior art, 130 interrupted. Errors are one line on stderr; stdout carries results only
+(with ``--json``, exactly one JSON object per line).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from PIL import Image
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy.exc import SQLAlchemyError
+
+from fangdu.cli import render
+from fangdu.config import Settings, load_settings
+from fangdu.errors import FangduError, InputError
+from fangdu.registry import RegistrationRefused, Registry
+from fangdu.registry.files import expand, read_file
+from fangdu.registry.schemas import (
+    ImportItem,
+    ImportStatus,
+    PriorArtInfo,
+    PriorArtSource,
+    RegistrationRequest,
+)
+
+app = typer.Typer(
+    name="fangdu",
+    help="Fangdu: textile pattern copyright registry with an AI duplicate check.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+index_app = typer.Typer(help="The vector index behind the duplicate check.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+EXIT_FAILURE, EXIT_INPUT, EXIT_REFUSED, EXIT_INTERRUPTED = 1, 2, 3, 130
+
+
+class PartyKind(StrEnum):
+    PERSON = "person"
+    COMPANY = "company"
+
+
+class WorkStatus(StrEnum):
+    PENDING = "pending"
+    REGISTERED = "registered"
+    REJECTED = "rejected"
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Path | None = typer.Option(
+        None, "--home", help="Registry folder; overrides FANGDU_HOME (default ./.fangdu).",
+        show_default=False,
+    ),
+) -> None:
+    """Databases other than SQLite in the home folder: set FANGDU_DATABASE_URL."""
+    ctx.obj = load_settings(home)
+
+
+# -- plumbing ------------------------------------------------------------------------------
+
+
+@contextmanager
+def failures() -> Iterator[None]:
+    """Expected errors become one stderr line and an exit code; nothing else is caught."""
+    err = render.stderr_console()
+    try:
+        yield
+    except InputError as exc:
+        render.error_line(err, str(exc))
+        raise typer.Exit(EXIT_INPUT) from None
+    except FangduError as exc:
+        render.error_line(err, str(exc))
+        raise typer.Exit(EXIT_FAILURE) from None
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        render.error_line(err, f"database: {detail}")
+        raise typer.Exit(EXIT_FAILURE) from None
+
+
+@contextmanager
+def opened(ctx: typer.Context) -> Iterator[Registry]:
+    settings: Settings = ctx.obj
+    registry = Registry.open(settings)
+    try:
+        if registry.last_sync.stale:
+            render.stderr_console().print(
+                f"warning: {registry.last_sync.stale} references were fingerprinted by an older "
+                "engine and are not searched; run `fangdu index rebuild`",
+                style="yellow", markup=False, soft_wrap=True,
+            )
+        yield registry
+    finally:
+        registry.close()
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option}: not a date (use YYYY-MM-DD): {value!r}") from None
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=render.stderr_console(),
+    )
+
+
+JOBS = typer.Option(0, "--jobs", min=0, help="Worker processes for decoding (0: automatic).")
+JSON = typer.Option(False, "--json", help="One JSON object per line on stdout.")
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(..., help="Folder of images (searched recursively) or a file."),
+    owner: str | None = typer.Option(None, "--owner", help="Owner of the imported works."),
+    owner_kind: PartyKind = typer.Option(PartyKind.PERSON, "--owner-kind"),
+    prior_art: bool = typer.Option(
+        False, "--prior-art", help="Record the images as prior art instead of registering them."
+    ),
+    source: str | None = typer.Option(None, "--source", help="Prior art: where it was found."),
+    seen: str | None = typer.Option(None, "--seen", help="Prior art: first seen (YYYY-MM-DD)."),
+    batch_size: int = typer.Option(
+        50, "--batch-size", min=1, help="Images per database transaction."
+    ),
+    jobs: int = JOBS,
+) -> None:
+    """Register every image under FOLDER, each titled with its file name (or record prior art).
+
+    The same bytes are stored once, so running it again (after a crash, say) is safe. Files
+    that are not readable images are reported and skipped.
+    """
+    with failures():
+        if not folder.exists():
+            raise InputError(f"no such file or folder: {folder}")
+        if not prior_art and (source is not None or seen is not None):
+            raise InputError("--source and --seen describe prior art: add --prior-art")
+        if prior_art and owner is not None:
+            raise InputError("prior art has no owner in the registry: drop --owner")
+        origin = PriorArtSource(source, parse_date(seen, "--seen")) if prior_art else None
+        files = [path for _, path in expand([folder])]
+        with opened(ctx) as registry, progress_bar() as progress:
+            registry.batch_size = batch_size
+            task = progress.add_task("importing", total=len(files))
+
+            def on_item(item: ImportItem) -> None:
+                progress.advance(task)
+                if item.status is ImportStatus.REJECTED:
+                    progress.console.print(
+                        f"rejected {item.path}: {item.reason}", markup=False, soft_wrap=True
+                    )
+
+            summary = registry.import_files(
+                files, owner=owner, owner_kind=owner_kind.value, prior_art=origin,
+                jobs=jobs or None, on_item=on_item,
+            )
+        render.stdout_console().print(
+            f"imported {summary.imported}, already present {summary.present}, "
+            f"rejected {summary.rejected}"
+        )
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    queries: list[str] = typer.Argument(
+        ..., metavar="IMAGE_OR_FOLDER...", help="Images to check; folders are searched."
+    ),
+    top_k: int = typer.Option(10, "--top-k", min=1, help="Matches to list per query."),
+    as_json: bool = JSON,
+    explain: Path | None = typer.Option(
+        None, "--explain", file_okay=False,
+        help="Write a side-by-side PNG of each query and its best match into this folder.",
+    ),
+    jobs: int = JOBS,
+) -> None:
+    """Rank registered works and prior art by how much of them each query copies."""
+    out, err = render.stdout_console(), render.stderr_console()
+    with failures():
+        items = expand(queries)
+        if not items:
+            raise InputError("no images to check")
+        if explain is not None:
+            explain.mkdir(parents=True, exist_ok=True)
+        failed = 0
+        written: set[Path] = set()
+        with opened(ctx) as registry:
+            results = registry.check_files(
+                items, top_k=top_k, jobs=jobs or None, expected=len(items)
+            )
+            for result in results:
+                failed += result.error is not None
+                if as_json:
+                    render.print_json(result.to_json())
+                else:
+                    render.print_check(out, result)
+                if explain is not None and result.matches:
+                    picture = registry.explain(
+                        read_file(Path(result.query), registry.settings.max_image_bytes),
+                        result.matches[0],
+                    )
+                    target = _unique(explain / f"{Path(result.query).stem}.explain.png", written)
+                    Image.fromarray(picture).save(target)
+        if failed:
+            render.error_line(err, f"{failed} of {len(items)} queries could not be read")
+            raise typer.Exit(EXIT_INPUT)
+
+
+def _unique(path: Path, taken: set[Path]) -> Path:
+    candidate, n = path, 1
+    while candidate in taken:
+        n += 1
+        candidate = path.with_name(f"{path.name.removesuffix('.explain.png')}-{n}.explain.png")
+    taken.add(candidate)
+    return candidate
+
+
+@app.command()
+def register(
+    ctx: typer.Context,
+    image: Path = typer.Argument(..., help="The design's image file."),
+    title: str = typer.Option(..., "--title"),
+    owner: str = typer.Option(..., "--owner"),
+    owner_kind: PartyKind = typer.Option(PartyKind.PERSON, "--owner-kind"),
+    designer: list[str] = typer.Option([], "--designer", help="Designer; repeat for several."),
+    created: str | None = typer.Option(None, "--created", help="Claimed creation date."),
+    submit_for_review: bool = typer.Option(
+        False, "--submit-for-review",
+        help="If it resembles a work or earlier prior art, file it as pending for a reviewer.",
+    ),
+    top_k: int = typer.Option(10, "--top-k", min=1),
+    as_json: bool = JSON,
+) -> None:
+    """Check IMAGE against the registry, then register it (prints the registration number).
+
+    Refused (exit 3) when it copies a registered work, or prior art first seen before the
+    claimed creation date (any prior art when no date is claimed).
+    """
+    out, err = render.stdout_console(), render.stderr_console()
+    with failures():
+        data = read_file(image, ctx.obj.max_image_bytes)
+        request = RegistrationRequest(
+            title=title, owner=owner, owner_kind=owner_kind.value, designers=tuple(designer),
+            created_on=parse_date(created, "--created"),
+        )
+        with opened(ctx) as registry:
+            try:
+                outcome = registry.register(
+                    data, request, submit_for_review=submit_for_review, top_k=top_k
+                )
+            except RegistrationRefused as refused:
+                if as_json:
+                    render.print_json({
+                        "status": "refused",
+                        "blocking": [m.to_json() for m in refused.blocking],
+                        "matches": [m.to_json() for m in refused.matches],
+                    })
+                else:
+                    out.print(render.matches_table(refused.blocking, title="evidence"))
+                render.error_line(err, f"{refused} (--submit-for-review files it for a reviewer)")
+                raise typer.Exit(EXIT_REFUSED) from None
+    work = outcome.work
+    if as_json:
+        render.print_json({
+            "status": work.status,
+            "work": work.to_json(),
+            "matches": [m.to_json() for m in outcome.matches],
+        })
+    elif work.registration_no:
+        out.print(f"registered {work.registration_no}: {work.title} (W-{work.id})", markup=False)
+        if outcome.matches:
+            out.print(render.matches_table(outcome.matches, title="similar, not blocking"))
+    else:
+        out.print(
+            f"filed for review as W-{work.id} (pending) with {len(outcome.matches)} "
+            "matches attached", markup=False,
+        )
+        out.print(render.matches_table(outcome.matches, title="matches under review"))
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    key: str = typer.Argument(
+        ..., metavar="ID_OR_NUMBER",
+        help="Work id (12 or W-12), registration number (FD-2026-0000012) or prior art (P-12).",
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Show one work or prior-art record."""
+    with failures(), opened(ctx) as registry:
+        item = registry.show(key)
+    if as_json:
+        render.print_json(item.to_json())
+    elif isinstance(item, PriorArtInfo):
+        render.print_prior_art(render.stdout_console(), item)
+    else:
+        render.print_work(render.stdout_console(), item)
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    as_json: bool = JSON,
+    prior_art: bool = typer.Option(False, "--prior-art", help="List prior art instead of works."),
+    status: WorkStatus | None = typer.Option(None, "--status", help="Only works in this status."),
+) -> None:
+    """List works (or prior art), oldest first."""
+    with failures(), opened(ctx) as registry:
+        if prior_art:
+            records = list(registry.list_prior_art())
+        else:
+            records = list(registry.list_works(status.value if status else None))
+    if as_json:
+        for record in records:
+            render.print_json(record.to_json())
+    elif prior_art:
+        render.stdout_console().print(render.prior_art_table(records))
+    else:
+        render.stdout_console().print(render.works_table(records))
+
+
+@index_app.command("rebuild")
+def index_rebuild(ctx: typer.Context) -> None:
+    """Recreate the index from the database (re-fingerprinting any from an older engine)."""
+    with failures(), opened(ctx) as registry, progress_bar() as progress:
+        task = progress.add_task("indexing", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        count = registry.rebuild_index(tick)
+    render.stdout_console().print(f"indexed {count} references")
+
+
+@app.command()
+def demo(
+    keep: Path | None = typer.Option(
+        None, "--dir", help="Keep the demo's registry and images here (default: temporary)."
+    ),
+) -> None:
+    """A one-minute tour: generate prints, import them, check copies and a stranger."""
+    from fangdu.cli.demo import run_demo  # the print generator is only needed here
+
+    with failures():
+        run_demo(keep, render.stdout_console(), render.stderr_console())
+
+
+def main() -> None:
+    """Console-script entry point: one-line usage errors, exit codes as documented above."""
+    err = render.stderr_console()
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # bad usage, found while parsing the command line
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        render.error_line(err, exc.format_message() + hint)
+        sys.exit(getattr(exc, "exit_code", EXIT_INPUT))
+    except typer.Abort:
+        render.error_line(err, "interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    if code == EXIT_INTERRUPTED:
+        render.error_line(err, "interrupted")
+    sys.exit(code if isinstance(code, int) else 0)

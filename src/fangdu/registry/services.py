@@ -1,0 +1,614 @@
+"""The registry's use cases: import, check, register, show, list, index maintenance.
+
+Order of writes, so that a failure at any point leaves nothing half-done:
+
+1. the original bytes go to the content-addressed blob store (an orphan blob is harmless);
+2. the database transaction commits: this is the point of truth;
+3. the vector index, derived from the ``search_refs`` table, is updated and saved.
+
+Opening the registry re-syncs the index with the table, which heals a crash between 2 and 3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine
+
+from fangdu.config import Settings
+from fangdu.errors import Conflict, ImageRejected, InputError, NotFound
+from fangdu.imaging import decode_image
+from fangdu.registry.blobs import BlobStore, LocalBlobStore, sha256_hex
+from fangdu.registry.db import make_engine, session_factory, upgrade
+from fangdu.registry.files import read_file
+from fangdu.registry.models import (
+    PriorArt,
+    ReviewMatch,
+    SearchRef,
+    Work,
+    WorkDesigner,
+    utcnow,
+)
+from fangdu.registry.pipeline import Prepared, default_jobs, prepare, prepare_all
+from fangdu.registry.repository import Repository
+from fangdu.registry.schemas import (
+    CheckResult,
+    ImportItem,
+    ImportStatus,
+    ImportSummary,
+    MatchInfo,
+    PriorArtInfo,
+    PriorArtSource,
+    RegistrationOutcome,
+    RegistrationRequest,
+    WorkInfo,
+)
+from fangdu.similarity import DESCRIPTOR_DIM, FINGERPRINT_VERSION, Fingerprint, draw_explanation
+from fangdu.similarity.index import FaissIndex
+from fangdu.similarity.search import Searcher
+from fangdu.similarity.types import Box
+
+CURRENT_VERSION = str(FINGERPRINT_VERSION)
+BATCH_SIZE = 50  # images per import transaction
+_KEY_WORK = re.compile(r"(?:W-?)?(\d+)", re.IGNORECASE)
+_KEY_PRIOR_ART = re.compile(r"P-?(\d+)", re.IGNORECASE)
+_KEY_NUMBER = re.compile(r"FD-\d{4}-\d{7}", re.IGNORECASE)
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+class RegistrationRefused(Conflict):
+    """The image copies a registered work or earlier prior art; ``blocking`` is the evidence."""
+
+    def __init__(self, blocking: list[MatchInfo], matches: list[MatchInfo]) -> None:
+        labels = ", ".join(m.label for m in blocking)
+        super().__init__(f"refused: the image copies {labels}")
+        self.blocking = blocking
+        self.matches = matches
+
+
+@dataclass(frozen=True)
+class IndexSync:
+    added: int
+    removed: int
+    stale: int  # searchable references fingerprinted by an older engine: run `index rebuild`
+
+
+class Registry:
+    """Services over one database, blob store and vector index. Use :meth:`open`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        blobs: BlobStore,
+        index: FaissIndex,
+        *,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.blobs = blobs
+        self.index = index
+        self.batch_size = batch_size
+        self._sessions = session_factory(engine)
+        self._fingerprints: OrderedDict[int, Fingerprint] = OrderedDict()
+        self.searcher = Searcher(index, self._fetch_fingerprints)
+        self.last_sync = IndexSync(0, 0, 0)
+
+    @classmethod
+    def open(cls, settings: Settings, *, blobs: BlobStore | None = None) -> Registry:
+        """Migrate the database to the current schema and bring the index in line with it."""
+        settings.ensure_dirs()
+        engine = make_engine(settings.db_url)
+        try:
+            upgrade(engine)
+            index = FaissIndex.open(settings.index_path, DESCRIPTOR_DIM)
+            registry = cls(settings, engine, blobs or LocalBlobStore(settings.blobs_path), index)
+            registry.last_sync = registry.sync_index()
+        except BaseException:
+            engine.dispose()
+            raise
+        return registry
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Repository]:
+        """One transaction: commits when the block ends normally, rolls back otherwise."""
+        with self._sessions() as session, session.begin():
+            yield Repository(session)
+
+    # -- import --------------------------------------------------------------------------
+
+    def import_files(
+        self,
+        paths: Sequence[Path],
+        *,
+        owner: str | None = None,
+        owner_kind: str = "person",
+        prior_art: PriorArtSource | None = None,
+        jobs: int | None = None,
+        on_item: Callable[[ImportItem], None] | None = None,
+    ) -> ImportSummary:
+        """Register each file as a work (or record it as prior art), skipping known bytes.
+
+        Batches of ``batch_size`` commit atomically; a bad file is reported through ``on_item``
+        and skipped. Running it again after a crash completes the import without duplicates.
+        """
+        summary = ImportSummary()
+
+        def report(item: ImportItem) -> None:
+            summary.count(item)
+            if on_item is not None:
+                on_item(item)
+
+        owner_id = None
+        if owner and prior_art is None:
+            with self.unit_of_work() as repo:
+                owner_id = repo.party(owner, owner_kind).id
+        loaded = self._new_files(paths, prior_art is not None, report)
+        results = prepare_all(
+            loaded,
+            lambda item: item[1],
+            max_pixels=self.settings.max_image_pixels,
+            jobs=default_jobs() if jobs is None else jobs,
+            expected=len(paths),
+        )
+        batch: list[tuple[Path, bytes, Prepared]] = []
+        for (path, data), result in results:
+            if isinstance(result, ImageRejected):
+                report(ImportItem(path, ImportStatus.REJECTED, reason=result.reason))
+                continue
+            batch.append((path, data, result))
+            if len(batch) >= self.batch_size:
+                self._store_batch(batch, owner_id, prior_art, report)
+                batch = []
+        if batch:
+            self._store_batch(batch, owner_id, prior_art, report)
+        return summary
+
+    def _new_files(
+        self, paths: Sequence[Path], prior_art: bool, report: Callable[[ImportItem], None]
+    ) -> Iterator[tuple[Path, bytes | ImageRejected]]:
+        """Read files a batch at a time, reporting (not yielding) bytes already stored."""
+        seen: set[str] = set()
+        for start in range(0, len(paths), self.batch_size):
+            chunk = []
+            for path in paths[start : start + self.batch_size]:
+                try:
+                    data: bytes | ImageRejected = read_file(path, self.settings.max_image_bytes)
+                except ImageRejected as exc:
+                    data = exc
+                chunk.append((path, data, None if isinstance(data, ImageRejected) else
+                              sha256_hex(data)))
+            with self.unit_of_work() as repo:
+                known = repo.known_shas([sha for *_, sha in chunk if sha], prior_art=prior_art)
+            for path, data, sha in chunk:
+                if sha is not None and (sha in known or sha in seen):
+                    report(ImportItem(path, ImportStatus.PRESENT))
+                    continue
+                if sha is not None:
+                    seen.add(sha)
+                yield path, data
+
+    def _store_batch(
+        self,
+        batch: list[tuple[Path, bytes, Prepared]],
+        owner_id: int | None,
+        prior_art: PriorArtSource | None,
+        report: Callable[[ImportItem], None],
+    ) -> None:
+        for _, data, _ in batch:
+            self.blobs.put(data)
+        now = utcnow()
+        with self.unit_of_work() as repo:
+            numbers = (
+                [None] * len(batch)
+                if prior_art is not None
+                else repo.allocate_registration_numbers(now.year, len(batch))
+            )
+            rows: list[tuple[Work | PriorArt, SearchRef]] = []
+            for (path, data, prepared), number in zip(batch, numbers, strict=True):
+                image = _image_columns(data, prepared)
+                if prior_art is None:
+                    target: Work | PriorArt = Work(
+                        title=path.stem, owner_id=owner_id, status="registered",
+                        registration_no=number, registered_at=now, colourways=[], **image,
+                    )
+                    ref = SearchRef(kind="work", work=target, **_ref_columns(prepared))
+                else:
+                    target = PriorArt(
+                        title=path.stem, source=prior_art.source,
+                        first_seen=prior_art.first_seen, **image,
+                    )
+                    ref = SearchRef(kind="prior_art", prior_art=target, **_ref_columns(prepared))
+                repo.add(target, ref)
+                rows.append((target, ref))
+            repo.flush()
+        # Committed: from here on the rows exist whatever happens to the index.
+        self._index_add([ref.id for _, ref in rows], [p.vectors for _, _, p in batch])
+        for (path, _, _), (target, _) in zip(batch, rows, strict=True):
+            number = target.registration_no if isinstance(target, Work) else None
+            report(ImportItem(path, ImportStatus.IMPORTED, id=target.id, registration_no=number))
+
+    # -- check ---------------------------------------------------------------------------
+
+    def check_bytes(self, data: bytes, *, top_k: int = 10) -> list[MatchInfo]:
+        """Ranked matches of one image among registered works and prior art."""
+        prepared = prepare(data, self.settings.max_image_pixels)
+        return self._search(prepared, top_k)
+
+    def check_files(
+        self, queries: Iterable[tuple[str, Path]], *, top_k: int = 10, jobs: int | None = None,
+        expected: int = 0,
+    ) -> Iterator[CheckResult]:
+        """Check each (label, path); unreadable ones give a result with ``error`` set."""
+
+        def load(item: tuple[str, Path]) -> bytes | ImageRejected:
+            try:
+                return read_file(item[1], self.settings.max_image_bytes)
+            except ImageRejected as exc:
+                return exc
+
+        results = prepare_all(
+            queries, load, max_pixels=self.settings.max_image_pixels,
+            jobs=default_jobs() if jobs is None else jobs, expected=expected,
+        )
+        for (label, _), result in results:
+            if isinstance(result, ImageRejected):
+                yield CheckResult(label, [], error=result.reason)
+            else:
+                yield CheckResult(label, self._search(result, top_k))
+
+    def explain(self, query: bytes, match: MatchInfo) -> np.ndarray:
+        """Side-by-side RGB picture of the query and a match, the shared region marked."""
+        if match.match is None:
+            raise InputError("this match carries no correspondences to draw")
+        max_pixels = self.settings.max_image_pixels
+        query_rgb = decode_image(query, max_pixels=max_pixels).rgb
+        with self.unit_of_work() as repo:
+            target = repo.ref_targets([match.ref_id]).get(match.ref_id)
+        if target is None:
+            raise NotFound(f"reference {match.ref_id} no longer exists")
+        reference_rgb = decode_image(self.blobs.get(target.sha256), max_pixels=max_pixels).rgb
+        return draw_explanation(query_rgb, reference_rgb, match.match)
+
+    def _search(self, prepared: Prepared, top_k: int) -> list[MatchInfo]:
+        results = self.searcher.search(prepared.fingerprint_object(), top_k)
+        with self.unit_of_work() as repo:
+            targets = repo.ref_targets([ref_id for ref_id, _ in results])
+        matches = []
+        for ref_id, match in results:
+            target = targets.get(ref_id)
+            if target is None:  # deleted since the index was loaded
+                continue
+            matches.append(MatchInfo(
+                ref_id=ref_id, kind=target.kind, target_id=target.target_id,
+                registration_no=target.registration_no, title=target.title,
+                score=float(match.score), verdict=match.verdict.value,
+                query_box=_scaled(match.query_box, prepared.scale),
+                match_box=_scaled(match.match_box, target.scale),
+                first_seen=target.first_seen, match=match,
+            ))
+        return matches
+
+    def _fetch_fingerprints(self, ref_ids: Sequence[int]) -> dict[int, Fingerprint]:
+        found = {i: self._fingerprints[i] for i in ref_ids if i in self._fingerprints}
+        missing = [i for i in ref_ids if i not in found]
+        if missing:
+            with self.unit_of_work() as repo:
+                for ref_id, data, version in repo.searchable_fingerprints(missing):
+                    if version == CURRENT_VERSION:
+                        found[ref_id] = Fingerprint.from_bytes(data)
+        for ref_id, fingerprint in found.items():
+            self._fingerprints[ref_id] = fingerprint
+            self._fingerprints.move_to_end(ref_id)
+        while len(self._fingerprints) > 1024:  # ~45 MB: a few shortlists' worth
+            self._fingerprints.popitem(last=False)
+        return found
+
+    # -- register ------------------------------------------------------------------------
+
+    def register(
+        self,
+        data: bytes,
+        request: RegistrationRequest,
+        *,
+        submit_for_review: bool = False,
+        top_k: int = 10,
+    ) -> RegistrationOutcome:
+        """Check first; register, or refuse with evidence, or file as pending for review.
+
+        Refused when the image copies a registered work, or prior art first seen before the
+        claimed creation date (any prior art when no creation date is claimed, or when the
+        prior art's own date is unknown).
+        """
+        if not request.title.strip() or not request.owner.strip():
+            raise InputError("a title and an owner are required")
+        prepared = prepare(data, self.settings.max_image_pixels)
+        found = [m for m in self._search(prepared, top_k) if m.verdict != "none"]
+        blocking = [m for m in found if _blocks(m, request.created_on)]
+        if blocking and not submit_for_review:
+            raise RegistrationRefused(blocking, found)
+        sha = sha256_hex(data)
+        with self.unit_of_work() as repo:
+            _refuse_known(repo, sha)
+        self.blobs.put(data)
+        now = utcnow()
+        with self.unit_of_work() as repo:
+            _refuse_known(repo, sha)
+            owner = repo.party(request.owner.strip(), request.owner_kind)
+            designers = [repo.party(name) for name in dict.fromkeys(request.designers)]
+            registered = not blocking
+            work = Work(
+                title=request.title.strip(),
+                owner_id=owner.id,
+                created_on=request.created_on,
+                published_on=request.published_on,
+                category=request.category,
+                colourways=list(request.colourways),
+                repeat_width_mm=request.repeat_mm[0] if request.repeat_mm else None,
+                repeat_height_mm=request.repeat_mm[1] if request.repeat_mm else None,
+                status="registered" if registered else "pending",
+                registration_no=(
+                    repo.allocate_registration_numbers(now.year, 1)[0] if registered else None
+                ),
+                registered_at=now if registered else None,
+                designer_links=[
+                    WorkDesigner(party_id=p.id, position=i) for i, p in enumerate(designers)
+                ],
+                **_image_columns(data, prepared),
+            )
+            ref = SearchRef(kind="work", work=work, **_ref_columns(prepared))
+            repo.add(work, ref)
+            repo.flush()
+            if not registered:
+                repo.add(*(_review_match(work.id, rank, m) for rank, m in enumerate(found)))
+                repo.flush()
+            info = _work_info(repo, work)
+        if registered:
+            self._index_add([ref.id], [prepared.vectors])
+        return RegistrationOutcome(info, found, blocking)
+
+    # -- show and list -------------------------------------------------------------------
+
+    def show(self, key: str) -> WorkInfo | PriorArtInfo:
+        """A work by id (``12`` or ``W-12``) or registration number, or prior art ``P-12``."""
+        key = key.strip()
+        with self.unit_of_work() as repo:
+            if _KEY_NUMBER.fullmatch(key):
+                work = repo.work_by_registration_no(key.upper())
+            elif match := _KEY_WORK.fullmatch(key):
+                work = repo.work(int(match.group(1)))
+            elif match := _KEY_PRIOR_ART.fullmatch(key):
+                prior_art = repo.prior_art(int(match.group(1)))
+                if prior_art is None:
+                    raise NotFound(f"no prior art {key}")
+                return _prior_art_info(prior_art)
+            else:
+                raise InputError(
+                    f"not a work id, registration number or prior-art id: {key!r} "
+                    "(use 12, W-12, FD-2026-0000012 or P-12)"
+                )
+            if work is None:
+                raise NotFound(f"no work {key}")
+            return _work_info(repo, work)
+
+    def list_works(self, status: str | None = None) -> Iterator[WorkInfo]:
+        with self.unit_of_work() as repo:
+            for work in repo.works(status):
+                yield _work_info(repo, work, with_matches=False)
+
+    def list_prior_art(self) -> Iterator[PriorArtInfo]:
+        with self.unit_of_work() as repo:
+            yield from (_prior_art_info(p) for p in repo.prior_arts())
+
+    # -- the vector index ----------------------------------------------------------------
+
+    def sync_index(self) -> IndexSync:
+        """Add searchable references the index lacks, drop ids the database does not know."""
+        with self.unit_of_work() as repo:
+            expected = repo.searchable_ref_ids(CURRENT_VERSION)
+            stale = len(repo.searchable_ref_ids()) - len(expected)
+            present = self.index.ref_ids()
+            unknown = sorted(present - expected)
+            missing = sorted(expected - present)
+            self.index.remove(unknown)
+            for ids, vectors in _vector_chunks(repo.searchable_fingerprints(missing)):
+                self.index.add(np.asarray(ids, np.int64), vectors)
+        if unknown or missing:
+            self.index.save()
+            self._fingerprints.clear()
+        return IndexSync(added=len(missing), removed=len(unknown), stale=stale)
+
+    def rebuild_index(self, progress: Progress | None = None) -> int:
+        """Recreate the index from the database, re-fingerprinting references from older
+        engines from their original bytes. Returns the number of references indexed."""
+        self._refingerprint_stale(progress)
+        with self.unit_of_work() as repo:
+            total = len(repo.searchable_ref_ids(CURRENT_VERSION))
+            done = 0
+
+            def tick() -> None:
+                nonlocal done
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+
+            index = None
+            # Big chunks: the first one trains the IVF quantiser when the library is large.
+            rows = repo.searchable_fingerprints()
+            for ids, vectors in _vector_chunks(rows, size=20_000, tick=tick):
+                if index is None:
+                    index = FaissIndex.build(
+                        self.settings.index_path, DESCRIPTOR_DIM, np.asarray(ids, np.int64),
+                        vectors, expected_vectors=2 * total,
+                    )
+                else:
+                    index.add(np.asarray(ids, np.int64), vectors)
+        if index is None:
+            index = FaissIndex.build(
+                self.settings.index_path, DESCRIPTOR_DIM, np.zeros(0, np.int64), []
+            )
+        index.save()
+        self.index = index
+        self.searcher.index = index
+        self._fingerprints.clear()
+        return len(index)
+
+    def _refingerprint_stale(self, progress: Progress | None) -> None:
+        with self.unit_of_work() as repo:
+            stale = list(repo.stale_refs(CURRENT_VERSION))
+            for done, ref in enumerate(stale, 1):
+                target = ref.work if ref.work is not None else ref.prior_art
+                assert target is not None  # guaranteed by ck_search_refs_target
+                prepared = prepare(self.blobs.get(target.image_sha256),
+                                   self.settings.max_image_pixels)
+                ref.fingerprint = prepared.fingerprint
+                ref.fingerprint_version = prepared.version
+                ref.scale = prepared.scale
+                if progress is not None:
+                    progress(done, len(stale))
+
+    def _index_add(self, ref_ids: list[int], vectors: list[np.ndarray]) -> None:
+        self.index.add(np.asarray(ref_ids, np.int64), vectors)
+        self.index.save()
+
+
+def _vector_chunks(
+    rows: Iterable[tuple[int, bytes, str]],
+    size: int = 1000,
+    tick: Callable[[], None] | None = None,
+) -> Iterator[tuple[list[int], list[np.ndarray]]]:
+    ids: list[int] = []
+    vectors: list[np.ndarray] = []
+    for ref_id, data, version in rows:
+        if version != CURRENT_VERSION:
+            continue
+        if tick is not None:
+            tick()
+        ids.append(ref_id)
+        vectors.append(Fingerprint.from_bytes(data).global_vectors)
+        if len(ids) >= size:
+            yield ids, vectors
+            ids, vectors = [], []
+    if ids:
+        yield ids, vectors
+
+
+def _blocks(match: MatchInfo, created_on: dt.date | None) -> bool:
+    if match.verdict != "copy":
+        return False
+    if match.kind == "work":
+        return True
+    return created_on is None or match.first_seen is None or match.first_seen < created_on
+
+
+def _refuse_known(repo: Repository, sha: str) -> None:
+    existing = repo.work_by_sha(sha)
+    if existing is not None:
+        label = existing.registration_no or f"W-{existing.id}"
+        raise Conflict(f"this image is already filed as {label} ({existing.status})")
+
+
+def _scaled(box: Box | None, scale: float) -> list[int] | None:
+    if box is None:
+        return None
+    return Box(box.x0 * scale, box.y0 * scale, box.x1 * scale, box.y1 * scale).as_list()
+
+
+def _image_columns(data: bytes, prepared: Prepared) -> dict[str, object]:
+    return {
+        "image_sha256": sha256_hex(data),
+        "image_format": prepared.format,
+        "image_width": prepared.width,
+        "image_height": prepared.height,
+        "image_size": len(data),
+    }
+
+
+def _ref_columns(prepared: Prepared) -> dict[str, object]:
+    return {
+        "fingerprint": prepared.fingerprint,
+        "fingerprint_version": prepared.version,
+        "scale": prepared.scale,
+    }
+
+
+def _review_match(work_id: int, rank: int, match: MatchInfo) -> ReviewMatch:
+    return ReviewMatch(
+        work_id=work_id, ref_id=match.ref_id, rank=rank, score=match.score,
+        verdict=match.verdict, query_box=match.query_box, match_box=match.match_box,
+    )
+
+
+def _work_info(repo: Repository, work: Work, *, with_matches: bool = True) -> WorkInfo:
+    review: tuple[MatchInfo, ...] = ()
+    if with_matches:
+        rows = repo.review_matches(work.id)
+        targets = repo.ref_targets([row.ref_id for row in rows])
+        review = tuple(
+            MatchInfo(
+                ref_id=row.ref_id, kind=targets[row.ref_id].kind,
+                target_id=targets[row.ref_id].target_id,
+                registration_no=targets[row.ref_id].registration_no,
+                title=targets[row.ref_id].title, score=row.score, verdict=row.verdict,
+                query_box=row.query_box, match_box=row.match_box,
+                first_seen=targets[row.ref_id].first_seen,
+            )
+            for row in rows
+        )
+    repeat = (
+        (work.repeat_width_mm, work.repeat_height_mm)
+        if work.repeat_width_mm is not None and work.repeat_height_mm is not None
+        else None
+    )
+    return WorkInfo(
+        id=work.id,
+        registration_no=work.registration_no,
+        title=work.title,
+        status=work.status,
+        owner=work.owner.name if work.owner else None,
+        designers=tuple(p.name for p in work.designers),
+        created_on=work.created_on,
+        published_on=work.published_on,
+        category=work.category,
+        colourways=tuple(work.colourways or ()),
+        repeat_mm=repeat,
+        sha256=work.image_sha256,
+        image_format=work.image_format,
+        width=work.image_width,
+        height=work.image_height,
+        created_at=work.created_at,
+        registered_at=work.registered_at,
+        review_matches=review,
+    )
+
+
+def _prior_art_info(prior_art: PriorArt) -> PriorArtInfo:
+    return PriorArtInfo(
+        id=prior_art.id,
+        title=prior_art.title,
+        source=prior_art.source,
+        first_seen=prior_art.first_seen,
+        sha256=prior_art.image_sha256,
+        image_format=prior_art.image_format,
+        width=prior_art.image_width,
+        height=prior_art.image_height,
+        created_at=prior_art.created_at,
+    )

@@ -1,0 +1,96 @@
+"""Local features on a colour-invariant working image.
+
+A copy may come in another colourway, where one colour's edge against another may turn from
+light-on-dark to dark-on-light. So features are not taken on grey levels but on the
+*colour-gradient magnitude* (Sobel over the three Lab channels): edges stay where they are
+whatever the colours, and the magnitude has no sign to flip. SIFT on that image then sees each
+motif as a drawing of its outlines.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Long side of the working image. SIFT doubles it internally, so this sets extract()'s cost.
+WORK_SIDE = 512
+# Features kept per image, spread over a grid so one busy motif does not take them all.
+MAX_FEATURES = 560
+_GRID = 8
+# Keypoints smaller than this (working pixels) are mostly weave, grain and JPEG noise.
+_MIN_SIZE = 3.0
+# SIFT descriptor layout: 4 x 4 spatial cells x 8 orientation bins.
+_MIRROR_PERM = (
+    np.arange(128).reshape(4, 4, 8)[::-1][..., (-np.arange(8)) % 8].reshape(-1)
+)
+
+_sift = cv2.SIFT_create(contrastThreshold=0.03)
+
+
+def working_scale(width: int, height: int) -> float:
+    """Factor from original to working pixels: long side to WORK_SIDE, short side >= 48."""
+    scale = WORK_SIDE / max(width, height)
+    scale = max(scale, 48 / min(width, height))
+    return min(scale, 2.0)
+
+
+def gradient_image(rgb: np.ndarray, scale: float) -> np.ndarray:
+    """Resize to working size and return the normalised colour-gradient magnitude as uint8."""
+    h, w = rgb.shape[:2]
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(rgb, size, interpolation=interp)
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.float32)
+    # A light blur first: photo noise and weave texture live at the finest scale.
+    lab = cv2.GaussianBlur(lab, (0, 0), 0.7)
+    gx = cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3)
+    mag = np.sqrt((gx * gx + gy * gy).sum(axis=2))
+    # A global gain only: SIFT descriptors are contrast-normalised anyway, and a local gain
+    # would change with the image's scale.
+    gain = 255.0 / (float(np.percentile(mag, 99)) + 1e-3)
+    return np.clip(mag * gain, 0, 255).astype(np.uint8)
+
+
+def _spread(kps: np.ndarray, response: np.ndarray, w: int, h: int, limit: int) -> np.ndarray:
+    """Indices of up to ``limit`` keypoints, taken best-first round-robin over grid cells."""
+    if len(kps) <= limit:
+        return np.argsort(-response)
+    cx = np.minimum((kps[:, 0] * _GRID / max(w, 1)).astype(int), _GRID - 1)
+    cy = np.minimum((kps[:, 1] * _GRID / max(h, 1)).astype(int), _GRID - 1)
+    cell = cy * _GRID + cx
+    order = np.lexsort((-response, cell))
+    # rank of each keypoint inside its cell, then take rank 0 of every cell, rank 1, ...
+    sorted_cells = cell[order]
+    starts = np.searchsorted(sorted_cells, sorted_cells, side="left")
+    rank = np.arange(len(order)) - starts
+    chosen = order[np.lexsort((-response[order], rank))][:limit]
+    return chosen
+
+
+def detect(rgb: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Keypoints (n, 4: x, y, size, angle in working pixels/degrees) and RootSIFT (n, 128)."""
+    grad = gradient_image(rgb, scale)
+    h, w = grad.shape
+    kp, desc = _sift.detectAndCompute(grad, None)
+    if desc is None or not kp:
+        return np.zeros((0, 4), np.float32), np.zeros((0, 128), np.float32), (w, h)
+    kps = np.array([(k.pt[0], k.pt[1], k.size, k.angle) for k in kp], np.float32)
+    response = np.array([k.response for k in kp], np.float32)
+    keep = kps[:, 2] >= _MIN_SIZE
+    kps, desc, response = kps[keep], desc[keep], response[keep]
+    chosen = _spread(kps, response, w, h, MAX_FEATURES)
+    kps, desc = kps[chosen], desc[chosen]
+    return kps, root_sift(desc), (w, h)
+
+
+def root_sift(desc: np.ndarray) -> np.ndarray:
+    """Hellinger-normalised SIFT: L1-normalise, square root (unit L2 norm as a result)."""
+    d = desc.astype(np.float32)
+    d /= d.sum(axis=1, keepdims=True) + 1e-7
+    return np.sqrt(d)
+
+
+def mirror_descriptors(desc: np.ndarray) -> np.ndarray:
+    """The SIFT descriptors the horizontally mirrored image would give at the same keypoints."""
+    return desc[:, _MIRROR_PERM]

@@ -1,0 +1,301 @@
+"""compare(): geometric verification of a query against one reference, and its score.
+
+How a pair is judged
+--------------------
+1. Every query feature proposes its nearest reference features (several: a repeat print holds
+   many copies of each motif, so the nearest copy is often not the one that lines up).
+2. The proposals vote on the change of scale and rotation they imply (a Hough histogram); the
+   strongest peak is fitted with a RANSAC similarity transform, extended to a homography for
+   photographed cloth, and then *guided matching* collects every query feature whose projection
+   lands on a reference feature that looks alike, has the right scale and orientation, and is
+   not yet used. That makes repeats help instead of hurt.
+3. The used features are removed and the next peak is tried, up to ``MAX_MODELS`` times, so a
+   design whose motifs were re-arranged (each motif moved on its own) still adds up.
+4. Each model's evidence counts its inliers, but at most ``REPEAT_CAP`` times the number of
+   *distinct-looking* inliers: stripes, checks and dots line up perfectly under many transforms,
+   yet all their features look the same, so they cannot build evidence. Evidence ``e`` from all
+   models becomes ``score = 1 - exp(-e / EVIDENCE_SCALE)``.
+5. The mirrored query is tried as well; the better of the two views is the result.
+
+Thresholds
+----------
+``COPY_THRESHOLD`` (0.60): about 11 units of evidence, e.g. a dozen distinct motif details in
+one consistent geometry. At or above it the verdict is ``copy``: the reference's protectable
+arrangement is present in the query.
+``SIMILAR_THRESHOLD`` (0.35): about 5 units. Between the two the verdict is ``similar``: some
+details line up, a reviewer should look. Below it, ``none``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from fangdu.similarity._fingerprint import Fingerprint
+from fangdu.similarity._model import load_model
+from fangdu.similarity.types import Box, Match, Verdict
+
+COPY_THRESHOLD = 0.60
+SIMILAR_THRESHOLD = 0.35
+EVIDENCE_SCALE = 12.0
+MAX_MODELS = 6
+MIN_INLIERS = 6
+REPEAT_CAP = 2.0
+
+# Descriptor distances, in int8 PCA units (unit RootSIFT distance x QUANT_SCALE).
+_PROPOSE_DIST = 110.0  # a proposal for the Hough vote
+_GUIDED_DIST = 125.0  # acceptable once the geometry agrees
+_SAME_DIST = 100.0  # two inliers closer than this "look the same"
+_MAX_PROPOSALS = 3000
+# Distinct-looking inliers any stock pattern (dots, gaps, crossings, borders) can supply.
+_FREE_LEADERS = 3
+_RATIO = 1.3  # proposals within this factor of a feature's best distance
+# Geometry, relative to the reference's working image and in log2 scale / degrees.
+_RANSAC_FRACTION = 0.012
+_SCALE_BIN = 0.5
+_SCALE_BINS = 24  # +-6 octaves
+_MAX_MISSES = 3  # Hough peaks that may fail to verify before giving up
+_ANGLE_BIN = 30.0
+_SCALE_TOL = 0.7
+_ANGLE_TOL = 35.0
+
+
+@dataclass
+class _Pairs:
+    """Candidate feature pairs of one view, with their implied scale and rotation change."""
+
+    q: np.ndarray
+    r: np.ndarray
+    dist: np.ndarray
+    dscale: np.ndarray
+    dangle: np.ndarray
+    proposal: np.ndarray  # bool: strong enough to vote
+
+
+def _pairs(qk: np.ndarray, qd: np.ndarray, rk: np.ndarray, rd: np.ndarray) -> _Pairs:
+    # Squared distance less the query's own norm, built in place: this is the hot loop.
+    part = (-2.0 * qd) @ rd.T
+    part += (rd * rd).sum(1)[None, :]
+    qn = (qd * qd).sum(1)
+    best = np.sqrt(np.maximum(part.min(axis=1) + qn, 0.0))
+    q, r = np.nonzero(part < (_GUIDED_DIST**2 - qn)[:, None])
+    dist = np.sqrt(np.maximum(part[q, r] + qn[q], 0.0))
+    proposal = (dist <= _PROPOSE_DIST) & (dist <= best[q] * _RATIO)
+    if proposal.sum() > _MAX_PROPOSALS:
+        # Stock patterns make every feature propose everything; the best proposals suffice.
+        cut = np.partition(dist[proposal], _MAX_PROPOSALS)[_MAX_PROPOSALS]
+        proposal &= dist < cut
+    return _Pairs(
+        q=q, r=r, dist=dist, proposal=proposal,
+        dscale=np.log2(rk[r, 2] / qk[q, 2]),
+        dangle=(rk[r, 3] - qk[q, 3]) % 360.0,
+    )
+
+
+def _angle_gap(a: np.ndarray, b: float) -> np.ndarray:
+    return np.abs((a - b + 180.0) % 360.0 - 180.0)
+
+
+def _project(model: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    if model.shape == (2, 3):
+        return pts @ model[:, :2].T + model[:, 2]
+    h = np.concatenate([pts, np.ones((len(pts), 1), pts.dtype)], axis=1) @ model.T
+    return h[:, :2] / np.where(np.abs(h[:, 2:]) < 1e-9, 1e-9, h[:, 2:])
+
+
+@dataclass
+class _Model:
+    q: np.ndarray  # query feature indices of the inliers
+    r: np.ndarray  # reference feature indices
+    evidence: float
+
+
+class _Verifier:
+    def __init__(self, qk: np.ndarray, qd: np.ndarray, rk: np.ndarray, rd: np.ndarray,
+                 ref_side: float) -> None:
+        self.qk, self.qd, self.rk = qk, qd, rk
+        self.p = _pairs(qk, qd, rk, rd)
+        self.thr = max(2.0, _RANSAC_FRACTION * ref_side)
+        self.used_q = np.zeros(len(qk), bool)
+        self.used_r = np.zeros(len(rk), bool)
+        self.dead = np.zeros(len(self.p.q), bool)
+        self.nangle = round(360 / _ANGLE_BIN)
+        self.sbin = np.floor(self.p.dscale / _SCALE_BIN).astype(int)
+        self.abin = np.floor(self.p.dangle / _ANGLE_BIN).astype(int) % self.nangle
+
+    def run(self) -> list[_Model]:
+        models: list[_Model] = []
+        misses = 0
+        for _ in range(MAX_MODELS + _MAX_MISSES):
+            p = self.p
+            live = p.proposal & ~self.dead & ~self.used_q[p.q] & ~self.used_r[p.r]
+            if live.sum() < MIN_INLIERS:
+                break
+            sel = self._peak(live)
+            self.dead[sel] = True  # each peak is tried once
+            model = self._fit(sel)
+            if model is None:
+                misses += 1
+                if misses >= _MAX_MISSES or (models and misses > 1):
+                    break
+                continue
+            self.used_q[model.q] = True
+            self.used_r[model.r] = True
+            models.append(model)
+            if len(models) == MAX_MODELS:
+                break
+        return models
+
+    def _peak(self, live: np.ndarray) -> np.ndarray:
+        """Live pairs around the peak of the Hough histogram of scale and rotation change.
+
+        A feature that proposes (or is proposed by) many partners votes with less weight, so
+        generic blobs cannot outvote the distinctive details; votes are summed over 3 x 3
+        neighbouring bins so a peak on a bin border is not split.
+        """
+        p = self.p
+        sb, ab = self.sbin[live], self.abin[live]
+        q, r = p.q[live], p.r[live]
+        weight = 1.0 / np.sqrt(np.bincount(q)[q] * np.bincount(r)[r])
+        ns, na = _SCALE_BINS, self.nangle
+        hist = np.bincount(np.clip(sb + ns // 2, 0, ns - 1) * na + ab, weight,
+                           minlength=ns * na).reshape(ns, na)
+        hist = hist + np.roll(hist, 1, axis=1) + np.roll(hist, -1, axis=1)
+        padded = np.pad(hist, ((1, 1), (0, 0)))
+        hist = padded[:-2] + padded[1:-1] + padded[2:]
+        bs, ba = np.unravel_index(int(np.argmax(hist)), hist.shape)
+        bs -= ns // 2
+        near = np.abs(self.sbin - bs) <= 1
+        near &= np.minimum((self.abin - ba) % na, (ba - self.abin) % na) <= 1
+        return np.flatnonzero(live & near)
+
+    def _fit(self, sel: np.ndarray) -> _Model | None:
+        p = self.p
+        if len(sel) < MIN_INLIERS:
+            return None
+        src = self.qk[p.q[sel], :2]
+        dst = self.rk[p.r[sel], :2]
+        sim, mask = cv2.estimateAffinePartial2D(
+            src, dst, method=cv2.RANSAC, ransacReprojThreshold=self.thr,
+            maxIters=400, confidence=0.99, refineIters=5,
+        )
+        if sim is None or mask is None or int(mask.sum()) < MIN_INLIERS:
+            return None
+        scale = float(np.sqrt(abs(np.linalg.det(sim[:, :2]))))
+        if not 1 / 8 < scale < 8:
+            return None
+        rot = float(np.degrees(np.arctan2(sim[1, 0], sim[0, 0])) % 360.0)
+        q, r = self._guided(sim, np.log2(scale), rot, 2.5 * self.thr)
+        best_q, best_r = q, r
+        if len(q) >= 8:
+            # Photographed cloth: a homography over the loose set, then strict guided matching.
+            h, _ = cv2.findHomography(self.qk[q, :2], self.rk[r, :2], cv2.USAC_MAGSAC, self.thr)
+            if h is not None and self._plausible(h):
+                hq, hr = self._guided(h, np.log2(scale), rot, 1.5 * self.thr)
+                if len(hq) > len(best_q):
+                    best_q, best_r = hq, hr
+        sq, sr = self._guided(sim, np.log2(scale), rot, 1.5 * self.thr)
+        if len(sq) > len(best_q):
+            best_q, best_r = sq, sr
+        if len(best_q) < MIN_INLIERS:
+            return None
+        return _Model(best_q, best_r, self._evidence(best_q))
+
+    def _plausible(self, h: np.ndarray) -> bool:
+        """Reject homographies that fold, mirror or wildly stretch the query."""
+        a = h[:2, :2] / h[2, 2] if abs(h[2, 2]) > 1e-9 else h[:2, :2]
+        det = float(np.linalg.det(a))
+        return 1 / 64 < det < 64 and float(np.abs(h[2, :2]).max()) < 2e-3
+
+    def _guided(self, model: np.ndarray, lscale: float, rot: float,
+                radius: float) -> tuple[np.ndarray, np.ndarray]:
+        """Unique (query, reference) inliers of ``model`` among all candidate pairs."""
+        p = self.p
+        idx = np.flatnonzero(np.abs(p.dscale - lscale) < _SCALE_TOL)
+        idx = idx[~self.used_q[p.q[idx]] & ~self.used_r[p.r[idx]]]
+        idx = idx[_angle_gap(p.dangle[idx], rot) < _ANGLE_TOL]
+        if len(idx) == 0:
+            return idx, idx
+        proj = _project(model, self.qk[p.q[idx], :2])
+        err = np.sqrt(((proj - self.rk[p.r[idx], :2]) ** 2).sum(1))
+        idx, err = idx[err < radius], err[err < radius]
+        # Greedy one-to-one: best geometric + descriptor agreement first.
+        order = np.argsort(err / radius + p.dist[idx] / _GUIDED_DIST)
+        idx = idx[order]
+        _, first_q = np.unique(p.q[idx], return_index=True)
+        idx = idx[np.sort(first_q)]
+        _, first_r = np.unique(p.r[idx], return_index=True)
+        idx = idx[np.sort(first_r)]
+        return p.q[idx], p.r[idx]
+
+    def _evidence(self, q: np.ndarray) -> float:
+        """Inliers, capped by how many of them look different from one another."""
+        d = self.qd[q]
+        d2 = (d * d).sum(1)[:, None] + (d * d).sum(1)[None, :] - 2.0 * (d @ d.T)
+        unclaimed = np.ones(len(q), bool)
+        leaders = 0
+        # Leader clustering, stopped once the cap no longer binds.
+        while unclaimed.any() and REPEAT_CAP * (leaders - _FREE_LEADERS) < len(q):
+            i = int(np.argmax(unclaimed))
+            unclaimed &= d2[i] >= _SAME_DIST**2
+            leaders += 1
+        return float(min(len(q), REPEAT_CAP * max(0, leaders - _FREE_LEADERS)))
+
+
+def _box(points: np.ndarray, radius: np.ndarray, width: int, height: int) -> Box:
+    x0 = float(np.clip((points[:, 0] - radius).min(), 0, width))
+    y0 = float(np.clip((points[:, 1] - radius).min(), 0, height))
+    x1 = float(np.clip((points[:, 0] + radius).max(), 0, width))
+    y1 = float(np.clip((points[:, 1] + radius).max(), 0, height))
+    return Box(x0, y0, x1, y1)
+
+
+def verdict_for(score: float) -> Verdict:
+    if score >= COPY_THRESHOLD:
+        return Verdict.COPY
+    if score >= SIMILAR_THRESHOLD:
+        return Verdict.SIMILAR
+    return Verdict.NONE
+
+
+def compare(query: Fingerprint, reference: Fingerprint) -> Match:
+    """How much of ``reference`` is found in ``query``: score, verdict, boxes and inliers."""
+    if len(query.keypoints) < MIN_INLIERS or len(reference.keypoints) < MIN_INLIERS:
+        return Match(0.0, Verdict.NONE)
+    signs = load_model().signs
+    qd = query.descriptors.astype(np.float32)
+    rd = reference.descriptors.astype(np.float32)
+    rk = reference.keypoints
+    ref_side = float(max(reference.work_size))
+    best: list[_Model] = []
+    best_evidence = 0.0
+    for mirrored in (False, True):
+        qk = query.keypoints
+        if mirrored:
+            qk = qk.copy()
+            qk[:, 0] = query.work_size[0] - 1 - qk[:, 0]
+            qk[:, 3] = (180.0 - qk[:, 3]) % 360.0
+            qd = qd * signs
+        models = _Verifier(qk, qd, rk, rd, ref_side).run()
+        evidence = sum(m.evidence for m in models)
+        if evidence > best_evidence:
+            best, best_evidence = models, evidence
+    if not best:
+        return Match(0.0, Verdict.NONE)
+    score = float(1.0 - np.exp(-best_evidence / EVIDENCE_SCALE))
+    qi = np.concatenate([m.q for m in best])
+    ri = np.concatenate([m.r for m in best])
+    qpts = query.keypoints[qi, :2] / query.scale
+    rpts = reference.keypoints[ri, :2] / reference.scale
+    corr = np.concatenate([qpts, rpts], axis=1).astype(np.float32)
+    return Match(
+        score=score,
+        verdict=verdict_for(score),
+        query_box=_box(qpts, query.keypoints[qi, 2] / 2 / query.scale,
+                       query.width, query.height),
+        match_box=_box(rpts, reference.keypoints[ri, 2] / 2 / reference.scale,
+                       reference.width, reference.height),
+        correspondences=corr,
+    )
