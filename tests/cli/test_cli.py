@@ -14,7 +14,14 @@ from typer.testing import CliRunner
 from fangdu.cli import app
 
 MATCH_KEYS = {
-    "work_id", "registration_no", "title", "kind", "score", "verdict", "query_box", "match_box"
+    "work_id",
+    "registration_no",
+    "title",
+    "kind",
+    "score",
+    "verdict",
+    "query_box",
+    "match_box",
 }
 NUMBER = re.compile(r"FD-\d{4}-\d{7}")
 
@@ -111,7 +118,8 @@ def test_check_json_is_one_object_per_query_and_nothing_else(fangdu, imported, t
     assert result.exit_code == 2  # one query could not be read
     lines = json_lines(result.stdout)
     assert [line["query"] for line in lines] == [
-        str(queries / "crop.png"), str(queries / "sub" / "exact.png"),
+        str(queries / "crop.png"),
+        str(queries / "sub" / "exact.png"),
         str(queries / "unreadable.png"),
     ]
     crop, exact, unreadable = lines
@@ -144,8 +152,9 @@ def test_prior_art_matches_have_no_registration_number(fangdu, imported, tmp_pat
     market = tmp_path / "market"
     market.mkdir()
     (market / "stall.png").write_bytes(print_png(30))
-    result = fangdu("import", market, "--prior-art", "--source", "stall photo", "--seen",
-                    "2023-04-01")
+    result = fangdu(
+        "import", market, "--prior-art", "--source", "stall photo", "--seen", "2023-04-01"
+    )
     assert result.exit_code == 0
     [line] = json_lines(fangdu("check", market / "stall.png", "--json").stdout)
     best = line["matches"][0]
@@ -182,13 +191,26 @@ def test_index_rebuild_gives_the_same_results(fangdu, imported, home):
 def test_register_prints_the_registration_number(fangdu, imported, tmp_path, print_png):
     design = tmp_path / "new.png"
     design.write_bytes(print_png(99))
-    result = fangdu("register", design, "--title", "Lotus", "--owner", "Lin Textiles",
-                    "--designer", "Wang Fang", "--created", "2025-02-01")
+    result = fangdu(
+        "register",
+        design,
+        "--title",
+        "Lotus",
+        "--owner",
+        "Lin Textiles",
+        "--designer",
+        "Wang Fang",
+        "--created",
+        "2025-02-01",
+    )
     assert result.exit_code == 0, result.output
     [number] = NUMBER.findall(result.stdout)
     shown = json.loads(fangdu("show", number, "--json").stdout)
     assert (shown["title"], shown["owner"], shown["designers"], shown["created_on"]) == (
-        "Lotus", "Lin Textiles", ["Wang Fang"], "2025-02-01"
+        "Lotus",
+        "Lin Textiles",
+        ["Wang Fang"],
+        "2025-02-01",
     )
 
 
@@ -202,8 +224,16 @@ def test_register_refuses_a_copy_with_exit_3_then_files_it_for_review(fangdu, im
     assert error.startswith("error: refused: the image copies FD-")
     assert len(json_lines(fangdu("list", "--json").stdout)) == 6  # nothing written
 
-    filed = fangdu("register", copy, "--title", "Mine now", "--owner", "Copycat",
-                   "--submit-for-review", "--json")
+    filed = fangdu(
+        "register",
+        copy,
+        "--title",
+        "Mine now",
+        "--owner",
+        "Copycat",
+        "--submit-for-review",
+        "--json",
+    )
     assert filed.exit_code == 0
     [outcome] = json_lines(filed.stdout)
     assert outcome["status"] == "pending" and outcome["work"]["registration_no"] is None

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from fangdu.config import Settings
-from fangdu.registry import Registry
+from fangdu.registry.services import Registry
 
 FANGDU = Path(sys.executable).with_name("fangdu")
 
@@ -22,7 +22,10 @@ FANGDU = Path(sys.executable).with_name("fangdu")
 def fangdu(home: Path, *args: object, env: dict[str, str] | None = None):
     return subprocess.run(
         [str(FANGDU), "--home", str(home), *map(str, args)],
-        capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -49,9 +52,11 @@ def test_expected_failures_print_no_traceback(tmp_path):
 
 
 def test_unreachable_database_is_one_line(tmp_path):
-    result = fangdu(tmp_path, "list", env={
-        "FANGDU_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/nowhere?connect_timeout=2"
-    })
+    result = fangdu(
+        tmp_path,
+        "list",
+        env={"FANGDU_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/nowhere?connect_timeout=2"},
+    )
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("error: database: ")
@@ -64,7 +69,9 @@ def test_import_killed_mid_way_completes_on_rerun_without_duplicates(tmp_path, w
     home = tmp_path / "home"
     process = subprocess.Popen(
         [str(FANGDU), "--home", str(home), "import", str(folder), "--batch-size", "4"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     database = home / "fangdu.sqlite3"
     deadline = time.monotonic() + 120

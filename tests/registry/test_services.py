@@ -11,12 +11,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from fangdu.config import Settings
 from fangdu.errors import Conflict, InputError, NotFound
-from fangdu.registry import RegistrationRefused, Registry
 from fangdu.registry.files import expand
 from fangdu.registry.models import SearchRef, Work
 from fangdu.registry.repository import Repository
 from fangdu.registry.schemas import ImportStatus, PriorArtSource, RegistrationRequest
+from fangdu.registry.services import CURRENT_VERSION, RegistrationRefused, Registry
 from fangdu.similarity.index import FaissIndex
 
 NUMBER = re.compile(r"FD-\d{4}-\d{7}")
@@ -131,7 +132,9 @@ def test_prior_art_is_recorded_and_found_by_check(registry, library, tmp_path, p
     assert summary.imported == 1 and items[0].registration_no is None
     [record] = registry.list_prior_art()
     assert (record.title, record.source, record.first_seen) == (
-        "stall-photo", "Keqiao market catalogue 2019", dt.date(2019, 5, 1)
+        "stall-photo",
+        "Keqiao market catalogue 2019",
+        dt.date(2019, 5, 1),
     )
     best = registry.check_bytes(print_png(41))[0]
     assert (best.kind, best.target_id, best.registration_no) == ("prior_art", record.id, None)
@@ -180,7 +183,9 @@ def test_register_a_new_design(registry, library, print_png, settings):
     work = outcome.work
     assert work.status == "registered" and NUMBER.fullmatch(work.registration_no)
     assert (work.owner, work.designers, work.created_on) == (
-        "Lin Textiles", ("Wang Fang", "Li Na"), dt.date(2025, 3, 1)
+        "Lin Textiles",
+        ("Wang Fang", "Li Na"),
+        dt.date(2025, 3, 1),
     )
     assert outcome.blocking == []
     assert registry.show(work.registration_no) == registry.show(str(work.id))
@@ -372,5 +377,57 @@ def test_crash_after_commit_before_index_save_is_healed(registry, library, monke
         summary, _ = import_folder(registry, library)
         assert (summary.imported, summary.present) == (0, 6)
         assert registry.check_bytes((library / "print-001.png").read_bytes())[0].verdict == "copy"
+    finally:
+        registry.close()
+
+
+def test_boxes_of_a_huge_jpeg_query_are_in_its_full_resolution_pixels(registry, library):
+    import_folder(registry, library)
+    original = pixels(library / "print-001.png")
+    huge = np.kron(original, np.ones((10, 10, 1), np.uint8))  # 2560 px a side
+    buffer = io.BytesIO()
+    Image.fromarray(huge).save(buffer, "JPEG", quality=90)
+    best = registry.check_bytes(buffer.getvalue())[0]
+    assert best.title == "print-001" and best.verdict == "copy"
+    x0, y0, x1, y1 = best.query_box  # decoded at 1280 px (draft mode), reported at 2560
+    assert 0 <= x0 < x1 <= 2560 and 0 <= y0 < y1 <= 2560
+    assert x1 - x0 > 1500 and y1 - y0 > 1500
+
+
+def test_worker_processes_give_the_same_results_as_in_process(tmp_path, write_prints):
+    """Import and check through the process pool (12+ images), then compare in-process.
+
+    The pool is database-agnostic, so this runs on SQLite only to keep the suite short.
+    """
+    paths = write_prints(tmp_path / "many", range(100, 112), size=160)
+    with Registry.open(Settings(home=tmp_path / "home")) as registry:
+        pooled, serial = _pooled_and_serial(registry, paths, tmp_path / "missing.png")
+    assert [r.to_json() for r in pooled] == [r.to_json() for r in serial]
+    assert [r.query for r in pooled] == [str(p) for p in paths] + [str(tmp_path / "missing.png")]
+    assert pooled[-1].error == "no such file"
+
+
+def _pooled_and_serial(registry, paths, missing):
+    summary = registry.import_files(paths, jobs=2)
+    assert summary.imported == 12
+    queries = [(str(p), p) for p in [*paths, missing]]
+    pooled = list(registry.check_files(queries, top_k=3, jobs=2, expected=len(queries)))
+    serial = list(registry.check_files(queries, top_k=3, jobs=1, expected=len(queries)))
+    return pooled, serial
+
+
+def test_references_from_an_older_engine_are_refingerprinted_by_rebuild(registry, library):
+    import_folder(registry, library)
+    with registry.unit_of_work() as repo:
+        ref = repo.session.scalars(select(SearchRef).order_by(SearchRef.id)).first()
+        ref.fingerprint_version, ref.fingerprint = "0", b"from an older engine"
+        stale_id = ref.id
+    registry = reopen(registry)
+    try:
+        assert registry.last_sync.stale == 1 and stale_id not in registry.index.ref_ids()
+        assert registry.rebuild_index() == 6
+        assert stale_id in registry.index.ref_ids()
+        with registry.unit_of_work() as repo:
+            assert repo.ref(stale_id).fingerprint_version == CURRENT_VERSION
     finally:
         registry.close()

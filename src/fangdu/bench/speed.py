@@ -10,8 +10,11 @@ import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from fangdu.similarity.index import FaissIndex
@@ -76,3 +79,114 @@ def index_benchmark(n_refs: int, dim: int, views: int = 2, n_queries: int = 200,
         "search_p90_ms": round(float(np.percentile(latencies, 90)), 2),
         "recall_at_40": round(hits / n_queries, 3),
     }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)), 1)
+
+
+def check_benchmark(n_refs: int = 100_000, n_real: int = 200, n_queries: int = 60,
+                    size: int = 768, seed: int = 0,
+                    progress: Callable[[str], None] = print) -> dict[str, float]:
+    """``import`` throughput on rendered prints, then ``check`` latency against ``n_refs``.
+
+    References beyond the ``n_real`` rendered ones are synthetic: real fingerprints whose global
+    vectors are blends of real ones plus noise, so shortlists fill with them and every query
+    fetches and verifies as many candidates as it would in a full library. The fingerprint
+    cache is cleared before each query so each one reads its candidates from the database.
+    """
+    from fangdu.config import Settings
+    from fangdu.registry.models import SearchRef, Work
+    from fangdu.registry.services import Registry
+    from fangdu.synth import VARIANT_KINDS, make_print, make_variant
+
+    rng = np.random.default_rng(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        folder = root / "prints"
+        folder.mkdir()
+        progress(f"rendering {n_real} prints of {size} px")
+        prints = []
+        for i in range(n_real):
+            pattern = make_print(seed * 100_000 + i, size=size)
+            prints.append(pattern)
+            cv2.imwrite(str(folder / f"print-{i:04d}.png"), pattern.rgb[:, :, ::-1])
+        registry = Registry.open(Settings(home=root / "home"))
+        try:
+            started = time.perf_counter()
+            summary = registry.import_files(sorted(folder.iterdir()))
+            import_s = time.perf_counter() - started
+            progress(f"imported {n_real} in {import_s:.1f} s; adding synthetic references")
+            _add_synthetic_refs(registry, n_refs - n_real, rng, Work, SearchRef)
+            started = time.perf_counter()
+            registry.rebuild_index()
+            rebuild_s = time.perf_counter() - started
+            progress(f"index rebuilt over {len(registry.index)} references; checking")
+            latencies, correct = [], 0
+            for q in range(n_queries):
+                target = int(rng.integers(n_real))
+                kind = VARIANT_KINDS[q % len(VARIANT_KINDS)]
+                copy = make_variant(prints[target], kind, rng)
+                ok, encoded = cv2.imencode(".jpg", copy[:, :, ::-1],
+                                           [cv2.IMWRITE_JPEG_QUALITY, 90])
+                assert ok
+                registry._fingerprints.clear()
+                started = time.perf_counter()
+                matches = registry.check_bytes(encoded.tobytes(), top_k=10)
+                latencies.append((time.perf_counter() - started) * 1000)
+                correct += bool(matches) and matches[0].title == f"print-{target:04d}"
+        finally:
+            registry.close()
+    return {
+        "references": n_refs,
+        "rendered_references": n_real,
+        "import_images": summary.imported,
+        "import_images_per_s": round(summary.imported / import_s, 1),
+        "index_rebuild_s": round(rebuild_s, 1),
+        "queries": n_queries,
+        "check_p50_ms": _percentile(latencies, 50),
+        "check_p90_ms": _percentile(latencies, 90),
+        "top1_correct": correct,
+        "peak_rss_mib": round(_rss_peak_mib(), 0),
+    }
+
+
+def _add_synthetic_refs(registry, count: int, rng: np.random.Generator, work_table,
+                        ref_table) -> None:
+    """Bulk-insert ``count`` stand-in works, each with a fingerprint derived from a real one."""
+    from sqlalchemy import func, insert, select
+
+    from fangdu.similarity import Fingerprint
+
+    with registry.unit_of_work() as repo:
+        real = [(Fingerprint.from_bytes(data), version)
+                for _, data, version in repo.searchable_fingerprints()]
+        next_work = repo.session.scalar(select(func.max(work_table.id))) + 1
+        next_ref = repo.session.scalar(select(func.max(ref_table.id))) + 1
+    vectors = np.stack([fp.global_vectors for fp, _ in real])  # (n_real, views, dim)
+    chunk = 5_000
+    for first in range(0, count, chunk):
+        n = min(chunk, count - first)
+        works, refs = [], []
+        for j in range(n):
+            a, b = rng.choice(len(real), 2, replace=False)
+            weight = rng.uniform(0.3, 0.7)
+            blend = weight * vectors[a] + (1 - weight) * vectors[b]
+            blend += 0.05 * rng.standard_normal(blend.shape, dtype=np.float32)
+            blend /= np.linalg.norm(blend, axis=1, keepdims=True)
+            source, version = real[a]
+            fingerprint = replace(source, global_vectors=blend.astype(np.float32))
+            work_id, ref_id = next_work + first + j, next_ref + first + j
+            works.append({
+                "id": work_id, "title": f"synthetic-{work_id}", "status": "registered",
+                "registration_no": f"FD-1999-{work_id:07d}",
+                "image_sha256": rng.bytes(32).hex(), "image_format": "PNG",
+                "image_width": source.width, "image_height": source.height,
+                "image_size": 0,
+            })
+            refs.append({"id": ref_id, "kind": "work", "work_id": work_id,
+                         "fingerprint": fingerprint.to_bytes(),
+                         "fingerprint_version": version, "scale": source.scale})
+        with registry.unit_of_work() as repo:
+            repo.session.execute(insert(work_table), works)
+            repo.session.execute(insert(ref_table), refs)

@@ -23,8 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from fangdu.cli import render
 from fangdu.config import Settings, load_settings
 from fangdu.errors import FangduError, InputError
-from fangdu.registry import RegistrationRefused, Registry
 from fangdu.registry.files import expand, read_file
+from fangdu.registry.pipeline import tune_allocator
 from fangdu.registry.schemas import (
     ImportItem,
     ImportStatus,
@@ -32,6 +32,7 @@ from fangdu.registry.schemas import (
     PriorArtSource,
     RegistrationRequest,
 )
+from fangdu.registry.services import RegistrationRefused, Registry
 
 app = typer.Typer(
     name="fangdu",
@@ -61,11 +62,14 @@ class WorkStatus(StrEnum):
 def root(
     ctx: typer.Context,
     home: Path | None = typer.Option(
-        None, "--home", help="Registry folder; overrides FANGDU_HOME (default ./.fangdu).",
+        None,
+        "--home",
+        help="Registry folder; overrides FANGDU_HOME (default ./.fangdu).",
         show_default=False,
     ),
 ) -> None:
     """Databases other than SQLite in the home folder: set FANGDU_DATABASE_URL."""
+    tune_allocator()  # this process fingerprints too (checks, small imports)
     ctx.obj = load_settings(home)
 
 
@@ -99,7 +103,9 @@ def opened(ctx: typer.Context) -> Iterator[Registry]:
             render.stderr_console().print(
                 f"warning: {registry.last_sync.stale} references were fingerprinted by an older "
                 "engine and are not searched; run `fangdu index rebuild`",
-                style="yellow", markup=False, soft_wrap=True,
+                style="yellow",
+                markup=False,
+                soft_wrap=True,
             )
         yield registry
     finally:
@@ -117,8 +123,11 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
 
 def progress_bar() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=render.stderr_console(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=render.stderr_console(),
     )
 
 
@@ -171,8 +180,12 @@ def import_command(
                     )
 
             summary = registry.import_files(
-                files, owner=owner, owner_kind=owner_kind.value, prior_art=origin,
-                jobs=jobs or None, on_item=on_item,
+                files,
+                owner=owner,
+                owner_kind=owner_kind.value,
+                prior_art=origin,
+                jobs=jobs or None,
+                on_item=on_item,
             )
         render.stdout_console().print(
             f"imported {summary.imported}, already present {summary.present}, "
@@ -189,7 +202,9 @@ def check(
     top_k: int = typer.Option(10, "--top-k", min=1, help="Matches to list per query."),
     as_json: bool = JSON,
     explain: Path | None = typer.Option(
-        None, "--explain", file_okay=False,
+        None,
+        "--explain",
+        file_okay=False,
         help="Write a side-by-side PNG of each query and its best match into this folder.",
     ),
     jobs: int = JOBS,
@@ -245,7 +260,8 @@ def register(
     designer: list[str] = typer.Option([], "--designer", help="Designer; repeat for several."),
     created: str | None = typer.Option(None, "--created", help="Claimed creation date."),
     submit_for_review: bool = typer.Option(
-        False, "--submit-for-review",
+        False,
+        "--submit-for-review",
         help="If it resembles a work or earlier prior art, file it as pending for a reviewer.",
     ),
     top_k: int = typer.Option(10, "--top-k", min=1),
@@ -260,7 +276,10 @@ def register(
     with failures():
         data = read_file(image, ctx.obj.max_image_bytes)
         request = RegistrationRequest(
-            title=title, owner=owner, owner_kind=owner_kind.value, designers=tuple(designer),
+            title=title,
+            owner=owner,
+            owner_kind=owner_kind.value,
+            designers=tuple(designer),
             created_on=parse_date(created, "--created"),
         )
         with opened(ctx) as registry:
@@ -270,22 +289,26 @@ def register(
                 )
             except RegistrationRefused as refused:
                 if as_json:
-                    render.print_json({
-                        "status": "refused",
-                        "blocking": [m.to_json() for m in refused.blocking],
-                        "matches": [m.to_json() for m in refused.matches],
-                    })
+                    render.print_json(
+                        {
+                            "status": "refused",
+                            "blocking": [m.to_json() for m in refused.blocking],
+                            "matches": [m.to_json() for m in refused.matches],
+                        }
+                    )
                 else:
                     out.print(render.matches_table(refused.blocking, title="evidence"))
                 render.error_line(err, f"{refused} (--submit-for-review files it for a reviewer)")
                 raise typer.Exit(EXIT_REFUSED) from None
     work = outcome.work
     if as_json:
-        render.print_json({
-            "status": work.status,
-            "work": work.to_json(),
-            "matches": [m.to_json() for m in outcome.matches],
-        })
+        render.print_json(
+            {
+                "status": work.status,
+                "work": work.to_json(),
+                "matches": [m.to_json() for m in outcome.matches],
+            }
+        )
     elif work.registration_no:
         out.print(f"registered {work.registration_no}: {work.title} (W-{work.id})", markup=False)
         if outcome.matches:
@@ -293,7 +316,8 @@ def register(
     else:
         out.print(
             f"filed for review as W-{work.id} (pending) with {len(outcome.matches)} "
-            "matches attached", markup=False,
+            "matches attached",
+            markup=False,
         )
         out.print(render.matches_table(outcome.matches, title="matches under review"))
 
@@ -302,7 +326,8 @@ def register(
 def show(
     ctx: typer.Context,
     key: str = typer.Argument(
-        ..., metavar="ID_OR_NUMBER",
+        ...,
+        metavar="ID_OR_NUMBER",
         help="Work id (12 or W-12), registration number (FD-2026-0000012) or prior art (P-12).",
     ),
     as_json: bool = JSON,

@@ -18,9 +18,9 @@ from rich.text import Text
 
 from fangdu.cli.render import VERDICT_STYLES
 from fangdu.config import load_settings
-from fangdu.registry import RegistrationRefused, Registry
 from fangdu.registry.files import expand
 from fangdu.registry.schemas import RegistrationRequest
+from fangdu.registry.services import RegistrationRefused, Registry
 from fangdu.synth import make_print, make_variant, stock_pattern
 
 PRINTS = 30
@@ -87,12 +87,15 @@ def _demo(root: Path, out: Console, err: Console) -> None:
             if seed is None:
                 ok = best is None or best.verdict == "none"
             else:
-                ok = best is not None and best.title == f"print-{seed:02d}" and (
-                    best.verdict == "copy"
+                ok = (
+                    best is not None
+                    and best.title == f"print-{seed:02d}"
+                    and (best.verdict == "copy")
                 )
             right += ok
             table.add_row(
-                name, source,
+                name,
+                source,
                 f"{best.label} {best.title}" if best else "-",
                 f"{best.score:.3f}" if best else "-",
                 Text(best.verdict, style=VERDICT_STYLES[best.verdict]) if best else "-",
@@ -108,5 +111,6 @@ def _demo(root: Path, out: Console, err: Console) -> None:
             out.print("registering the recoloured copy: accepted (unexpected)")
         except RegistrationRefused as refused:
             out.print(f"registering the recoloured copy as new: {refused}", soft_wrap=True)
-    out.print(f"demo finished in {time.perf_counter() - started:.1f} s (files in {root})",
-              soft_wrap=True)
+    out.print(
+        f"demo finished in {time.perf_counter() - started:.1f} s (files in {root})", soft_wrap=True
+    )

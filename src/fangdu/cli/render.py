@@ -57,9 +57,14 @@ def matches_table(matches: list[MatchInfo], title: str | None = None) -> Table:
     table.add_column("match box")
     for rank, m in enumerate(matches, 1):
         table.add_row(
-            str(rank), Text(m.label), Text(m.title), m.kind.replace("_", " "), f"{m.score:.3f}",
+            str(rank),
+            Text(m.label),
+            Text(m.title),
+            m.kind.replace("_", " "),
+            f"{m.score:.3f}",
             Text(m.verdict, style=VERDICT_STYLES.get(m.verdict, "")),
-            _box(m.query_box), _box(m.match_box),
+            _box(m.query_box),
+            _box(m.match_box),
         )
     return table
 
@@ -93,8 +98,10 @@ def print_work(console: Console, work: WorkInfo) -> None:
         ("image", f"{work.image_format} {work.width}x{work.height}"),
         ("sha256", work.sha256),
         ("filed at", work.created_at.isoformat(timespec="seconds")),
-        ("registered at",
-         work.registered_at.isoformat(timespec="seconds") if work.registered_at else "-"),
+        (
+            "registered at",
+            work.registered_at.isoformat(timespec="seconds") if work.registered_at else "-",
+        ),
     ]
     for key, value in rows:
         table.add_row(key, Text(value))
@@ -125,8 +132,14 @@ def works_table(works: list[WorkInfo]) -> Table:
     for column in ("id", "registration no", "title", "status", "owner", "created"):
         table.add_column(column, overflow="fold")
     for w in works:
-        table.add_row(f"W-{w.id}", w.registration_no or "-", Text(w.title), w.status,
-                      Text(w.owner or "-"), _date(w.created_on))
+        table.add_row(
+            f"W-{w.id}",
+            w.registration_no or "-",
+            Text(w.title),
+            w.status,
+            Text(w.owner or "-"),
+            _date(w.created_on),
+        )
     return table
 
 

@@ -1,5 +1,5 @@
-"""The pattern registry: works, prior art, their images and the duplicate-check index."""
+"""The pattern registry: works, prior art, their images and the duplicate-check index.
 
-from fangdu.registry.services import IndexSync, RegistrationRefused, Registry
-
-__all__ = ["IndexSync", "RegistrationRefused", "Registry"]
+Entry point: ``fangdu.registry.services.Registry``. This package file imports nothing, so the
+decoding workers (``fangdu.registry.pipeline``) start without the database and index stack.
+"""

@@ -12,6 +12,7 @@ Opening the registry re-syncs the index with the table, which heals a crash betw
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -36,7 +37,15 @@ from fangdu.registry.models import (
     WorkDesigner,
     utcnow,
 )
-from fangdu.registry.pipeline import Prepared, default_jobs, prepare, prepare_all
+from fangdu.registry.pipeline import (
+    Prepared,
+    default_jobs,
+    init_worker,
+    map_ordered,
+    pooled,
+    prepare,
+    prepare_all,
+)
 from fangdu.registry.repository import Repository
 from fangdu.registry.schemas import (
     CheckResult,
@@ -104,15 +113,21 @@ class Registry:
         self.last_sync = IndexSync(0, 0, 0)
 
     @classmethod
-    def open(cls, settings: Settings, *, blobs: BlobStore | None = None) -> Registry:
-        """Migrate the database to the current schema and bring the index in line with it."""
+    def open(
+        cls, settings: Settings, *, blobs: BlobStore | None = None, sync: bool = True
+    ) -> Registry:
+        """Migrate the database to the current schema and bring the index in line with it.
+
+        ``sync=False`` is for read-only helpers of a process that has just synced.
+        """
         settings.ensure_dirs()
         engine = make_engine(settings.db_url)
         try:
             upgrade(engine)
             index = FaissIndex.open(settings.index_path, DESCRIPTOR_DIM)
             registry = cls(settings, engine, blobs or LocalBlobStore(settings.blobs_path), index)
-            registry.last_sync = registry.sync_index()
+            if sync:
+                registry.last_sync = registry.sync_index()
         except BaseException:
             engine.dispose()
             raise
@@ -194,8 +209,9 @@ class Registry:
                     data: bytes | ImageRejected = read_file(path, self.settings.max_image_bytes)
                 except ImageRejected as exc:
                     data = exc
-                chunk.append((path, data, None if isinstance(data, ImageRejected) else
-                              sha256_hex(data)))
+                chunk.append(
+                    (path, data, None if isinstance(data, ImageRejected) else sha256_hex(data))
+                )
             with self.unit_of_work() as repo:
                 known = repo.known_shas([sha for *_, sha in chunk if sha], prior_art=prior_art)
             for path, data, sha in chunk:
@@ -227,14 +243,21 @@ class Registry:
                 image = _image_columns(data, prepared)
                 if prior_art is None:
                     target: Work | PriorArt = Work(
-                        title=path.stem, owner_id=owner_id, status="registered",
-                        registration_no=number, registered_at=now, colourways=[], **image,
+                        title=path.stem,
+                        owner_id=owner_id,
+                        status="registered",
+                        registration_no=number,
+                        registered_at=now,
+                        colourways=[],
+                        **image,
                     )
                     ref = SearchRef(kind="work", work=target, **_ref_columns(prepared))
                 else:
                     target = PriorArt(
-                        title=path.stem, source=prior_art.source,
-                        first_seen=prior_art.first_seen, **image,
+                        title=path.stem,
+                        source=prior_art.source,
+                        first_seen=prior_art.first_seen,
+                        **image,
                     )
                     ref = SearchRef(kind="prior_art", prior_art=target, **_ref_columns(prepared))
                 repo.add(target, ref)
@@ -254,10 +277,18 @@ class Registry:
         return self._search(prepared, top_k)
 
     def check_files(
-        self, queries: Iterable[tuple[str, Path]], *, top_k: int = 10, jobs: int | None = None,
+        self,
+        queries: Iterable[tuple[str, Path]],
+        *,
+        top_k: int = 10,
+        jobs: int | None = None,
         expected: int = 0,
     ) -> Iterator[CheckResult]:
-        """Check each (label, path); unreadable ones give a result with ``error`` set."""
+        """Check each (label, path); unreadable ones give a result with ``error`` set.
+
+        Many queries are checked in worker processes, each with its own read-only view of
+        the registry: the verification of the shortlist is most of a check's time.
+        """
 
         def load(item: tuple[str, Path]) -> bytes | ImageRejected:
             try:
@@ -265,15 +296,23 @@ class Registry:
             except ImageRejected as exc:
                 return exc
 
-        results = prepare_all(
-            queries, load, max_pixels=self.settings.max_image_pixels,
-            jobs=default_jobs() if jobs is None else jobs, expected=expected,
+        jobs = default_jobs() if jobs is None else jobs
+        results = map_ordered(
+            functools.partial(_check_in_worker, top_k=top_k)
+            if pooled(jobs, expected)
+            else functools.partial(self.check_bytes, top_k=top_k),
+            queries,
+            load,
+            jobs=jobs,
+            expected=expected,
+            initializer=_open_worker_registry,
+            initargs=(self.settings,),
         )
         for (label, _), result in results:
             if isinstance(result, ImageRejected):
                 yield CheckResult(label, [], error=result.reason)
             else:
-                yield CheckResult(label, self._search(result, top_k))
+                yield CheckResult(label, result)
 
     def explain(self, query: bytes, match: MatchInfo) -> np.ndarray:
         """Side-by-side RGB picture of the query and a match, the shared region marked."""
@@ -297,14 +336,21 @@ class Registry:
             target = targets.get(ref_id)
             if target is None:  # deleted since the index was loaded
                 continue
-            matches.append(MatchInfo(
-                ref_id=ref_id, kind=target.kind, target_id=target.target_id,
-                registration_no=target.registration_no, title=target.title,
-                score=float(match.score), verdict=match.verdict.value,
-                query_box=_scaled(match.query_box, prepared.scale),
-                match_box=_scaled(match.match_box, target.scale),
-                first_seen=target.first_seen, match=match,
-            ))
+            matches.append(
+                MatchInfo(
+                    ref_id=ref_id,
+                    kind=target.kind,
+                    target_id=target.target_id,
+                    registration_no=target.registration_no,
+                    title=target.title,
+                    score=float(match.score),
+                    verdict=match.verdict.value,
+                    query_box=_scaled(match.query_box, prepared.scale),
+                    match_box=_scaled(match.match_box, target.scale),
+                    first_seen=target.first_seen,
+                    match=match,
+                )
+            )
         return matches
 
     def _fetch_fingerprints(self, ref_ids: Sequence[int]) -> dict[int, Fingerprint]:
@@ -456,8 +502,11 @@ class Registry:
             for ids, vectors in _vector_chunks(rows, size=20_000, tick=tick):
                 if index is None:
                     index = FaissIndex.build(
-                        self.settings.index_path, DESCRIPTOR_DIM, np.asarray(ids, np.int64),
-                        vectors, expected_vectors=2 * total,
+                        self.settings.index_path,
+                        DESCRIPTOR_DIM,
+                        np.asarray(ids, np.int64),
+                        vectors,
+                        expected_vectors=2 * total,
                     )
                 else:
                     index.add(np.asarray(ids, np.int64), vectors)
@@ -477,8 +526,9 @@ class Registry:
             for done, ref in enumerate(stale, 1):
                 target = ref.work if ref.work is not None else ref.prior_art
                 assert target is not None  # guaranteed by ck_search_refs_target
-                prepared = prepare(self.blobs.get(target.image_sha256),
-                                   self.settings.max_image_pixels)
+                prepared = prepare(
+                    self.blobs.get(target.image_sha256), self.settings.max_image_pixels
+                )
                 ref.fingerprint = prepared.fingerprint
                 ref.fingerprint_version = prepared.version
                 ref.scale = prepared.scale
@@ -488,6 +538,22 @@ class Registry:
     def _index_add(self, ref_ids: list[int], vectors: list[np.ndarray]) -> None:
         self.index.add(np.asarray(ref_ids, np.int64), vectors)
         self.index.save()
+
+
+# -- check workers: one read-only Registry per process ---------------------------------------
+
+_WORKER_REGISTRY: Registry | None = None
+
+
+def _open_worker_registry(settings: Settings) -> None:
+    global _WORKER_REGISTRY
+    init_worker()
+    _WORKER_REGISTRY = Registry.open(settings, sync=False)
+
+
+def _check_in_worker(data: bytes, top_k: int) -> list[MatchInfo]:
+    assert _WORKER_REGISTRY is not None, "initializer did not run"
+    return _WORKER_REGISTRY.check_bytes(data, top_k=top_k)
 
 
 def _vector_chunks(
@@ -552,8 +618,13 @@ def _ref_columns(prepared: Prepared) -> dict[str, object]:
 
 def _review_match(work_id: int, rank: int, match: MatchInfo) -> ReviewMatch:
     return ReviewMatch(
-        work_id=work_id, ref_id=match.ref_id, rank=rank, score=match.score,
-        verdict=match.verdict, query_box=match.query_box, match_box=match.match_box,
+        work_id=work_id,
+        ref_id=match.ref_id,
+        rank=rank,
+        score=match.score,
+        verdict=match.verdict,
+        query_box=match.query_box,
+        match_box=match.match_box,
     )
 
 
@@ -564,11 +635,15 @@ def _work_info(repo: Repository, work: Work, *, with_matches: bool = True) -> Wo
         targets = repo.ref_targets([row.ref_id for row in rows])
         review = tuple(
             MatchInfo(
-                ref_id=row.ref_id, kind=targets[row.ref_id].kind,
+                ref_id=row.ref_id,
+                kind=targets[row.ref_id].kind,
                 target_id=targets[row.ref_id].target_id,
                 registration_no=targets[row.ref_id].registration_no,
-                title=targets[row.ref_id].title, score=row.score, verdict=row.verdict,
-                query_box=row.query_box, match_box=row.match_box,
+                title=targets[row.ref_id].title,
+                score=row.score,
+                verdict=row.verdict,
+                query_box=row.query_box,
+                match_box=row.match_box,
                 first_seen=targets[row.ref_id].first_seen,
             )
             for row in rows

@@ -19,12 +19,15 @@ MAX_FEATURES = 560
 _GRID = 8
 # Keypoints smaller than this (working pixels) are mostly weave, grain and JPEG noise.
 _MIN_SIZE = 3.0
+# Gradient floor: this multiple of this percentile of the gradient magnitude (see below).
+_FLOOR_PERCENTILE = 75
+_FLOOR_GAIN = 2.0
 # SIFT descriptor layout: 4 x 4 spatial cells x 8 orientation bins.
 _MIRROR_PERM = (
     np.arange(128).reshape(4, 4, 8)[::-1][..., (-np.arange(8)) % 8].reshape(-1)
 )
 
-_sift = cv2.SIFT_create(contrastThreshold=0.03)
+_sift = cv2.SIFT_create(contrastThreshold=0.035)
 
 
 def working_scale(width: int, height: int) -> float:
@@ -46,6 +49,11 @@ def gradient_image(rgb: np.ndarray, scale: float) -> np.ndarray:
     gx = cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3)
     mag = np.sqrt((gx * gx + gy * gy).sum(axis=2))
+    # The ground's texture (linen, twill, stone, weave in a photo) is a field of weak gradients
+    # over most of the image; motif outlines are the strong ones. Subtracting a floor taken from
+    # the image's own gradient statistics keeps the motifs and drops the ground, which is not
+    # protectable and must not make two designs on the same cloth look alike.
+    mag = np.maximum(mag - _FLOOR_GAIN * float(np.percentile(mag, _FLOOR_PERCENTILE)), 0.0)
     # A global gain only: SIFT descriptors are contrast-normalised anyway, and a local gain
     # would change with the image's scale.
     gain = 255.0 / (float(np.percentile(mag, 99)) + 1e-3)

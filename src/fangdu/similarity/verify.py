@@ -11,10 +11,10 @@ How a pair is judged
    not yet used. That makes repeats help instead of hurt.
 3. The used features are removed and the next peak is tried, up to ``MAX_MODELS`` times, so a
    design whose motifs were re-arranged (each motif moved on its own) still adds up.
-4. Each model's evidence counts its inliers, but at most ``REPEAT_CAP`` times the number of
-   *distinct-looking* inliers: stripes, checks and dots line up perfectly under many transforms,
-   yet all their features look the same, so they cannot build evidence. Evidence ``e`` from all
-   models becomes ``score = 1 - exp(-e / EVIDENCE_SCALE)``.
+4. Evidence counts the inliers of all models, but at most ``REPEAT_CAP`` times the number of
+   *distinct-looking* inliers beyond the few any stock pattern has: stripes, checks and dots
+   line up perfectly under many transforms, yet all their features look alike, so they cannot
+   build evidence. Evidence ``e`` becomes ``score = 1 - exp(-e / EVIDENCE_SCALE)``.
 5. The mirrored query is tried as well; the better of the two views is the result.
 
 Thresholds
@@ -40,7 +40,7 @@ from fangdu.similarity.types import Box, Match, Verdict
 COPY_THRESHOLD = 0.60
 SIMILAR_THRESHOLD = 0.35
 EVIDENCE_SCALE = 12.0
-MAX_MODELS = 6
+MAX_MODELS = 8
 MIN_INLIERS = 6
 REPEAT_CAP = 2.0
 
@@ -109,7 +109,6 @@ def _project(model: np.ndarray, pts: np.ndarray) -> np.ndarray:
 class _Model:
     q: np.ndarray  # query feature indices of the inliers
     r: np.ndarray  # reference feature indices
-    evidence: float
 
 
 class _Verifier:
@@ -138,7 +137,7 @@ class _Verifier:
             model = self._fit(sel)
             if model is None:
                 misses += 1
-                if misses >= _MAX_MISSES or (models and misses > 1):
+                if misses >= _MAX_MISSES:
                     break
                 continue
             self.used_q[model.q] = True
@@ -175,6 +174,13 @@ class _Verifier:
         p = self.p
         if len(sel) < MIN_INLIERS:
             return None
+        # One pair per feature on either side: many-to-one pairs let RANSAC "fit" a transform
+        # that collapses the query onto one point. Guided matching restores the repeats later.
+        sel = sel[np.argsort(p.dist[sel])]
+        sel = sel[np.sort(np.unique(p.r[sel], return_index=True)[1])]
+        sel = sel[np.sort(np.unique(p.q[sel], return_index=True)[1])]
+        if len(sel) < MIN_INLIERS:
+            return None
         src = self.qk[p.q[sel], :2]
         dst = self.rk[p.r[sel], :2]
         sim, mask = cv2.estimateAffinePartial2D(
@@ -201,7 +207,7 @@ class _Verifier:
             best_q, best_r = sq, sr
         if len(best_q) < MIN_INLIERS:
             return None
-        return _Model(best_q, best_r, self._evidence(best_q))
+        return _Model(best_q, best_r)
 
     def _plausible(self, h: np.ndarray) -> bool:
         """Reject homographies that fold, mirror or wildly stretch the query."""
@@ -230,8 +236,14 @@ class _Verifier:
         idx = idx[np.sort(first_r)]
         return p.q[idx], p.r[idx]
 
-    def _evidence(self, q: np.ndarray) -> float:
-        """Inliers, capped by how many of them look different from one another."""
+    def evidence(self, models: list[_Model]) -> float:
+        """Inliers of all models, capped by how many of them look different from one another.
+
+        Counted over the union, so the same motif matched again elsewhere adds nothing new.
+        """
+        if not models:
+            return 0.0
+        q = np.concatenate([m.q for m in models])
         d = self.qd[q]
         d2 = (d * d).sum(1)[:, None] + (d * d).sum(1)[None, :] - 2.0 * (d @ d.T)
         unclaimed = np.ones(len(q), bool)
@@ -278,8 +290,9 @@ def compare(query: Fingerprint, reference: Fingerprint) -> Match:
             qk[:, 0] = query.work_size[0] - 1 - qk[:, 0]
             qk[:, 3] = (180.0 - qk[:, 3]) % 360.0
             qd = qd * signs
-        models = _Verifier(qk, qd, rk, rd, ref_side).run()
-        evidence = sum(m.evidence for m in models)
+        verifier = _Verifier(qk, qd, rk, rd, ref_side)
+        models = verifier.run()
+        evidence = verifier.evidence(models)
         if evidence > best_evidence:
             best, best_evidence = models, evidence
     if not best:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import colorsys
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -28,16 +29,19 @@ PATTERN_SHARE = 0.2  # of grounds using a GIMP texture when it is installed
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
-def make_print(seed: int, size: int = 768, *, real_art: bool = True) -> Print:
+def make_print(seed: int, size: int = 768, *, real_art: bool = True,
+               clipart: Sequence[str] | None = None) -> Print:
     """A random textile print, identical for identical arguments on the same machine.
 
     ``real_art=False`` keeps it procedural so the pixels do not depend on which optional
-    Debian art packages are installed.
+    Debian art packages are installed. ``clipart`` limits the SVGs it may use (default: all
+    installed), so a benchmark can keep different designs from sharing a drawing.
     """
     rng = np.random.default_rng(seed)
     n_inks = int(rng.integers(3, 6))
     palette = random_palette(rng, n_inks)
-    motifs = random_motifs(rng, int(rng.integers(2, 6)), n_inks, real_art=real_art)
+    motifs = random_motifs(rng, int(rng.integers(2, 6)), n_inks, real_art=real_art,
+                           clipart=clipart)
     layout = random_layout(rng, len(motifs), size)
     background = random_background(rng, real_art=real_art)
     spec = PrintSpec(motifs, layout, palette, background, size)
@@ -86,12 +90,16 @@ def colourway(palette: tuple[RGB, ...], rng: np.random.Generator) -> tuple[RGB, 
 
 
 def random_motifs(rng: np.random.Generator, n: int, n_inks: int, *, real_art: bool = True,
-                  avoid: tuple[Motif, ...] = ()) -> tuple[Motif, ...]:
-    """``n`` motif designs, each painted in three of the inks; kinds in ``avoid`` come last."""
+                  avoid: tuple[Motif, ...] = (), clipart: Sequence[str] | None = None
+                  ) -> tuple[Motif, ...]:
+    """``n`` distinct motif designs, each in three of the inks; kinds in ``avoid`` come last.
+
+    Clip art comes from ``clipart`` (default: every installed SVG), never one in ``avoid``.
+    """
     used = {m.kind for m in avoid if m.kind != "clipart"}
     fresh = [k for k in MOTIF_KINDS if k not in used]
     kinds = list(rng.permutation(fresh)) + list(rng.permutation(sorted(used)))
-    art = clipart_files() if real_art else ()
+    art = (clipart_files() if clipart is None else tuple(clipart)) if real_art else ()
     avoid_assets = {m.asset for m in avoid}
     motifs = []
     for i in range(n):
@@ -99,6 +107,7 @@ def random_motifs(rng: np.random.Generator, n: int, n_inks: int, *, real_art: bo
         seed = int(rng.integers(2**31))
         asset = _pick_clipart(rng, art, avoid_assets) if rng.random() < CLIPART_SHARE else None
         if asset is not None:
+            avoid_assets.add(asset)  # one drawing per print
             motifs.append(Motif("clipart", seed, slots, asset))
         else:
             motifs.append(Motif(str(kinds[i % len(kinds)]), seed, slots))

@@ -7,7 +7,7 @@ re-render the spec; the rest act on pixels, as a copier's scanner, camera or edi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -204,19 +204,21 @@ def _combo(p: Print, rng: Rng) -> np.ndarray:
     return img
 
 
-def make_hard_negative(p: Print, kind: str, rng: Rng) -> np.ndarray:
+def make_hard_negative(p: Print, kind: str, rng: Rng, *,
+                       clipart: Sequence[str] | None = None) -> np.ndarray:
     """A different design that shares something with ``p`` and must NOT be called a copy.
 
     ``same_layout_other_motifs``: same repeat, placements, palette and ground, other motifs.
     ``same_background_texture``: same ground and palette, other motifs in another layout.
     ``stripes``/``checks``/``dots``: a stock pattern; if ``p`` is itself a stock pattern of that
     kind, a look-alike with other colours and spacing, else one in ``p``'s colours.
+    New motifs take clip art only from ``clipart`` (default: any installed SVG).
     """
     if kind in STOCK_KINDS:
         return _stock_lookalike(p, kind, rng)
     spec = _spec(p)
     others = random_motifs(rng, len(spec.motifs), len(spec.palette) - 1,
-                           real_art=_real_art(spec), avoid=spec.motifs)
+                           real_art=_real_art(spec), avoid=spec.motifs, clipart=clipart)
     # Keep each motif's ink slots, so colour statistics stay as close as possible.
     others = tuple(dataclasses.replace(o, slots=m.slots)
                    for o, m in zip(others, spec.motifs, strict=True))
