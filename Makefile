@@ -27,11 +27,12 @@ lint: $(STAMP)
 # Real clip art and fabric textures come from Debian packages; without them the generator
 # draws procedural prints only.
 bench: $(STAMP)
-	@dpkg -s openclipart-svg gimp-data >/dev/null 2>&1 || \
-	  { apt-get update -qq && apt-get install -y -qq openclipart-svg gimp-data; } || \
+	@dpkg -s openclipart-svg gimp-data librsvg2-bin >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq openclipart-svg gimp-data librsvg2-bin; } || \
 	  echo "openclipart-svg/gimp-data unavailable: procedural prints only"
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m fangdu.bench all --out bench-out
+	@echo "reports in bench-out/: accuracy.md, speed.md (docs/BENCHMARKS.md quotes them)"
 
 clean:
 	rm -rf $(VENV) .fangdu bench-out .pytest_cache

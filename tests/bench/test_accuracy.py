@@ -71,6 +71,13 @@ def test_dataset_is_balanced_and_deterministic() -> None:
     assert len({q.query_id for q in a.queries}) == len(a.queries)
 
 
+def test_new_designs_never_share_clip_art() -> None:
+    dataset = build_dataset(40, seed=0, size=SIZE)
+    pools = [r.clipart for r in dataset.references] + [q.clipart for q in dataset.queries]
+    used = [svg for pool in pools for svg in pool]
+    assert len(used) == len(set(used))
+
+
 def test_every_query_draws() -> None:
     dataset = build_dataset(5, seed=3, variants_per_original=15, size=SIZE)
     for source_ref, queries in dataset.by_source():
@@ -81,8 +88,7 @@ def test_every_query_draws() -> None:
 
 
 def test_end_to_end_report(tmp_path: Path) -> None:
-    results = run_accuracy(tmp_path, n_originals=4, seed=0, systems=[ThumbnailSystem()],
-                           size=SIZE)
+    results = run_accuracy(tmp_path, n_originals=4, seed=0, systems=[ThumbnailSystem()], size=SIZE)
     thumb = results["systems"]["thumb"]
     assert 0.0 <= thumb["micro_ap"] <= 1.0
     assert 0.0 <= thumb["fpr_hard_negatives"] <= 1.0
@@ -92,18 +98,30 @@ def test_end_to_end_report(tmp_path: Path) -> None:
     md = (tmp_path / "accuracy.md").read_text()
     assert "| μAP |" in md and "thumb" in md
     assert list((tmp_path / "examples").glob("variant-*.png"))
+    rows = (tmp_path / "predictions.csv").read_text().splitlines()
+    assert rows[0].startswith("system,query_id") and len(rows) > 1
 
 
 def test_markdown_ratios() -> None:
     def system(ap: float) -> dict:
         per_class = {k: 0.5 for k in VARIANT_KINDS}
         fpr = {k: 0.1 for k in HARD_NEGATIVE_KINDS}
-        return {"micro_ap": ap, "recall_at_p90": 0.4, "threshold_at_p90": 0.7, "threshold": 0.6,
-                "precision_at_threshold": 0.9, "recall_at_threshold": 0.4,
-                "fpr_hard_negatives": 0.1, "fpr_hard_negatives_at_p90": 0.2,
-                "fpr_unrelated": 0.0, "fpr_by_class": fpr, "top1": 0.5,
-                "top1_by_class": per_class, "seconds_per_reference": 0.1,
-                "seconds_per_query": 0.2}
+        return {
+            "micro_ap": ap,
+            "recall_at_p90": 0.4,
+            "threshold_at_p90": 0.7,
+            "threshold": 0.6,
+            "precision_at_threshold": 0.9,
+            "recall_at_threshold": 0.4,
+            "fpr_hard_negatives": 0.1,
+            "fpr_hard_negatives_at_p90": 0.2,
+            "fpr_unrelated": 0.0,
+            "fpr_by_class": fpr,
+            "top1": 0.5,
+            "top1_by_class": per_class,
+            "seconds_per_reference": 0.1,
+            "seconds_per_query": 0.2,
+        }
 
     md = render_markdown({"systems": {"fangdu": system(0.8), "phash": system(0.4)}})
     assert "| μAP | 0.800 | 0.400 | 2.00 |" in md
@@ -112,8 +130,20 @@ def test_markdown_ratios() -> None:
 
 def test_cli_runs_the_phash_baseline(tmp_path: Path) -> None:
     pytest.importorskip("imagehash")
-    result = CliRunner().invoke(app, ["accuracy", "--out", str(tmp_path), "--n-originals", "2",
-                                      "--systems", "phash", "--size", str(SIZE)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "accuracy",
+            "--out",
+            str(tmp_path),
+            "--n-originals",
+            "2",
+            "--systems",
+            "phash",
+            "--size",
+            str(SIZE),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "phash" in (tmp_path / "accuracy.md").read_text()
 

@@ -80,7 +80,10 @@ def test_false_positive_rate_uses_the_top_score() -> None:
 def test_top1() -> None:
     ranked = {"q1": [("r1", 0.9), ("r2", 0.8)], "q2": [("r3", 0.9), ("r2", 0.8)], "q3": []}
     assert top1_correct(ranked, {"q1": "r1", "q2": "r2", "q3": "r3"}) == {
-        "q1": True, "q2": False, "q3": False}
+        "q1": True,
+        "q2": False,
+        "q3": False,
+    }
 
 
 def _naive_ap(preds: list[tuple[str, str, float]], positives: set[tuple[str, str]]) -> float:
@@ -102,8 +105,9 @@ _pair = st.tuples(st.sampled_from(["q1", "q2", "q3", "q4"]), st.sampled_from(["r
 
 @settings(max_examples=200, deadline=None)
 @given(
-    preds=st.lists(st.tuples(_pair, st.sampled_from([0.1, 0.25, 0.5, 0.75, 0.9, 1.0])),
-                   max_size=25),
+    preds=st.lists(
+        st.tuples(_pair, st.sampled_from([0.1, 0.25, 0.5, 0.75, 0.9, 1.0])), max_size=25
+    ),
     positives=st.sets(_pair, min_size=1, max_size=6),
 )
 def test_matches_naive_reference(preds: list, positives: set) -> None:

@@ -2,39 +2,77 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 
 from fangdu.bench.accuracy import run_accuracy
+from fangdu.bench.speed import check_benchmark, index_benchmark, render_markdown
 from fangdu.bench.systems import SYSTEMS
+from fangdu.similarity import DESCRIPTOR_DIM
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Fangdu benchmarks on synthetic textile prints.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Fangdu benchmarks on synthetic textile prints.",
+)
 
 OUT = typer.Option(..., "--out", help="Directory for the report, JSON and examples.")
 N_ORIGINALS = typer.Option(300, "--n-originals", min=1, help="Original prints in the library.")
 SEED = typer.Option(0, "--seed", help="Seed of the whole dataset.")
 SYSTEMS_OPT = typer.Option(",".join(SYSTEMS), "--systems", help="Comma-separated systems.")
-VARIANTS = typer.Option(5, "--variants-per-original", min=1, max=15,
-                        help="Copies queried per original (classes cycle).")
+VARIANTS = typer.Option(
+    5, "--variants-per-original", min=1, max=15, help="Copies queried per original (classes cycle)."
+)
 SIZE = typer.Option(768, "--size", min=128, help="Side of the drawn prints in pixels.")
 
 
 @app.command()
-def accuracy(out: Path = OUT, n_originals: int = N_ORIGINALS, seed: int = SEED,
-             systems: str = SYSTEMS_OPT, variants_per_original: int = VARIANTS,
-             size: int = SIZE) -> None:
+def accuracy(
+    out: Path = OUT,
+    n_originals: int = N_ORIGINALS,
+    seed: int = SEED,
+    systems: str = SYSTEMS_OPT,
+    variants_per_original: int = VARIANTS,
+    size: int = SIZE,
+) -> None:
     """Accuracy of Fangdu and the baselines: μAP, recall@P90, FPR on hard negatives, top-1."""
-    run_accuracy(out, n_originals=n_originals, seed=seed,
-                 systems=tuple(s.strip() for s in systems.split(",") if s.strip()),
-                 variants_per_original=variants_per_original, size=size)
+    run_accuracy(
+        out,
+        n_originals=n_originals,
+        seed=seed,
+        systems=tuple(s.strip() for s in systems.split(",") if s.strip()),
+        variants_per_original=variants_per_original,
+        size=size,
+    )
+
+
+@app.command()
+def speed(
+    out: Path = OUT,
+    references: int = typer.Option(100_000, "--references", min=1000,
+                                   help="Library size for the check latency."),
+    rendered: int = typer.Option(200, "--rendered", min=10,
+                                 help="Real prints rendered and imported (import speed)."),
+    index_references: int = typer.Option(1_000_000, "--index-references", min=1000,
+                                         help="Library size for the index alone."),
+    seed: int = SEED,
+) -> None:
+    """Import throughput, check latency and the index at a million references."""
+    out.mkdir(parents=True, exist_ok=True)
+    check = check_benchmark(n_refs=references, n_real=rendered, seed=seed)
+    index = index_benchmark(index_references, DESCRIPTOR_DIM, seed=seed)
+    (out / "speed.json").write_text(json.dumps({"check": check, "index": index}, indent=2))
+    (out / "speed.md").write_text(render_markdown(index, check))
+    print(f"wrote {out / 'speed.md'}")
 
 
 @app.command("all")
 def all_benchmarks(out: Path = OUT, n_originals: int = N_ORIGINALS, seed: int = SEED) -> None:
-    """Every benchmark (for now: accuracy)."""
+    """Accuracy (with the baselines), then speed."""
     run_accuracy(out, n_originals=n_originals, seed=seed)
+    speed(out, seed=seed, references=100_000, rendered=200, index_references=1_000_000)
 
 
 if __name__ == "__main__":

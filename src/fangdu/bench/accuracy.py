@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import platform
@@ -43,18 +44,26 @@ class Run:
     query_seconds: float = 0.0
 
 
-def run_accuracy(out: Path, *, n_originals: int = 300, seed: int = 0,
-                 systems: Sequence[str | System] = SYSTEMS, variants_per_original: int = 5,
-                 size: int = 768, console: Console | None = None) -> dict:
-    """Run the benchmark; writes ``out``/accuracy.md, accuracy.json and examples/.
+def run_accuracy(
+    out: Path,
+    *,
+    n_originals: int = 300,
+    seed: int = 0,
+    systems: Sequence[str | System] = SYSTEMS,
+    variants_per_original: int = 5,
+    size: int = 768,
+    console: Console | None = None,
+) -> dict:
+    """Run the benchmark; writes accuracy.md, accuracy.json, predictions.csv, examples/ in ``out``.
 
     ``systems`` are names (see ``make_system``) or ready System objects. Returns the results
     as written to accuracy.json.
     """
     console = console or Console()
     out.mkdir(parents=True, exist_ok=True)
-    dataset = build_dataset(n_originals, seed, variants_per_original=variants_per_original,
-                            size=size)
+    dataset = build_dataset(
+        n_originals, seed, variants_per_original=variants_per_original, size=size
+    )
     runs, skipped = [], {}
     for system in systems:
         if not isinstance(system, str):
@@ -68,17 +77,50 @@ def run_accuracy(out: Path, *, n_originals: int = 300, seed: int = 0,
     _feed(dataset, runs, out / "examples", console)
     results = _score(dataset, runs)
     results["config"] = {
-        "n_originals": n_originals, "seed": seed, "variants_per_original": variants_per_original,
-        "size": size, "top_k": TOP_K, "n_references": len(dataset.references),
-        "n_queries": _counts(dataset.queries), "skipped": skipped,
-        "real_art": {"clipart_svgs": len(clipart_files()),
-                     "gimp_patterns": len(gimp_pattern_files())},
+        "n_originals": n_originals,
+        "seed": seed,
+        "variants_per_original": variants_per_original,
+        "size": size,
+        "top_k": TOP_K,
+        "n_references": len(dataset.references),
+        "n_queries": _counts(dataset.queries),
+        "skipped": skipped,
+        "real_art": {
+            "clipart_svgs": len(clipart_files()),
+            "gimp_patterns": len(gimp_pattern_files()),
+        },
         "machine": platform.platform(),
     }
     (out / "accuracy.json").write_text(json.dumps(results, indent=2, allow_nan=True))
+    _write_predictions(out / "predictions.csv", dataset, runs)
     (out / "accuracy.md").write_text(render_markdown(results))
     console.print(f"wrote {out / 'accuracy.md'}")
     return results
+
+
+def _write_predictions(path: Path, dataset: Dataset, runs: list[Run]) -> None:
+    """Every ranked answer, so a person can see which references a system confused."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["system", "query_id", "group", "kind", "source", "rank", "ref_id", "score", "is_copy"]
+        )
+        for run in runs:
+            for q in dataset.queries:
+                for rank, (ref, score) in enumerate(run.ranked.get(q.query_id, []), 1):
+                    writer.writerow(
+                        [
+                            run.system.name,
+                            q.query_id,
+                            q.group,
+                            q.kind,
+                            q.source or "",
+                            rank,
+                            ref,
+                            f"{score:.6f}",
+                            int(ref == q.copy_of),
+                        ]
+                    )
 
 
 def _counts(queries: tuple[Query, ...]) -> dict[str, int]:
@@ -89,8 +131,13 @@ def _counts(queries: tuple[Query, ...]) -> dict[str, int]:
 
 
 def _progress(console: Console) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=console)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
 
 
 def _feed(dataset: Dataset, runs: list[Run], examples: Path, console: Console) -> None:
@@ -117,13 +164,17 @@ def _feed(dataset: Dataset, runs: list[Run], examples: Path, console: Console) -
                     run.query_seconds += time.perf_counter() - t0
                 if q.kind not in saved:
                     saved.add(q.kind)
-                    _save_example(examples / f"{q.group}-{q.kind}.png",
-                                  None if source is None else source.rgb, rgb)
+                    _save_example(
+                        examples / f"{q.group}-{q.kind}.png",
+                        None if source is None else source.rgb,
+                        rgb,
+                    )
                 progress.advance(task)
 
 
 def _save_example(path: Path, reference: np.ndarray | None, query: np.ndarray) -> None:
     """Reference (left) and query (right) side by side, for a person to eyeball."""
+
     def fit(img: np.ndarray) -> np.ndarray:
         w = round(img.shape[1] * EXAMPLE_HEIGHT / img.shape[0])
         return cv2.resize(img, (w, EXAMPLE_HEIGHT), interpolation=cv2.INTER_AREA)
@@ -148,11 +199,15 @@ def _score(dataset: Dataset, runs: list[Run]) -> dict:
         threshold = own if own is not None else thr90
         precision_t, recall_t = scoring.precision_recall_at(preds, positives, threshold)
         top1 = scoring.top1_correct(run.ranked, truth)
-        per_class = {k: _mean([ok for q, ok in top1.items() if kind_of[q] == k])
-                     for k in VARIANT_KINDS}
-        fpr_class = {k: scoring.false_positive_rate(
-            run.ranked, [q for q in negatives if kind_of[q] == k], threshold)
-            for k in HARD_NEGATIVE_KINDS}
+        per_class = {
+            k: _mean([ok for q, ok in top1.items() if kind_of[q] == k]) for k in VARIANT_KINDS
+        }
+        fpr_class = {
+            k: scoring.false_positive_rate(
+                run.ranked, [q for q in negatives if kind_of[q] == k], threshold
+            )
+            for k in HARD_NEGATIVE_KINDS
+        }
         n_queries = max(len(run.ranked), 1)
         systems[run.system.name] = {
             "micro_ap": scoring.micro_average_precision(preds, positives),
@@ -163,8 +218,7 @@ def _score(dataset: Dataset, runs: list[Run]) -> dict:
             "precision_at_threshold": precision_t,
             "recall_at_threshold": recall_t,
             "fpr_hard_negatives": scoring.false_positive_rate(run.ranked, negatives, threshold),
-            "fpr_hard_negatives_at_p90": scoring.false_positive_rate(run.ranked, negatives,
-                                                                     thr90),
+            "fpr_hard_negatives_at_p90": scoring.false_positive_rate(run.ranked, negatives, thr90),
             "fpr_unrelated": scoring.false_positive_rate(run.ranked, unrelated, threshold),
             "fpr_by_class": fpr_class,
             "top1": _mean(list(top1.values())),
@@ -206,8 +260,10 @@ def render_markdown(results: dict) -> str:
     ]
     rows += [(f"top-1 {k}", f"top1_by_class.{k}", True) for k in VARIANT_KINDS]
     rows += [(f"FPR {k}", f"fpr_by_class.{k}", False) for k in HARD_NEGATIVE_KINDS]
-    rows += [("seconds / reference", "seconds_per_reference", False),
-             ("seconds / query", "seconds_per_query", False)]
+    rows += [
+        ("seconds / reference", "seconds_per_reference", False),
+        ("seconds / query", "seconds_per_query", False),
+    ]
 
     def get(name: str, path: str) -> float:
         value = systems[name]
@@ -225,16 +281,19 @@ def render_markdown(results: dict) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     cfg = results.get("config", {})
     notes = [
-        "# Accuracy benchmark", "",
+        "# Accuracy benchmark",
+        "",
         f"{cfg.get('n_references', '?')} references ({cfg.get('n_originals', '?')} original "
         f"prints + stock stripes/checks/dots); queries: "
         f"{', '.join(f'{n} {g}' for g, n in cfg.get('n_queries', {}).items())}; "
         f"seed {cfg.get('seed', '?')}, {cfg.get('size', '?')} px; real art: "
-        f"{cfg.get('real_art', {})}.", "",
+        f"{cfg.get('real_art', {})}.",
+        "",
         "μAP and recall are pooled over all queries (DISC21 micro-AP: pairs never retrieved "
         "count as misses). Operating threshold: the system's own copy threshold if it has one, "
         "else the score giving precision 0.9. FPR: share of hard-negative (or unrelated) queries "
-        "whose best score reaches the threshold. Ratios only where higher is better.", "",
+        "whose best score reaches the threshold. Ratios only where higher is better.",
+        "",
     ]
     for name, why in cfg.get("skipped", {}).items():
         notes.append(f"- skipped **{name}**: {why}")

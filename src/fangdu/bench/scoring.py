@@ -56,8 +56,9 @@ def pr_curve(predictions: Iterable[Prediction], positives: set[tuple[str, str]])
     return Curve(scores[last], tp[last] / (last + 1), tp[last] / n_pos)
 
 
-def micro_average_precision(predictions: Iterable[Prediction],
-                            positives: set[tuple[str, str]]) -> float:
+def micro_average_precision(
+    predictions: Iterable[Prediction], positives: set[tuple[str, str]]
+) -> float:
     """DISC21 μAP: sum over thresholds of (recall gained) × (precision there), not interpolated.
 
     The denominator is every ground-truth pair, retrieved or not.
@@ -69,8 +70,9 @@ def micro_average_precision(predictions: Iterable[Prediction],
     return float(np.sum(gains * curve.precision))
 
 
-def recall_at_precision(predictions: Iterable[Prediction], positives: set[tuple[str, str]],
-                        precision: float = 0.9) -> tuple[float, float]:
+def recall_at_precision(
+    predictions: Iterable[Prediction], positives: set[tuple[str, str]], precision: float = 0.9
+) -> tuple[float, float]:
     """Highest recall at a threshold whose precision is at least ``precision``.
 
     Returns (recall, threshold); (0.0, inf) when no threshold reaches that precision.
@@ -83,14 +85,16 @@ def recall_at_precision(predictions: Iterable[Prediction], positives: set[tuple[
     return float(curve.recall[i]), float(curve.thresholds[i])
 
 
-def top1_correct(ranked: Mapping[str, list[tuple[str, float]]], truth: Mapping[str, str]
-                 ) -> dict[str, bool]:
+def top1_correct(
+    ranked: Mapping[str, list[tuple[str, float]]], truth: Mapping[str, str]
+) -> dict[str, bool]:
     """For each query with a copy in the library: is the first-ranked reference that copy?"""
     return {q: bool(ranked.get(q)) and ranked[q][0][0] == ref for q, ref in truth.items()}
 
 
-def false_positive_rate(ranked: Mapping[str, list[tuple[str, float]]], queries: Iterable[str],
-                        threshold: float) -> float:
+def false_positive_rate(
+    ranked: Mapping[str, list[tuple[str, float]]], queries: Iterable[str], threshold: float
+) -> float:
     """Fraction of ``queries`` (none of which has a copy) whose best score reaches ``threshold``."""
     queries = list(queries)
     if not queries:
@@ -99,8 +103,9 @@ def false_positive_rate(ranked: Mapping[str, list[tuple[str, float]]], queries: 
     return flagged / len(queries)
 
 
-def precision_recall_at(predictions: Iterable[Prediction], positives: set[tuple[str, str]],
-                        threshold: float) -> tuple[float, float]:
+def precision_recall_at(
+    predictions: Iterable[Prediction], positives: set[tuple[str, str]], threshold: float
+) -> tuple[float, float]:
     """Pooled precision and recall of the predictions scoring at least ``threshold``."""
     kept = [pair for pair, s in _dedupe(predictions).items() if s >= threshold]
     tp = sum(1 for pair in kept if pair in positives)

@@ -190,3 +190,37 @@ def _add_synthetic_refs(registry, count: int, rng: np.random.Generator, work_tab
         with registry.unit_of_work() as repo:
             repo.session.execute(insert(work_table), works)
             repo.session.execute(insert(ref_table), refs)
+
+
+def render_markdown(index: dict[str, float], check: dict[str, float]) -> str:
+    """The speed section of docs/BENCHMARKS.md."""
+    return "\n".join([
+        "# Speed benchmark",
+        "",
+        f"`check` against {check['references']:,} references ({check['rendered_references']} "
+        "rendered prints, the rest synthetic fingerprints whose shortlist vectors are blends of "
+        "real ones, so every query fetches and verifies a full shortlist from the database):",
+        "",
+        "| figure | value | target |",
+        "|---|---|---|",
+        f"| `import` throughput ({check['import_images']} prints, 768 px PNG) "
+        f"| {check['import_images_per_s']} images/s | ≥ 20 images/s |",
+        f"| `check` latency per query, p50 | {check['check_p50_ms']} ms | ≤ 300 ms |",
+        f"| `check` latency per query, p90 | {check['check_p90_ms']} ms | |",
+        f"| queries whose best match was their source | {check['top1_correct']} of "
+        f"{check['queries']} | |",
+        f"| index rebuild from the database | {check['index_rebuild_s']} s | |",
+        "",
+        f"Vector index alone at {index['references']:,} references ({index['vectors']:,} "
+        f"vectors of {index['dim']} dimensions, IVF + 8-bit scalar quantisation):",
+        "",
+        "| figure | value | target |",
+        "|---|---|---|",
+        f"| build (train + add, in chunks of 100,000) | {index['build_s']} s | |",
+        f"| file on disk | {index['file_mib']} MiB | |",
+        f"| peak resident memory of the whole run | {index['peak_rss_mib']} MiB | ≤ 4096 MiB |",
+        f"| search p50 (2 query vectors, top 40) | {index['search_p50_ms']} ms | ≤ 50 ms |",
+        f"| search p90 | {index['search_p90_ms']} ms | |",
+        f"| recall@40 of noisy copies of stored vectors | {index['recall_at_40']} | |",
+        "",
+    ])

@@ -4,7 +4,8 @@ A copy may come in another colourway, where one colour's edge against another ma
 light-on-dark to dark-on-light. So features are not taken on grey levels but on the
 *colour-gradient magnitude* (Sobel over the three Lab channels): edges stay where they are
 whatever the colours, and the magnitude has no sign to flip. SIFT on that image then sees each
-motif as a drawing of its outlines.
+motif as a drawing of its outlines. Weak gradients (the ground's texture, a photo's weave) are
+cut away first, so features describe the inks, not the cloth.
 """
 
 from __future__ import annotations
@@ -53,10 +54,12 @@ def gradient_image(rgb: np.ndarray, scale: float) -> np.ndarray:
     # over most of the image; motif outlines are the strong ones. Subtracting a floor taken from
     # the image's own gradient statistics keeps the motifs and drops the ground, which is not
     # protectable and must not make two designs on the same cloth look alike.
-    mag = np.maximum(mag - _FLOOR_GAIN * float(np.percentile(mag, _FLOOR_PERCENTILE)), 0.0)
+    # (Statistics from every other pixel: as good, and four times cheaper.)
+    floor = _FLOOR_GAIN * float(np.percentile(mag[::2, ::2], _FLOOR_PERCENTILE))
+    mag = np.maximum(mag - floor, 0.0)
     # A global gain only: SIFT descriptors are contrast-normalised anyway, and a local gain
     # would change with the image's scale.
-    gain = 255.0 / (float(np.percentile(mag, 99)) + 1e-3)
+    gain = 255.0 / (float(np.percentile(mag[::2, ::2], 99)) + 1e-3)
     return np.clip(mag * gain, 0, 255).astype(np.uint8)
 
 

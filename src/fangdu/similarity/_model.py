@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -21,6 +22,19 @@ LOCAL_DIM = 64
 DESCRIPTOR_DIM = 256
 # int8 quantisation of the PCA'd descriptors; coordinates of a unit RootSIFT stay below ~0.6.
 QUANT_SCALE = 200.0
+
+
+def matmul_t(a: np.ndarray, b: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """``alpha * a @ b.T`` in float32 through OpenCV.
+
+    numpy's multithreaded BLAS can stall for tens of milliseconds on small products when the
+    server's cores are busy; OpenCV's gemm does not.
+    """
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)), np.float32)
+    a32 = np.ascontiguousarray(a, np.float32)
+    b32 = np.ascontiguousarray(b, np.float32)
+    return cv2.gemm(a32, b32, alpha, None, 0.0, flags=cv2.GEMM_2_T)
 
 
 @dataclass(frozen=True)
@@ -34,7 +48,7 @@ class Model:
 
     def project(self, root_sift: np.ndarray) -> np.ndarray:
         """RootSIFT (n, 128) to quantised local descriptors (n, LOCAL_DIM) int8."""
-        y = (root_sift - self.local_mean) @ self.local_basis.T
+        y = matmul_t(root_sift - self.local_mean, self.local_basis)
         return np.clip(np.rint(y * QUANT_SCALE), -127, 127).astype(np.int8)
 
     def vlad(self, desc: np.ndarray) -> np.ndarray:
@@ -42,8 +56,8 @@ class Model:
         k, d = self.centroids.shape
         out = np.zeros((k, d), np.float32)
         if len(desc):
-            dist = (desc**2).sum(1)[:, None] - 2 * desc @ self.centroids.T
-            word = np.argmin(dist + (self.centroids**2).sum(1)[None], axis=1)
+            dist = matmul_t(desc, self.centroids, -2.0) + (self.centroids**2).sum(1)[None]
+            word = np.argmin(dist, axis=1)
             np.add.at(out, word, desc - self.centroids[word])
             out = np.sign(out) * np.sqrt(np.abs(out))
             out /= np.linalg.norm(out, axis=1, keepdims=True) + 1e-7
@@ -52,7 +66,7 @@ class Model:
 
     def global_vector(self, desc: np.ndarray) -> np.ndarray:
         """L2-normalised (DESCRIPTOR_DIM,) float32 vector for the shortlist search."""
-        v = self.global_basis @ (self.vlad(desc) - self.global_mean)
+        v = matmul_t(self.global_basis, (self.vlad(desc) - self.global_mean)[None])[:, 0]
         norm = float(np.linalg.norm(v))
         if len(desc) == 0 or norm < 1e-6:
             # Featureless image: a fixed unit vector, so the index still accepts it.

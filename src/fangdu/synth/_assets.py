@@ -79,7 +79,7 @@ def clipart_sprite(path: str) -> np.ndarray | None:
     ys, xs = np.nonzero(rgba[..., 3] > 8)
     if len(xs) < 64:  # blank or nearly blank drawing
         return None
-    rgba = rgba[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    rgba = rgba[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
     f = SPRITE_SIDE / max(rgba.shape[:2])
     size = (max(1, round(rgba.shape[1] * f)), max(1, round(rgba.shape[0] * f)))
     return cv2.resize(rgba, size, interpolation=cv2.INTER_AREA)
@@ -96,8 +96,12 @@ def _rasterise(path: str) -> bytes | None:
         except Exception:  # malformed SVGs exist in the collection; skip them
             return None
     try:
-        out = subprocess.run(["rsvg-convert", "-w", str(SPRITE_SIDE * 2), path],
-                             capture_output=True, timeout=10, check=True)
+        out = subprocess.run(
+            ["rsvg-convert", "-w", str(SPRITE_SIDE * 2), path],
+            capture_output=True,
+            timeout=10,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout or None

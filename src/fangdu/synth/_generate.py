@@ -29,8 +29,9 @@ PATTERN_SHARE = 0.2  # of grounds using a GIMP texture when it is installed
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
-def make_print(seed: int, size: int = 768, *, real_art: bool = True,
-               clipart: Sequence[str] | None = None) -> Print:
+def make_print(
+    seed: int, size: int = 768, *, real_art: bool = True, clipart: Sequence[str] | None = None
+) -> Print:
     """A random textile print, identical for identical arguments on the same machine.
 
     ``real_art=False`` keeps it procedural so the pixels do not depend on which optional
@@ -40,8 +41,7 @@ def make_print(seed: int, size: int = 768, *, real_art: bool = True,
     rng = np.random.default_rng(seed)
     n_inks = int(rng.integers(3, 6))
     palette = random_palette(rng, n_inks)
-    motifs = random_motifs(rng, int(rng.integers(2, 6)), n_inks, real_art=real_art,
-                           clipart=clipart)
+    motifs = random_motifs(rng, int(rng.integers(2, 6)), n_inks, real_art=real_art, clipart=clipart)
     layout = random_layout(rng, len(motifs), size)
     background = random_background(rng, real_art=real_art)
     spec = PrintSpec(motifs, layout, palette, background, size)
@@ -58,8 +58,9 @@ def luminance(colour: RGB) -> float:
     return float(np.dot(colour, _LUMA))
 
 
-def random_palette(rng: np.random.Generator, n_inks: int, *, dark_ground: bool | None = None
-                   ) -> tuple[RGB, ...]:
+def random_palette(
+    rng: np.random.Generator, n_inks: int, *, dark_ground: bool | None = None
+) -> tuple[RGB, ...]:
     """Slot 0 is the ground, slots 1..n_inks the inks, in a colour-harmony scheme."""
     base = rng.uniform()
     offsets = {
@@ -89,9 +90,15 @@ def colourway(palette: tuple[RGB, ...], rng: np.random.Generator) -> tuple[RGB, 
     return random_palette(rng, len(palette) - 1, dark_ground=dark_now != swap)
 
 
-def random_motifs(rng: np.random.Generator, n: int, n_inks: int, *, real_art: bool = True,
-                  avoid: tuple[Motif, ...] = (), clipart: Sequence[str] | None = None
-                  ) -> tuple[Motif, ...]:
+def random_motifs(
+    rng: np.random.Generator,
+    n: int,
+    n_inks: int,
+    *,
+    real_art: bool = True,
+    avoid: tuple[Motif, ...] = (),
+    clipart: Sequence[str] | None = None,
+) -> tuple[Motif, ...]:
     """``n`` distinct motif designs, each in three of the inks; kinds in ``avoid`` come last.
 
     Clip art comes from ``clipart`` (default: every installed SVG), never one in ``avoid``.
@@ -114,8 +121,9 @@ def random_motifs(rng: np.random.Generator, n: int, n_inks: int, *, real_art: bo
     return tuple(motifs)
 
 
-def _pick_clipart(rng: np.random.Generator, art: tuple[str, ...], avoid: set[str | None]
-                  ) -> str | None:
+def _pick_clipart(
+    rng: np.random.Generator, art: tuple[str, ...], avoid: set[str | None]
+) -> str | None:
     for _ in range(4):  # a few SVGs do not render; try another
         if not art:
             return None
@@ -125,8 +133,14 @@ def _pick_clipart(rng: np.random.Generator, art: tuple[str, ...], avoid: set[str
     return None
 
 
-def random_layout(rng: np.random.Generator, n_motifs: int, size: int, *,
-                  radii: tuple[float, ...] | None = None, repeat: str | None = None) -> Layout:
+def random_layout(
+    rng: np.random.Generator,
+    n_motifs: int,
+    size: int,
+    *,
+    radii: tuple[float, ...] | None = None,
+    repeat: str | None = None,
+) -> Layout:
     """A repeat tile with every motif at least once, spaced so motifs rarely pile up.
 
     ``radii`` keeps each motif's size (within ±15%), as when a copier re-arranges motifs.
@@ -148,21 +162,32 @@ def random_layout(rng: np.random.Generator, n_motifs: int, size: int, *,
         for _ in range(60):  # dart throwing: keep the candidate farthest from its neighbours
             x, y = rng.uniform(0, 1, 2)
             pos = np.array([x * tile_w, y * tile_h])
-            gap = min((np.min(np.linalg.norm(pos - np.array([q.x * tile_w, q.y * tile_h])
-                                             - shifts, axis=1)) - 0.8 * (radius + q.radius)
-                       for q in placed), default=np.inf)
+            gap = min(
+                (
+                    np.min(
+                        np.linalg.norm(
+                            pos - np.array([q.x * tile_w, q.y * tile_h]) - shifts, axis=1
+                        )
+                    )
+                    - 0.8 * (radius + q.radius)
+                    for q in placed
+                ),
+                default=np.inf,
+            )
             if gap > best_gap:
                 best, best_gap = (float(x), float(y)), gap
             if gap > 0:
                 break
         angle = rng.normal(0, 8) if directional else rng.uniform(0, 360)
-        placed.append(Placement(k, best[0], best[1], float(radius), float(angle),
-                                bool(rng.random() < 0.3)))
+        placed.append(
+            Placement(k, best[0], best[1], float(radius), float(angle), bool(rng.random() < 0.3))
+        )
     return Layout(repeat, tile_w, tile_h, tuple(placed))
 
 
-def random_background(rng: np.random.Generator, *, real_art: bool = True,
-                      avoid: Background | None = None) -> Background:
+def random_background(
+    rng: np.random.Generator, *, real_art: bool = True, avoid: Background | None = None
+) -> Background:
     """A ground texture; ``avoid`` excludes that texture (for a changed background)."""
     patterns = gimp_pattern_files() if real_art else ()
     choices = ["plain", "linen", "twill", "mottled"]
@@ -181,8 +206,9 @@ def random_background(rng: np.random.Generator, *, real_art: bool = True,
     return Background(texture, int(rng.integers(2**31)), strength, asset)
 
 
-def stock_pattern(kind: str, rng: np.random.Generator, size: int = 768, *,
-                  palette: tuple[RGB, ...] | None = None) -> Print:
+def stock_pattern(
+    kind: str, rng: np.random.Generator, size: int = 768, *, palette: tuple[RGB, ...] | None = None
+) -> Print:
     """Plain stripes, checks (gingham/tartan-like) or polka dots: stock, unprotectable designs."""
     if kind not in STOCK_KINDS:
         raise ValueError(f"unknown stock kind {kind!r}; expected one of {STOCK_KINDS}")

@@ -19,8 +19,9 @@ class Shape:
     stroke: float = 0.0  # 0 fills the polygon; > 0 strokes an open path this wide (unit frame)
 
 
-def _ellipse(cx: float, cy: float, rx: float, ry: float, angle: float = 0.0, n: int = 40
-             ) -> np.ndarray:
+def _ellipse(
+    cx: float, cy: float, rx: float, ry: float, angle: float = 0.0, n: int = 40
+) -> np.ndarray:
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
     pts = np.stack([rx * np.cos(t), ry * np.sin(t)], 1)
     return _rotate(pts, angle) + np.array([cx, cy])
@@ -37,8 +38,9 @@ def _bezier(ctrl: np.ndarray, n: int = 24) -> np.ndarray:
     return (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t**2 * p2 + t**3 * p3
 
 
-def _petal(length: float, width: float, angle: float, pointed: float, base: float = 0.0
-           ) -> np.ndarray:
+def _petal(
+    length: float, width: float, angle: float, pointed: float, base: float = 0.0
+) -> np.ndarray:
     t = np.linspace(0, np.pi, 24)
     x = base + length * (1 - np.cos(t)) / 2
     y = width * np.sin(t) ** (1 + pointed)
@@ -52,17 +54,20 @@ def _flower(rng: np.random.Generator) -> list[Shape]:
     width = rng.uniform(0.12, 0.35) * (8 / n) ** 0.5
     pointed = rng.uniform(0, 1.5)
     phase = rng.uniform(0, 2 * np.pi)
-    shapes = [Shape(0, _petal(length, width, phase + 2 * np.pi * i / n, pointed))
-              for i in range(n)]
+    shapes = [Shape(0, _petal(length, width, phase + 2 * np.pi * i / n, pointed)) for i in range(n)]
     if rng.random() < 0.6:  # an inner ring of petals in the second colour
-        shapes += [Shape(1, _petal(length * 0.6, width * 0.7, phase + np.pi * (2 * i + 1) / n,
-                                   pointed)) for i in range(n)]
+        shapes += [
+            Shape(1, _petal(length * 0.6, width * 0.7, phase + np.pi * (2 * i + 1) / n, pointed))
+            for i in range(n)
+        ]
     core = rng.uniform(0.12, 0.28)
     shapes.append(Shape(2, _ellipse(0, 0, core, core)))
     if rng.random() < 0.5:
         m = int(rng.integers(5, 12))
-        shapes += [Shape(1, _ellipse(core * 1.5 * np.cos(a), core * 1.5 * np.sin(a), 0.04, 0.04,
-                                     n=12)) for a in np.linspace(0, 2 * np.pi, m, endpoint=False)]
+        shapes += [
+            Shape(1, _ellipse(core * 1.5 * np.cos(a), core * 1.5 * np.sin(a), 0.04, 0.04, n=12))
+            for a in np.linspace(0, 2 * np.pi, m, endpoint=False)
+        ]
     return shapes
 
 
@@ -88,11 +93,13 @@ def _leaf(rng: np.random.Generator) -> list[Shape]:
 
 def _paisley(rng: np.random.Generator) -> list[Shape]:
     # Three cubic Béziers: right flank, left flank, the curled tip; inner controls jittered.
-    ctrl = np.array([
-        [[0.35, -0.95], [0.95, -0.4], [0.85, 0.9], [0.0, 0.9]],
-        [[0.0, 0.9], [-0.85, 0.9], [-0.8, -0.15], [0.05, -0.3]],
-        [[0.05, -0.3], [0.35, -0.4], [0.1, -0.7], [0.35, -0.95]],
-    ])
+    ctrl = np.array(
+        [
+            [[0.35, -0.95], [0.95, -0.4], [0.85, 0.9], [0.0, 0.9]],
+            [[0.0, 0.9], [-0.85, 0.9], [-0.8, -0.15], [0.05, -0.3]],
+            [[0.05, -0.3], [0.35, -0.4], [0.1, -0.7], [0.35, -0.95]],
+        ]
+    )
     ctrl[:, 1:3] += rng.uniform(-0.12, 0.12, size=(3, 2, 2))
     right, left, curl = (_bezier(c) for c in ctrl)
     outline = np.concatenate([right, left, curl])
@@ -172,8 +179,15 @@ def _cluster(rng: np.random.Generator) -> list[Shape]:
 
 
 _BUILDERS = {
-    "flower": _flower, "leaf": _leaf, "paisley": _paisley, "star": _star, "polygon": _polygon,
-    "ring": _ring, "vine": _vine, "spiral": _spiral, "cluster": _cluster,
+    "flower": _flower,
+    "leaf": _leaf,
+    "paisley": _paisley,
+    "star": _star,
+    "polygon": _polygon,
+    "ring": _ring,
+    "vine": _vine,
+    "spiral": _spiral,
+    "cluster": _cluster,
 }
 
 

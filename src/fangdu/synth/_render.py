@@ -16,8 +16,13 @@ _SHIFT = 4  # sub-pixel bits for OpenCV polygon drawing
 _ONE = 1 << _SHIFT
 
 
-def render(spec: PrintSpec, size: int | None = None, *, scale: float = 1.0,
-           offset: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+def render(
+    spec: PrintSpec,
+    size: int | None = None,
+    *,
+    scale: float = 1.0,
+    offset: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
     """Draw ``spec`` as (size, size, 3) uint8 RGB.
 
     ``scale`` magnifies the pattern (motifs, repeat and texture) about the canvas origin;
@@ -39,8 +44,9 @@ def render(spec: PrintSpec, size: int | None = None, *, scale: float = 1.0,
     return canvas
 
 
-def _centres(layout: Layout, p: Placement, side: int, scale: float,
-             offset: tuple[float, float]) -> np.ndarray:
+def _centres(
+    layout: Layout, p: Placement, side: int, scale: float, offset: tuple[float, float]
+) -> np.ndarray:
     """Canvas positions of every repeat of placement ``p`` that can touch the canvas."""
     lattice = layout.lattice()
     origin = np.array([p.x * layout.tile_w, p.y * layout.tile_h])
@@ -65,8 +71,14 @@ def _transform(p: Placement, radius: float) -> np.ndarray:
     return (rot @ flip) * radius
 
 
-def _draw_shapes(canvas: np.ndarray, motif: Motif, p: Placement, colours: list[RGB],
-                 centres: np.ndarray, scale: float) -> None:
+def _draw_shapes(
+    canvas: np.ndarray,
+    motif: Motif,
+    p: Placement,
+    colours: list[RGB],
+    centres: np.ndarray,
+    scale: float,
+) -> None:
     radius = p.radius * scale
     m = _transform(p, radius)
     for shape in motif_shapes(motif.kind, motif.seed):
@@ -81,8 +93,14 @@ def _draw_shapes(canvas: np.ndarray, motif: Motif, p: Placement, colours: list[R
                 cv2.fillPoly(canvas, [pts], colour, cv2.LINE_AA, _SHIFT)
 
 
-def _draw_sprite(canvas: np.ndarray, motif: Motif, p: Placement, colours: list[RGB],
-                 centres: np.ndarray, scale: float) -> None:
+def _draw_sprite(
+    canvas: np.ndarray,
+    motif: Motif,
+    p: Placement,
+    colours: list[RGB],
+    centres: np.ndarray,
+    scale: float,
+) -> None:
     sprite = clipart_sprite(motif.asset) if motif.asset else None
     if sprite is None:  # the asset vanished or will not render: draw nothing rather than fail
         return
@@ -120,8 +138,9 @@ def _recolour(sprite: np.ndarray, colours: list[RGB]) -> tuple[np.ndarray, np.nd
     return rgb.astype(np.float32), sprite[..., 3].astype(np.float32) / 255
 
 
-def _ground(bg: Background, colour: RGB, side: int, scale: float,
-            offset: tuple[float, float]) -> np.ndarray:
+def _ground(
+    bg: Background, colour: RGB, side: int, scale: float, offset: tuple[float, float]
+) -> np.ndarray:
     base = np.empty((side, side, 3), np.float32)
     base[:] = colour
     if bg.texture == "plain" or bg.strength <= 0:
@@ -146,8 +165,9 @@ def texture_tile(texture: str, seed: int, asset: str | None = None) -> np.ndarra
         rgb = read_pat(asset)
         tile = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
         grow = max(1, round(160 / max(tile.shape)))  # small GIMP tiles read as fabric when larger
-        tile = cv2.resize(tile, (tile.shape[1] * grow, tile.shape[0] * grow),
-                          interpolation=cv2.INTER_CUBIC)
+        tile = cv2.resize(
+            tile, (tile.shape[1] * grow, tile.shape[0] * grow), interpolation=cv2.INTER_CUBIC
+        )
     elif texture == "linen":  # uneven warp and weft threads
         rows = _periodic_noise(rng, (n, 1), 1.0)
         cols = _periodic_noise(rng, (1, n), 1.0)
@@ -163,8 +183,7 @@ def texture_tile(texture: str, seed: int, asset: str | None = None) -> np.ndarra
     return np.clip(tile / (tile.std() + 1e-6), -2.5, 2.5).astype(np.float32)
 
 
-def _periodic_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float
-                    ) -> np.ndarray:
+def _periodic_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np.ndarray:
     """Gaussian-filtered white noise, filtered in the Fourier domain so it tiles seamlessly."""
     white = rng.standard_normal(shape)
     fy = np.fft.fftfreq(shape[0])[:, None]
@@ -172,4 +191,3 @@ def _periodic_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: flo
     gain = np.exp(-2 * (np.pi * sigma) ** 2 * (fx**2 + fy**2))
     out = np.real(np.fft.ifft2(np.fft.fft2(white) * gain))
     return (out / (out.std() + 1e-9)).astype(np.float32)
-

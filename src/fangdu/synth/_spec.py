@@ -85,7 +85,7 @@ class StockSpec:
 
     kind: str  # "stripes", "checks" or "dots"
     palette: tuple[RGB, ...]
-    bands: tuple[float, ...]  # stripe/check band widths in px (one per palette slot cycle)
+    bands: tuple[float, ...]  # stripe/check band widths in px; colours cycle the palette
     angle: float  # degrees
     dot_radius: float  # px, dots only
     spacing: float  # px between dot centres, dots only

@@ -42,6 +42,7 @@ def _real_art(spec: PrintSpec) -> bool:
 
 # --- pixel-level transforms -------------------------------------------------------------
 
+
 def _jpeg(img: np.ndarray, rng: Rng, quality: int | None = None) -> np.ndarray:
     q = int(rng.integers(15, 61)) if quality is None else quality
     ok, buf = cv2.imencode(".jpg", img[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, q])
@@ -67,7 +68,7 @@ def _crop(img: np.ndarray, rng: Rng) -> np.ndarray:
     cw = min(w, int(np.ceil(np.sqrt(area * aspect))))
     ch = min(h, int(np.ceil(area / cw)))
     x0, y0 = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
-    return img[y0:y0 + ch, x0:x0 + cw].copy()
+    return img[y0 : y0 + ch, x0 : x0 + cw].copy()
 
 
 def _rotate90(img: np.ndarray, rng: Rng) -> np.ndarray:
@@ -78,14 +79,13 @@ def _rotate_small(img: np.ndarray, rng: Rng) -> np.ndarray:
     h, w = img.shape[:2]
     angle = rng.uniform(3, 15) * rng.choice([-1, 1])
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    rotated = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR,
-                             borderMode=cv2.BORDER_REFLECT)
+    rotated = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     # Keep the largest centred rectangle that holds no reflected border.
     a = np.deg2rad(abs(angle))
     f = 1 / (np.cos(a) + np.sin(a) * max(h, w) / min(h, w))
     cw, ch = int(w * f), int(h * f)
     x0, y0 = (w - cw) // 2, (h - ch) // 2
-    return rotated[y0:y0 + ch, x0:x0 + cw].copy()
+    return rotated[y0 : y0 + ch, x0 : x0 + cw].copy()
 
 
 def _mirror(img: np.ndarray, rng: Rng) -> np.ndarray:
@@ -106,20 +106,32 @@ def _photo(img: np.ndarray, rng: Rng) -> np.ndarray:
     out = out * light[..., None] * cast * rng.uniform(0.85, 1.15)
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     dst = (src + rng.uniform(-0.08, 0.08, (4, 2)) * (w, h)).astype(np.float32)
-    out = cv2.warpPerspective(out, cv2.getPerspectiveTransform(src, dst), (w, h),
-                              flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    out = cv2.warpPerspective(
+        out,
+        cv2.getPerspectiveTransform(src, dst),
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REFLECT,
+    )
     out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.5, 1.6))
     out += rng.normal(0, rng.uniform(2, 6), out.shape).astype(np.float32)
     return _jpeg(np.clip(out + 0.5, 0, 255).astype(np.uint8), rng, int(rng.integers(50, 86)))
 
 
 _PIXEL: dict[str, Callable[[np.ndarray, Rng], np.ndarray]] = {
-    "jpeg": _jpeg, "hue_shift": _hue_shift, "greyscale": _greyscale, "crop": _crop,
-    "rotate90": _rotate90, "rotate_small": _rotate_small, "mirror": _mirror, "photo": _photo,
+    "jpeg": _jpeg,
+    "hue_shift": _hue_shift,
+    "greyscale": _greyscale,
+    "crop": _crop,
+    "rotate90": _rotate90,
+    "rotate_small": _rotate_small,
+    "mirror": _mirror,
+    "photo": _photo,
 }
 
 
 # --- design-level transforms (re-render) -----------------------------------------------
+
 
 def _colourway(p: Print, rng: Rng) -> np.ndarray:
     spec = _spec(p)
@@ -167,16 +179,35 @@ def _new_background(p: Print, rng: Rng) -> np.ndarray:
 
 
 _DESIGN: dict[str, Callable[[Print, Rng], np.ndarray]] = {
-    "colourway": _colourway, "scale_down": _scale_down, "scale_up": _scale_up,
-    "repeat_shift": _repeat_shift, "rearranged": _rearranged, "new_background": _new_background,
+    "colourway": _colourway,
+    "scale_down": _scale_down,
+    "scale_up": _scale_up,
+    "repeat_shift": _repeat_shift,
+    "rearranged": _rearranged,
+    "new_background": _new_background,
 }
 
 VARIANT_KINDS: tuple[str, ...] = (
-    "jpeg", "hue_shift", "colourway", "greyscale", "scale_down", "scale_up", "crop", "rotate90",
-    "rotate_small", "mirror", "repeat_shift", "rearranged", "new_background", "photo", "combo",
+    "jpeg",
+    "hue_shift",
+    "colourway",
+    "greyscale",
+    "scale_down",
+    "scale_up",
+    "crop",
+    "rotate90",
+    "rotate_small",
+    "mirror",
+    "repeat_shift",
+    "rearranged",
+    "new_background",
+    "photo",
+    "combo",
 )
 HARD_NEGATIVE_KINDS: tuple[str, ...] = (
-    "same_layout_other_motifs", "same_background_texture", *STOCK_KINDS,
+    "same_layout_other_motifs",
+    "same_background_texture",
+    *STOCK_KINDS,
 )
 
 
@@ -204,8 +235,9 @@ def _combo(p: Print, rng: Rng) -> np.ndarray:
     return img
 
 
-def make_hard_negative(p: Print, kind: str, rng: Rng, *,
-                       clipart: Sequence[str] | None = None) -> np.ndarray:
+def make_hard_negative(
+    p: Print, kind: str, rng: Rng, *, clipart: Sequence[str] | None = None
+) -> np.ndarray:
     """A different design that shares something with ``p`` and must NOT be called a copy.
 
     ``same_layout_other_motifs``: same repeat, placements, palette and ground, other motifs.
@@ -217,11 +249,18 @@ def make_hard_negative(p: Print, kind: str, rng: Rng, *,
     if kind in STOCK_KINDS:
         return _stock_lookalike(p, kind, rng)
     spec = _spec(p)
-    others = random_motifs(rng, len(spec.motifs), len(spec.palette) - 1,
-                           real_art=_real_art(spec), avoid=spec.motifs, clipart=clipart)
+    others = random_motifs(
+        rng,
+        len(spec.motifs),
+        len(spec.palette) - 1,
+        real_art=_real_art(spec),
+        avoid=spec.motifs,
+        clipart=clipart,
+    )
     # Keep each motif's ink slots, so colour statistics stay as close as possible.
-    others = tuple(dataclasses.replace(o, slots=m.slots)
-                   for o, m in zip(others, spec.motifs, strict=True))
+    others = tuple(
+        dataclasses.replace(o, slots=m.slots) for o, m in zip(others, spec.motifs, strict=True)
+    )
     if kind == "same_layout_other_motifs":
         return render(dataclasses.replace(spec, motifs=others))
     if kind == "same_background_texture":
@@ -239,7 +278,8 @@ def _stock_lookalike(p: Print, kind: str, rng: Rng) -> np.ndarray:
         bands = tuple(float(b * rng.uniform(0.7, 1.3) * f) for b in s.bands)
         spacing = s.spacing * f
         radius = float(np.clip(s.dot_radius * f * rng.uniform(0.8, 1.25), 2, spacing * 0.4))
-        look = dataclasses.replace(s, palette=palette, bands=bands, spacing=spacing,
-                                   dot_radius=radius, size=size)
+        look = dataclasses.replace(
+            s, palette=palette, bands=bands, spacing=spacing, dot_radius=radius, size=size
+        )
         return render_stock(look)
     return stock_pattern(kind, rng, size, palette=p.spec.palette).rgb
