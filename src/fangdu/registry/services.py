@@ -549,6 +549,8 @@ def _open_worker_registry(settings: Settings) -> None:
     global _WORKER_REGISTRY
     init_worker()
     _WORKER_REGISTRY = Registry.open(settings, sync=False)
+    # The pool already keeps every core busy: verify each shortlist in the worker's own thread.
+    _WORKER_REGISTRY.searcher.workers = 1
 
 
 def _check_in_worker(data: bytes, top_k: int) -> list[MatchInfo]:

@@ -49,7 +49,13 @@ def gradient_image(rgb: np.ndarray, scale: float) -> np.ndarray:
     lab = cv2.GaussianBlur(lab, (0, 0), 0.7)
     gx = cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3)
-    mag = np.sqrt((gx * gx + gy * gy).sum(axis=2))
+    # Sum of squares over the three channels, in place: numpy's reduction over a length-3 last
+    # axis is ten times slower than three strided adds, and gives the same float32 values.
+    sq = gx * gx
+    sq += gy * gy
+    mag = sq[..., 0] + sq[..., 1]
+    mag += sq[..., 2]
+    np.sqrt(mag, out=mag)
     # The ground's texture (linen, twill, stone, weave in a photo) is a field of weak gradients
     # over most of the image; motif outlines are the strong ones. Subtracting a floor taken from
     # the image's own gradient statistics keeps the motifs and drops the ground, which is not

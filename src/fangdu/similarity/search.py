@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from fangdu.similarity import Fingerprint, compare
 from fangdu.similarity.index import VectorIndex
@@ -18,22 +19,39 @@ class Searcher:
     shortlist similarity so the ranking stays informative below the thresholds.
     """
 
-    def __init__(self, index: VectorIndex, fetch: FetchFingerprints, shortlist: int = 40) -> None:
+    def __init__(
+        self, index: VectorIndex, fetch: FetchFingerprints, shortlist: int = 40, workers: int = 2
+    ) -> None:
         self.index = index
         self.fetch = fetch
         self.shortlist = shortlist
+        # Threads verifying the shortlist; compare() spends most of its time in OpenCV and
+        # numpy calls that release the GIL. 1 verifies in the calling thread.
+        self.workers = workers
+        self._pool: ThreadPoolExecutor | None = None
 
     def search(self, query: Fingerprint, top_k: int = 10) -> list[tuple[int, Match]]:
         candidates = self.index.search(query.global_vectors, max(self.shortlist, top_k))
         if not candidates:
             return []
         references = self.fetch([ref_id for ref_id, _ in candidates])
-        ranked = []
-        for ref_id, similarity in candidates:
-            reference = references.get(ref_id)
-            if reference is None:
-                continue
-            ranked.append((compare(query, reference), similarity, ref_id))
+        pairs = [
+            (references[ref_id], similarity, ref_id)
+            for ref_id, similarity in candidates
+            if references.get(ref_id) is not None
+        ]
+        matches = self._verify(query, [reference for reference, _, _ in pairs])
+        ranked = [
+            (match, similarity, ref_id)
+            for match, (_, similarity, ref_id) in zip(matches, pairs, strict=True)
+        ]
         ranked.sort(key=lambda item: (-item[0].score, -item[1]))
         return [(ref_id, match) for match, _, ref_id in ranked[:top_k]]
 
+    def _verify(self, query: Fingerprint, references: Sequence[Fingerprint]) -> list[Match]:
+        """``compare(query, r)`` for each reference, in order."""
+        if self.workers <= 1 or len(references) < 2:
+            return [compare(query, reference) for reference in references]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="fangdu-verify")
+        return list(self._pool.map(lambda reference: compare(query, reference), references))
