@@ -10,7 +10,9 @@ How a pair is judged
    lands on a reference feature that looks alike, has the right scale and orientation, and is
    not yet used. That makes repeats help instead of hurt.
 3. The used features are removed and the next peak is tried, up to ``MAX_MODELS`` times, so a
-   design whose motifs were re-arranged (each motif moved on its own) still adds up.
+   design whose motifs were re-arranged (each motif moved on its own) still adds up. Once
+   ``_MAX_MISSES`` peaks have failed to verify the search stops: unrelated pairs (most of a
+   shortlist) end there quickly.
 4. Then *local* models: motifs re-arranged one by one give each placement its own similarity
    transform with only 3-8 features, too few for step 2. Each proposal votes for its scale and
    rotation change, its query neighbourhood (a grid cell, two offset grids) and where that
@@ -71,7 +73,7 @@ _RATIO = 1.3  # proposals within this factor of a feature's best distance
 _RANSAC_FRACTION = 0.012
 _SCALE_BIN = 0.5
 _SCALE_BINS = 24  # +-6 octaves
-_MAX_MISSES = 3  # Hough peaks that may fail to verify before giving up
+_MAX_MISSES = 2  # Hough peaks that may fail to verify before giving up
 _COPY_EVIDENCE = -EVIDENCE_SCALE * float(np.log(1.0 - COPY_THRESHOLD))
 _SURE_EVIDENCE = 5 * EVIDENCE_SCALE  # score >= 0.993: more models cannot change anything
 _ANGLE_BIN = 30.0
@@ -102,21 +104,28 @@ class _Pairs:
 
 def _pairs(qk: np.ndarray, qd: np.ndarray, rk: np.ndarray, rd: np.ndarray) -> _Pairs:
     # Squared distance less the query's own norm, built in place: this is the hot loop.
+    nr = len(rd)
     part = matmul_t(qd, rd, -2.0)
     part += (rd * rd).sum(1)[None, :]
     qn = (qd * qd).sum(1)
     best = np.sqrt(np.maximum(part.min(axis=1) + qn, 0.0))
-    q, r = np.nonzero(part < (_GUIDED_DIST**2 - qn)[:, None])
-    dist = np.sqrt(np.maximum(part[q, r] + qn[q], 0.0))
+    # Flat indices: np.nonzero on the 2-D mask is several times slower.
+    flat = np.flatnonzero(part < (_GUIDED_DIST**2 - qn)[:, None])
+    q, r = np.divmod(flat, nr)
+    d2 = part.ravel()[flat]
+    d2 += qn[q]
+    dist = np.sqrt(np.maximum(d2, 0.0, out=d2), out=d2)
     proposal = (dist <= _PROPOSE_DIST) & (dist <= best[q] * _RATIO)
     if proposal.sum() > _MAX_PROPOSALS:
         # Stock patterns make every feature propose everything; the best proposals suffice.
         cut = np.partition(dist[proposal], _MAX_PROPOSALS)[_MAX_PROPOSALS]
         proposal &= dist < cut
+    dangle = rk[:, 3][r] - qk[:, 3][q]  # angles lie in [0, 360)
+    dangle[dangle < 0] += 360.0
     return _Pairs(
         q=q, r=r, dist=dist, proposal=proposal,
-        dscale=np.log2(rk[r, 2] / qk[q, 2]),
-        dangle=(rk[r, 3] - qk[q, 3]) % 360.0,
+        dscale=np.log2(rk[:, 2])[r] - np.log2(qk[:, 2])[q],
+        dangle=dangle,
     )
 
 
@@ -141,31 +150,59 @@ class _Model:
     rot: float = 0.0
 
 
+def _first(vals: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of each value, in their original order."""
+    if len(vals) < 2:
+        return np.arange(len(vals))
+    o = np.argsort(vals, kind="stable")
+    sv = vals[o]
+    keep = np.empty(len(vals), bool)
+    keep[0] = True
+    np.not_equal(sv[1:], sv[:-1], out=keep[1:])
+    return np.sort(o[keep])
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, e)`` over the given slices."""
+    lens = ends - starts
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offs = np.cumsum(lens) - lens
+    return np.repeat(starts - offs, lens) + np.arange(total)
+
+
 class _Verifier:
     def __init__(self, qk: np.ndarray, qd: np.ndarray, rk: np.ndarray, rd: np.ndarray,
                  ref_side: float) -> None:
         self.qk, self.qd, self.rk = qk, qd, rk
-        self.p = _pairs(qk, qd, rk, rd)
+        self.p = p = _pairs(qk, qd, rk, rd)
         self.thr = max(2.0, _RANSAC_FRACTION * ref_side)
         self.ref_side = ref_side
         self.used_q = np.zeros(len(qk), bool)
         self.used_r = np.zeros(len(rk), bool)
-        self.dead = np.zeros(len(self.p.q), bool)
         self.nangle = round(360 / _ANGLE_BIN)
-        self.sbin = np.floor(self.p.dscale / _SCALE_BIN).astype(int)
-        self.abin = np.floor(self.p.dangle / _ANGLE_BIN).astype(int) % self.nangle
+        self.sbin = np.floor(p.dscale / _SCALE_BIN).astype(int)
+        self.abin = np.floor(p.dangle / _ANGLE_BIN).astype(int) % self.nangle
+        self.aprev = np.roll(np.arange(self.nangle), 1)
+        self.anext = np.roll(np.arange(self.nangle), -1)
+        # The proposals (the only pairs that vote), and each query feature's slice of pairs
+        # (np.nonzero lists them row by row, so p.q is sorted).
+        self.prop = np.flatnonzero(p.proposal)
+        self.dead = np.zeros(len(self.prop), bool)
+        self.qstart = np.searchsorted(p.q, np.arange(len(qk) + 1))
 
     def run(self) -> list[_Model]:
         models: list[_Model] = []
         misses = 0
+        pq, pr = self.p.q[self.prop], self.p.r[self.prop]
         for _ in range(MAX_MODELS + _MAX_MISSES):
-            p = self.p
-            live = p.proposal & ~self.dead & ~self.used_q[p.q] & ~self.used_r[p.r]
+            live = ~self.dead & ~self.used_q[pq] & ~self.used_r[pr]
             if live.sum() < MIN_INLIERS:
                 break
             sel = self._peak(live)
             self.dead[sel] = True  # each peak is tried once
-            model = self._fit(sel)
+            model = self._fit(self.prop[sel])
             if model is None:
                 misses += 1
                 if misses >= _MAX_MISSES:
@@ -185,7 +222,7 @@ class _Verifier:
     def _local_models(self) -> list[_Model]:
         """Small similarity clusters, one per motif placement (re-arranged designs)."""
         p = self.p
-        live = np.flatnonzero(p.proposal & ~self.used_q[p.q] & ~self.used_r[p.r])
+        live = self.prop[~self.used_q[p.q[self.prop]] & ~self.used_r[p.r[self.prop]]]
         if len(live) < _LOCAL_MIN:
             return []
         qside = float(max(self.qk[:, 0].max(), self.qk[:, 1].max(), 1.0))
@@ -196,41 +233,52 @@ class _Verifier:
         s = np.exp2(p.dscale[live])
         th = np.radians(p.dangle[live])
         cos, sin = s * np.cos(th), s * np.sin(th)
-        keys, owners = [], []
+        pose = (self.sbin[live] + 16) * 16 + self.abin[live]
+        keys = []
         for off in (0.0, 0.5):
-            c = (np.floor(pq / cell + off) - off + 0.5) * cell
-            d = c - pq
+            fq = np.floor(pq / cell + off)
+            d = (fq - off + 0.5) * cell - pq
             pred = pr + np.stack([cos * d[:, 0] - sin * d[:, 1], sin * d[:, 0] + cos * d[:, 1]], 1)
-            cq = np.floor(pq / cell + off).astype(np.int64)
+            cq = fq.astype(np.int64)
             pb = np.floor(pred / pbin).astype(np.int64)
             key = (((cq[:, 0] * 64 + cq[:, 1]) * 64 + (pb[:, 0] + 16)) * 64 + (pb[:, 1] + 16))
-            key = (key * 32 + self.sbin[live] + 16) * 16 + self.abin[live]
-            keys.append(key * 2 + int(off * 2))
-            owners.append(np.arange(len(live)))
+            keys.append((key * 512 + pose) * 2 + int(off * 2))
         key = np.concatenate(keys)
-        own = np.concatenate(owners)
-        # Distinct query features per key.
-        uk, inv = np.unique(key, return_inverse=True)
-        kq = np.unique(inv * (len(self.qk) + 1) + p.q[live][own])
-        nq = np.bincount(kq // (len(self.qk) + 1), minlength=len(uk))
+        own = np.concatenate([np.arange(len(live))] * 2)
+        # One sort groups the votes by key, and by query feature within a key.
+        nq1 = len(self.qk) + 1
+        kq = key * nq1 + np.concatenate([p.q[live]] * 2)
+        order = np.argsort(kq, kind="stable")
+        ks = key[order]
+        kqs = kq[order]
+        bounds = np.flatnonzero(np.diff(ks)) + 1
+        starts = np.concatenate([[0], bounds])
+        ends = np.concatenate([bounds, [len(ks)]])
+        newq = np.ones(len(ks), np.int64)
+        newq[1:] = kqs[1:] != kqs[:-1]
+        newq[starts] = 1
+        nq = np.add.reduceat(newq, starts)
         seeds = np.flatnonzero(nq >= 3)
         seeds = seeds[np.argsort(-nq[seeds], kind="stable")][:_LOCAL_SEEDS]
         models: list[_Model] = []
         for sk in seeds:
-            members = live[own[inv == sk]]
+            members = live[own[np.sort(order[starts[sk]:ends[sk]])]]
             members = members[~self.used_q[p.q[members]] & ~self.used_r[p.r[members]]]
             model = self._fit_local(members, cell)
-            if model is not None:
-                self.used_q[model.q] = True
-                self.used_r[model.r] = True
-                models.append(model)
+            if model is None:
+                continue
+            self.used_q[model.q] = True
+            self.used_r[model.r] = True
+            models.append(model)
         return models
 
     def _fit_local(self, members: np.ndarray, radius: float) -> _Model | None:
         p = self.p
+        if len(members) < 3:
+            return None
         members = members[np.argsort(p.dist[members])]
-        members = members[np.sort(np.unique(p.r[members], return_index=True)[1])]
-        members = members[np.sort(np.unique(p.q[members], return_index=True)[1])]
+        members = members[_first(p.r[members])]
+        members = members[_first(p.q[members])]
         if len(members) < 3:
             return None
         src = self.qk[p.q[members], :2]
@@ -246,11 +294,11 @@ class _Verifier:
             return None
         rot = float(np.degrees(np.arctan2(sim[1, 0], sim[0, 0])) % 360.0)
         centre = src[mask.ravel() > 0].mean(0)
-        idx = np.flatnonzero(np.abs(p.dscale - np.log2(scale)) < _LOCAL_SCALE_TOL)
+        near = np.flatnonzero(((self.qk[:, :2] - centre) ** 2).sum(1) < radius**2)
+        idx = _ranges(self.qstart[near], self.qstart[near + 1])
+        idx = idx[np.abs(p.dscale[idx] - np.log2(scale)) < _LOCAL_SCALE_TOL]
         idx = idx[~self.used_q[p.q[idx]] & ~self.used_r[p.r[idx]]]
         idx = idx[_angle_gap(p.dangle[idx], rot) < _LOCAL_ANGLE_TOL]
-        qpt = self.qk[p.q[idx], :2]
-        idx = idx[((qpt - centre) ** 2).sum(1) < radius**2]
         if len(idx) < _LOCAL_MIN:
             return None
         proj = _project(sim, self.qk[p.q[idx], :2])
@@ -258,34 +306,39 @@ class _Verifier:
         keep = err < self.thr
         idx, err = idx[keep], err[keep]
         idx = idx[np.argsort(err / self.thr + p.dist[idx] / _GUIDED_DIST)]
-        idx = idx[np.sort(np.unique(p.q[idx], return_index=True)[1])]
-        idx = idx[np.sort(np.unique(p.r[idx], return_index=True)[1])]
+        idx = idx[_first(p.q[idx])]
+        idx = idx[_first(p.r[idx])]
         if len(idx) < _LOCAL_MIN:
             return None
         return _Model(p.q[idx], p.r[idx], local=True, lscale=float(np.log2(scale)), rot=rot)
 
     def _peak(self, live: np.ndarray) -> np.ndarray:
-        """Live pairs around the peak of the Hough histogram of scale and rotation change.
+        """Live proposals (positions in ``self.prop``) around the peak of the Hough histogram
+        of scale and rotation change.
 
         A feature that proposes (or is proposed by) many partners votes with less weight, so
         generic blobs cannot outvote the distinctive details; votes are summed over 3 x 3
         neighbouring bins so a peak on a bin border is not split.
         """
         p = self.p
-        sb, ab = self.sbin[live], self.abin[live]
-        q, r = p.q[live], p.r[live]
+        li = self.prop[live]
+        sb, ab = self.sbin[li], self.abin[li]
+        q, r = p.q[li], p.r[li]
         weight = 1.0 / np.sqrt(np.bincount(q)[q] * np.bincount(r)[r])
         ns, na = _SCALE_BINS, self.nangle
         hist = np.bincount(np.clip(sb + ns // 2, 0, ns - 1) * na + ab, weight,
                            minlength=ns * na).reshape(ns, na)
-        hist = hist + np.roll(hist, 1, axis=1) + np.roll(hist, -1, axis=1)
-        padded = np.pad(hist, ((1, 1), (0, 0)))
-        hist = padded[:-2] + padded[1:-1] + padded[2:]
+        # Angle wraps around; scale does not.
+        hist = hist + hist[:, self.aprev] + hist[:, self.anext]
+        summed = hist.copy()
+        summed[1:] += hist[:-1]
+        summed[:-1] += hist[1:]
+        hist = summed
         bs, ba = np.unravel_index(int(np.argmax(hist)), hist.shape)
         bs -= ns // 2
-        near = np.abs(self.sbin - bs) <= 1
-        near &= np.minimum((self.abin - ba) % na, (ba - self.abin) % na) <= 1
-        return np.flatnonzero(live & near)
+        near = np.abs(sb - bs) <= 1
+        near &= np.minimum((ab - ba) % na, (ba - ab) % na) <= 1
+        return np.flatnonzero(live)[near]
 
     def _fit(self, sel: np.ndarray) -> _Model | None:
         p = self.p
@@ -294,8 +347,8 @@ class _Verifier:
         # One pair per feature on either side: many-to-one pairs let RANSAC "fit" a transform
         # that collapses the query onto one point. Guided matching restores the repeats later.
         sel = sel[np.argsort(p.dist[sel])]
-        sel = sel[np.sort(np.unique(p.r[sel], return_index=True)[1])]
-        sel = sel[np.sort(np.unique(p.q[sel], return_index=True)[1])]
+        sel = sel[_first(p.r[sel])]
+        sel = sel[_first(p.q[sel])]
         if len(sel) < MIN_INLIERS:
             return None
         src = self.qk[p.q[sel], :2]
@@ -347,10 +400,8 @@ class _Verifier:
         # Greedy one-to-one: best geometric + descriptor agreement first.
         order = np.argsort(err / radius + p.dist[idx] / _GUIDED_DIST)
         idx = idx[order]
-        _, first_q = np.unique(p.q[idx], return_index=True)
-        idx = idx[np.sort(first_q)]
-        _, first_r = np.unique(p.r[idx], return_index=True)
-        idx = idx[np.sort(first_r)]
+        idx = idx[_first(p.q[idx])]
+        idx = idx[_first(p.r[idx])]
         return p.q[idx], p.r[idx]
 
     def evidence(self, models: list[_Model]) -> float:
