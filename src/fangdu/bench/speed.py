@@ -97,9 +97,11 @@ def check_benchmark(n_refs: int = 100_000, n_real: int = 200, n_queries: int = 6
     """
     from fangdu.config import Settings
     from fangdu.registry.models import SearchRef, Work
+    from fangdu.registry.pipeline import tune_allocator
     from fangdu.registry.services import Registry
     from fangdu.synth import VARIANT_KINDS, make_print, make_variant
 
+    tune_allocator()  # as the `fangdu` command does, so latencies match the CLI's
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
