@@ -499,7 +499,7 @@ class Registry:
             index = None
             # Big chunks: the first one trains the IVF quantiser when the library is large.
             rows = repo.searchable_fingerprints()
-            for ids, vectors in _vector_chunks(rows, size=20_000, tick=tick):
+            for ids, vectors in _vector_chunks(rows, size=100_000, tick=tick):
                 if index is None:
                     index = FaissIndex.build(
                         self.settings.index_path,

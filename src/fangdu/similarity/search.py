@@ -20,7 +20,7 @@ class Searcher:
     """
 
     def __init__(
-        self, index: VectorIndex, fetch: FetchFingerprints, shortlist: int = 40, workers: int = 2
+        self, index: VectorIndex, fetch: FetchFingerprints, shortlist: int = 20, workers: int = 2
     ) -> None:
         self.index = index
         self.fetch = fetch
