@@ -112,3 +112,13 @@ def _summary(stdout: str) -> tuple[str, str]:
     # "imported N, already present M, rejected 0"
     words = stdout.replace(",", "").split()
     return words[words.index("imported") + 1], words[words.index("present") + 1]
+
+
+def test_demo_of_make_run_judges_every_query_as_expected(tmp_path):
+    result = subprocess.run(
+        [str(FANGDU), "demo", "--dir", str(tmp_path / "demo")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "7 of 7 judged as expected" in result.stdout
+    assert "refused" in result.stdout  # registering the recoloured copy is refused

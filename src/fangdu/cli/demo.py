@@ -24,7 +24,7 @@ from fangdu.registry.services import RegistrationRefused, Registry
 from fangdu.synth import make_print, make_variant, stock_pattern
 
 PRINTS = 30
-SIZE = 512
+SIZE = 768  # the size the bench draws at; a photographed 512 px print is too coarse
 # (query name, how it was made, seed of the print it copies or None for a stranger)
 CASES = [
     ("recoloured", "colourway", 3),
