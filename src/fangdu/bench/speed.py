@@ -13,11 +13,15 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from fangdu.similarity.index import FaissIndex
+
+if TYPE_CHECKING:
+    from fangdu.registry.services import Registry
 
 
 def _rss_peak_mib() -> float:
@@ -96,7 +100,6 @@ def check_benchmark(n_refs: int = 100_000, n_real: int = 200, n_queries: int = 6
     cache is cleared before each query so each one reads its candidates from the database.
     """
     from fangdu.config import Settings
-    from fangdu.registry.models import SearchRef, Work
     from fangdu.registry.pipeline import tune_allocator
     from fangdu.registry.services import Registry
     from fangdu.synth import VARIANT_KINDS, make_print, make_variant
@@ -121,7 +124,7 @@ def check_benchmark(n_refs: int = 100_000, n_real: int = 200, n_queries: int = 6
             summary = registry.import_files(sorted(folder.iterdir()))
             import_s = time.perf_counter() - started
             progress(f"imported {n_real} in {import_s:.1f} s; adding synthetic references")
-            _add_synthetic_refs(registry, n_refs - n_real, rng, Work, SearchRef)
+            _add_synthetic_refs(registry, n_refs - n_real, rng)
             started = time.perf_counter()
             registry.rebuild_index()
             rebuild_s = time.perf_counter() - started
@@ -156,18 +159,18 @@ def check_benchmark(n_refs: int = 100_000, n_real: int = 200, n_queries: int = 6
     }
 
 
-def _add_synthetic_refs(registry, count: int, rng: np.random.Generator, work_table,
-                        ref_table) -> None:
+def _add_synthetic_refs(registry: Registry, count: int, rng: np.random.Generator) -> None:
     """Bulk-insert ``count`` stand-in works, each with a fingerprint derived from a real one."""
     from sqlalchemy import func, insert, select
 
+    from fangdu.registry.models import SearchRef, Work
     from fangdu.similarity import Fingerprint
 
     with registry.unit_of_work() as repo:
         real = [(Fingerprint.from_bytes(data), version)
                 for _, data, version in repo.searchable_fingerprints()]
-        next_work = repo.session.scalar(select(func.max(work_table.id))) + 1
-        next_ref = repo.session.scalar(select(func.max(ref_table.id))) + 1
+        next_work = repo.session.scalar(select(func.max(Work.id))) + 1
+        next_ref = repo.session.scalar(select(func.max(SearchRef.id))) + 1
     vectors = np.stack([fp.global_vectors for fp, _ in real])  # (n_real, views, dim)
     chunk = 5_000
     for first in range(0, count, chunk):
@@ -193,8 +196,8 @@ def _add_synthetic_refs(registry, count: int, rng: np.random.Generator, work_tab
                          "fingerprint": fingerprint.to_bytes(),
                          "fingerprint_version": version, "scale": source.scale})
         with registry.unit_of_work() as repo:
-            repo.session.execute(insert(work_table), works)
-            repo.session.execute(insert(ref_table), refs)
+            repo.session.execute(insert(Work), works)
+            repo.session.execute(insert(SearchRef), refs)
 
 
 def render_markdown(index: dict[str, float], check: dict[str, float]) -> str:

@@ -275,27 +275,12 @@ class _Verifier:
         return models
 
     def _fit_local(self, members: np.ndarray, radius: float) -> _Model | None:
+        fitted = self._fit_similarity(members, min_inliers=3, max_iters=100)
+        if fitted is None:
+            return None
+        sim, inlier_src, scale, rot = fitted
+        centre = inlier_src.mean(0)
         p = self.p
-        if len(members) < 3:
-            return None
-        members = members[np.argsort(p.dist[members])]
-        members = members[_first(p.r[members])]
-        members = members[_first(p.q[members])]
-        if len(members) < 3:
-            return None
-        src = self.qk[p.q[members], :2]
-        dst = self.rk[p.r[members], :2]
-        sim, mask = cv2.estimateAffinePartial2D(
-            src, dst, method=cv2.RANSAC, ransacReprojThreshold=self.thr,
-            maxIters=100, confidence=0.99, refineIters=5,
-        )
-        if sim is None or mask is None or int(mask.sum()) < 3:
-            return None
-        scale = float(np.sqrt(abs(np.linalg.det(sim[:, :2]))))
-        if not 1 / 8 < scale < 8:
-            return None
-        rot = float(np.degrees(np.arctan2(sim[1, 0], sim[0, 0])) % 360.0)
-        centre = src[mask.ravel() > 0].mean(0)
         near = np.flatnonzero(((self.qk[:, :2] - centre) ** 2).sum(1) < radius**2)
         idx = _ranges(self.qstart[near], self.qstart[near + 1])
         idx = idx[np.abs(p.dscale[idx] - np.log2(scale)) < _LOCAL_SCALE_TOL]
@@ -342,29 +327,40 @@ class _Verifier:
         near &= np.minimum((ab - ba) % na, (ba - ab) % na) <= 1
         return np.flatnonzero(live)[near]
 
-    def _fit(self, sel: np.ndarray) -> _Model | None:
+    def _fit_similarity(
+        self, sel: np.ndarray, min_inliers: int, max_iters: int
+    ) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+        """RANSAC similarity over one pair per feature: (matrix, inlier query points, scale,
+        rotation in degrees), or None when too few pairs agree or the scale is absurd."""
         p = self.p
-        if len(sel) < MIN_INLIERS:
+        if len(sel) < min_inliers:
             return None
         # One pair per feature on either side: many-to-one pairs let RANSAC "fit" a transform
         # that collapses the query onto one point. Guided matching restores the repeats later.
         sel = sel[np.argsort(p.dist[sel])]
         sel = sel[_first(p.r[sel])]
         sel = sel[_first(p.q[sel])]
-        if len(sel) < MIN_INLIERS:
+        if len(sel) < min_inliers:
             return None
         src = self.qk[p.q[sel], :2]
         dst = self.rk[p.r[sel], :2]
         sim, mask = cv2.estimateAffinePartial2D(
             src, dst, method=cv2.RANSAC, ransacReprojThreshold=self.thr,
-            maxIters=400, confidence=0.99, refineIters=5,
+            maxIters=max_iters, confidence=0.99, refineIters=5,
         )
-        if sim is None or mask is None or int(mask.sum()) < MIN_INLIERS:
+        if sim is None or mask is None or int(mask.sum()) < min_inliers:
             return None
         scale = float(np.sqrt(abs(np.linalg.det(sim[:, :2]))))
         if not 1 / 8 < scale < 8:
             return None
         rot = float(np.degrees(np.arctan2(sim[1, 0], sim[0, 0])) % 360.0)
+        return sim, src[mask.ravel() > 0], scale, rot
+
+    def _fit(self, sel: np.ndarray) -> _Model | None:
+        fitted = self._fit_similarity(sel, min_inliers=MIN_INLIERS, max_iters=400)
+        if fitted is None:
+            return None
+        sim, _, scale, rot = fitted
         q, r = self._guided(sim, np.log2(scale), rot, 2.5 * self.thr)
         best_q, best_r = q, r
         if len(q) >= 8:
