@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean system-deps
+
+# Debian packages the tests use: Go's sumdb note/tlog (third-party log verification) and the
+# openssl tool (a local RFC 3161 timestamp authority). CI runs this before `make test`; without
+# them those tests skip locally and fail under CI=true.
+SYSTEM_PACKAGES := golang-go golang-golang-x-mod-dev openssl
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -33,6 +38,10 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m fangdu.bench all --out bench-out
 	@echo "reports in bench-out/: accuracy.md, speed.md (docs/BENCHMARKS.md quotes them)"
+
+system-deps:
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); }
 
 clean:
 	rm -rf $(VENV) .fangdu bench-out .pytest_cache

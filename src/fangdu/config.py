@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WitnessConfig(BaseModel):
+    """A witness the log asks to cosign each checkpoint (c2sp.org/tlog-witness)."""
+
+    url: str  # base URL; the log POSTs to <url>/add-checkpoint
+    key: str  # the witness's cosigner verifier key, <name>+<hex id>+<base64>
 
 
 class Settings(BaseSettings):
@@ -21,6 +28,20 @@ class Settings(BaseSettings):
     index_dir: Path | None = Field(default=None, description="vector index files")
     max_image_pixels: int = Field(default=100_000_000, description="refuse larger images")
     max_image_bytes: int = Field(default=200 * 1024 * 1024, description="refuse larger files")
+    keys_dir: Path | None = Field(default=None, description="signing keys (0600 files)")
+    log_origin: str = Field(
+        default="fangdu.local/ledger",
+        description="the log's name in its checkpoints: a schema-less URL unique to this log",
+    )
+    timestamp_url: str | None = Field(
+        default=None, description="RFC 3161 timestamp authority for checkpoints"
+    )
+    timestamp_ca: Path | None = Field(
+        default=None, description="PEM root(s) the timestamp authority's tokens must chain to"
+    )
+    witnesses: list[WitnessConfig] = Field(
+        default_factory=list, description='JSON list of {"url": ..., "key": ...}'
+    )
 
     def resolved_home(self) -> Path:
         return self.home.expanduser().resolve()
@@ -39,9 +60,14 @@ class Settings(BaseSettings):
     def index_path(self) -> Path:
         return (self.index_dir or self.resolved_home() / "index").expanduser().resolve()
 
+    @property
+    def keys_path(self) -> Path:
+        return (self.keys_dir or self.resolved_home() / "keys").expanduser().resolve()
+
     def ensure_dirs(self) -> None:
         for path in (self.resolved_home(), self.blobs_path, self.index_path):
             path.mkdir(parents=True, exist_ok=True)
+        self.keys_path.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
 def load_settings(home: Path | None = None) -> Settings:

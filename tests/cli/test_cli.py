@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from fangdu.cli import app
+from fangdu.cli.app import app
 
 MATCH_KEYS = {
     "work_id",

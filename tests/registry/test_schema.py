@@ -16,7 +16,7 @@ from fangdu.registry.db import (
     normalise_url,
     upgrade,
 )
-from fangdu.registry.models import Base
+from fangdu.storage import all_metadata
 
 
 def test_migrations_match_the_models(database_url):
@@ -26,7 +26,7 @@ def test_migrations_match_the_models(database_url):
         upgrade(engine)  # running it again (every CLI start does) changes nothing
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, Base.metadata) == []
+            assert compare_metadata(context, all_metadata()) == []
     finally:
         engine.dispose()
 

@@ -68,11 +68,29 @@ def speed(
     print(f"wrote {out / 'speed.md'}")
 
 
+@app.command()
+def ledger(
+    out: Path = OUT,
+    events: int = typer.Option(20_000, "--events", min=100, help="Signed events appended."),
+    size: int = typer.Option(1_000_000, "--size", min=1000, help="Entries for the proofs."),
+) -> None:
+    """Evidence log: signed appends per second on SQLite; proofs at a million entries."""
+    from fangdu.bench import ledger as bench
+
+    out.mkdir(parents=True, exist_ok=True)
+    appends = bench.append_benchmark(events)
+    proofs = bench.proof_benchmark(size)
+    (out / "ledger.json").write_text(json.dumps({"appends": appends, "proofs": proofs}, indent=2))
+    (out / "ledger.md").write_text(bench.render_markdown(appends, proofs))
+    print(f"wrote {out / 'ledger.md'}")
+
+
 @app.command("all")
 def all_benchmarks(out: Path = OUT, n_originals: int = N_ORIGINALS, seed: int = SEED) -> None:
     """Accuracy (with the baselines), then speed."""
     run_accuracy(out, n_originals=n_originals, seed=seed)
     speed(out, seed=seed, references=100_000, rendered=200, index_references=1_000_000)
+    ledger(out, events=20_000, size=1_000_000)
 
 
 if __name__ == "__main__":

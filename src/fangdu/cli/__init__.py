@@ -1,5 +1,11 @@
-"""The ``fangdu`` command line (Typer + Rich), a thin layer over ``fangdu.registry``."""
+"""The ``fangdu`` command line (Typer + Rich), a thin layer over ``fangdu.registry``.
 
-from fangdu.cli.app import app, main
+``main`` imports the registry only when called, so ``fangdu.cli.witness`` (what a witness
+operator runs) can be imported without it.
+"""
 
-__all__ = ["app", "main"]
+
+def main() -> None:
+    from fangdu.cli.app import main as run
+
+    run()

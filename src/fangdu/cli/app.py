@@ -8,6 +8,7 @@ earlier prior art, 130 interrupted. Errors are one line on stderr; stdout carrie
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import sys
 from collections.abc import Iterator
@@ -21,8 +22,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.exc import SQLAlchemyError
 
 from fangdu.cli import render
+from fangdu.cli.witness import witness_app
 from fangdu.config import Settings, load_settings
 from fangdu.errors import FangduError, InputError
+from fangdu.errors import NotFound as NotFoundError
+from fangdu.ledger.fsck import fsck
+from fangdu.ledger.merkle import leaf_hash
+from fangdu.ledger.note import parse_cosigner_key, verifier_key_string
 from fangdu.registry.files import expand, read_file
 from fangdu.registry.pipeline import tune_allocator
 from fangdu.registry.schemas import (
@@ -43,6 +49,12 @@ app = typer.Typer(
 )
 index_app = typer.Typer(help="The vector index behind the duplicate check.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
+ledger_app = typer.Typer(
+    help="The evidence log: keys, checkpoints, proofs, static export, fsck.",
+    no_args_is_help=True,
+)
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(witness_app, name="witness")
 
 EXIT_FAILURE, EXIT_INPUT, EXIT_REFUSED, EXIT_INTERRUPTED = 1, 2, 3, 130
 
@@ -376,6 +388,172 @@ def index_rebuild(ctx: typer.Context) -> None:
 
         count = registry.rebuild_index(tick)
     render.stdout_console().print(f"indexed {count} references")
+
+
+# -- the evidence log -------------------------------------------------------------------------
+
+
+@ledger_app.command("key")
+def ledger_key(ctx: typer.Context) -> None:
+    """Print the log's verifier key (signed-note format) as the last line."""
+    with failures(), opened(ctx) as registry:
+        store = registry.ledger
+        out = render.stdout_console()
+        out.print(f"log origin: {store.origin}", markup=False)
+        out.print(verifier_key_string(store.signer), markup=False, soft_wrap=True)
+
+
+@ledger_app.command("status")
+def ledger_status(ctx: typer.Context, as_json: bool = JSON) -> None:
+    """Size, entries waiting, and the latest checkpoint with its timestamp and cosignatures."""
+    with failures(), opened(ctx) as registry:
+        store = registry.ledger
+        latest = store.checkpoint()
+        record = {
+            "origin": store.origin,
+            "size": store.size(),
+            "pending": store.pending(),
+            "root": latest.checkpoint.root.hex() if latest else None,
+            "timestamped": bool(latest and latest.timestamp_token),
+            "cosignatures": len(latest.cosignatures) if latest else 0,
+        }
+        if as_json:
+            render.print_json(record)
+        else:
+            for key, value in record.items():
+                render.stdout_console().print(f"{key}: {value}", markup=False)
+
+
+@ledger_app.command("export")
+def ledger_export(
+    ctx: typer.Context,
+    directory: Path = typer.Argument(..., help="Folder for checkpoint and tile/ files."),
+) -> None:
+    """Write the log as C2SP static files (checkpoint, tile/<L>/<N>, tile/entries/<N>)."""
+    with failures(), opened(ctx) as registry:
+        try:
+            published = registry.ledger.export(directory)
+        except LookupError as exc:
+            raise NotFoundError(str(exc)) from None
+    render.stdout_console().print(
+        f"exported {published.checkpoint.size} entries to {directory}", markup=False
+    )
+
+
+@ledger_app.command("inclusion")
+def ledger_inclusion(
+    ctx: typer.Context,
+    index: int = typer.Argument(..., min=0, help="Entry index."),
+    size: int | None = typer.Option(None, "--size", min=1, help="Tree size (default latest)."),
+) -> None:
+    """Inclusion proof of one entry, as one JSON line (hashes in base64)."""
+    with failures(), opened(ctx) as registry:
+        store = registry.ledger
+        size = size or store.size()
+        if not index < size <= store.size():
+            raise InputError(f"need index < size <= {store.size()}; got {index}, {size}")
+        proof = store.inclusion_proof(index, size)
+        leaf = leaf_hash(store.entry(index))
+    render.print_json({"index": index, "size": size, "leaf_hash": _b64(leaf),
+                       "proof": [_b64(h) for h in proof]})
+
+
+@ledger_app.command("consistency")
+def ledger_consistency(
+    ctx: typer.Context,
+    old: int = typer.Argument(..., min=0, help="Older tree size."),
+    size: int | None = typer.Option(None, "--size", min=1, help="Newer size (default latest)."),
+) -> None:
+    """Consistency proof between two tree sizes, as one JSON line (hashes in base64)."""
+    with failures(), opened(ctx) as registry:
+        store = registry.ledger
+        size = size or store.size()
+        if not old <= size <= store.size():
+            raise InputError(f"need old <= size <= {store.size()}; got {old}, {size}")
+        proof = store.consistency_proof(old, size)
+    render.print_json({"old_size": old, "size": size, "proof": [_b64(h) for h in proof]})
+
+
+@ledger_app.command("fsck")
+def ledger_fsck(ctx: typer.Context) -> None:
+    """Re-derive the whole tree from the entries; check every checkpoint, signature and
+    timestamp. Exit 1 if anything is wrong."""
+    settings: Settings = ctx.obj
+    with failures(), opened(ctx) as registry, progress_bar() as progress:
+        task = progress.add_task("checking", total=None)
+        roots = settings.timestamp_ca.read_bytes() if settings.timestamp_ca else None
+        report = fsck(
+            registry.ledger,
+            timestamp_roots=roots,
+            witnesses=[parse_cosigner_key(w.key) for w in settings.witnesses],
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    out = render.stdout_console()
+    for line in report.warnings:
+        out.print(f"warning: {line}", markup=False, soft_wrap=True)
+    for line in report.problems:
+        out.print(f"PROBLEM: {line}", markup=False, soft_wrap=True)
+    out.print(
+        f"{'ok' if report.ok else 'FAILED'}: {report.entries} entries, {report.checkpoints} "
+        f"checkpoints, {report.timestamps} timestamps, {report.cosignatures} cosignatures "
+        "verified", markup=False,
+    )
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+@app.command()
+def evidence(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="Work id, registration number, or P-<id>."),
+    output: Path = typer.Option(..., "-o", "--output", help="The bundle to write (.zip)."),
+) -> None:
+    """Pack a record's evidence for a court: originals, log entries, proofs, signed and
+    timestamped checkpoint, keys, and a README on verifying it by hand."""
+    from fangdu.ledger.bundle import BundleError, write_bundle
+    from fangdu.registry.evidence import collect_evidence
+
+    with failures(), opened(ctx) as registry:
+        contents = collect_evidence(registry, key)
+        try:
+            write_bundle(output, contents)
+        except BundleError as exc:
+            raise FangduError(f"cannot write the bundle: {exc}") from None
+        except OSError as exc:
+            raise InputError(f"cannot write {output}: {exc.strerror}") from None
+    render.stdout_console().print(
+        f"wrote {output}: {len(contents.entries)} entries, {len(contents.files)} files, "
+        f"checkpoint of {contents.checkpoint_text.splitlines()[1]} entries"
+        + ("" if contents.timestamp_token else " (not timestamped)"),
+        markup=False, soft_wrap=True,
+    )
+
+
+@app.command()
+def verify(
+    bundle: Path = typer.Argument(..., help="An evidence bundle written by `fangdu evidence`."),
+    policy: Path | None = typer.Option(
+        None, "--policy", help="TOML: trusted log key, witness keys and k, timestamp roots."
+    ),
+) -> None:
+    """Check an evidence bundle offline (no registry, no network). Exit 1 if rejected."""
+    from fangdu.ledger.verify import PolicyError, load_policy, verify_bundle
+
+    with failures():
+        try:
+            loaded = load_policy(policy) if policy is not None else None
+        except (OSError, PolicyError) as exc:
+            raise InputError(f"--policy: {exc}") from None
+        if not bundle.is_file():
+            raise InputError(f"no such bundle: {bundle}")
+        report = verify_bundle(bundle, loaded)
+    render.stdout_console().print(report.render(), markup=False, soft_wrap=True, end="")
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
 
 
 @app.command()

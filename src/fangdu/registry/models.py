@@ -7,69 +7,30 @@ status is then a one-line migration on both databases.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# Deterministic constraint names, so later migrations can refer to them on either database.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from fangdu.storage import Base, UTCDateTime, utcnow
+from fangdu.storage import one_of as _one_of
 
 WORK_STATUSES = ("pending", "registered", "rejected")
 PARTY_KINDS = ("person", "company")
 REF_KINDS = ("work", "prior_art")
 VERDICTS = ("copy", "similar", "none")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Aware UTC datetimes on both databases (SQLite would otherwise hand back naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; use an aware UTC datetime")
-        return value.astimezone(dt.UTC)
-
-    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Party(Base):
@@ -81,6 +42,9 @@ class Party(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(16), default="person")
+    # Log entries name a party only as SHA-256(salt || name): no personal data in the public
+    # log, yet the party can prove the entry is theirs by revealing the salt.
+    salt: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

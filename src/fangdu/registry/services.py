@@ -3,10 +3,13 @@
 Order of writes, so that a failure at any point leaves nothing half-done:
 
 1. the original bytes go to the content-addressed blob store (an orphan blob is harmless);
-2. the database transaction commits: this is the point of truth;
-3. the vector index, derived from the ``search_refs`` table, is updated and saved.
+2. the database transaction commits the registry rows *and* their evidence-log entries: this
+   is the point of truth;
+3. the log integrates the new entries into its Merkle tree and signs a checkpoint;
+4. the vector index, derived from the ``search_refs`` table, is updated and saved.
 
-Opening the registry re-syncs the index with the table, which heals a crash between 2 and 3.
+Opening the registry integrates waiting log entries and re-syncs the index with the table,
+which heals a crash anywhere between 2 and 4.
 """
 
 from __future__ import annotations
@@ -26,10 +29,16 @@ from sqlalchemy import Engine
 from fangdu.config import Settings
 from fangdu.errors import Conflict, ImageRejected, InputError, NotFound
 from fangdu.imaging import decode_image
+from fangdu.ledger.keys import load_or_create_signer
+from fangdu.ledger.note import Signer, parse_cosigner_key
+from fangdu.ledger.store import LogStore
+from fangdu.ledger.timestamp import HttpTimestampAuthority
+from fangdu.registry import events
 from fangdu.registry.blobs import BlobStore, LocalBlobStore, sha256_hex
 from fangdu.registry.db import make_engine, session_factory, upgrade
 from fangdu.registry.files import read_file
 from fangdu.registry.models import (
+    Party,
     PriorArt,
     ReviewMatch,
     SearchRef,
@@ -108,6 +117,16 @@ class Registry:
         self.index = index
         self.batch_size = batch_size
         self._sessions = session_factory(engine)
+        keys = settings.keys_path
+        self.ledger = LogStore(
+            self._sessions,
+            load_or_create_signer(keys / "log.key", settings.log_origin),
+            origin=settings.log_origin,
+            timestamper=_timestamper(settings),
+            witnesses=[(w.url, parse_cosigner_key(w.key)) for w in settings.witnesses],
+        )
+        # Events filed from this installation's command line are signed by its operator key.
+        self.operator: Signer = load_or_create_signer(keys / "operator.key", "operator")
         self._fingerprints: OrderedDict[int, Fingerprint] = OrderedDict()
         self.searcher = Searcher(index, self._fetch_fingerprints)
         self.last_sync = IndexSync(0, 0, 0)
@@ -127,6 +146,7 @@ class Registry:
             index = FaissIndex.open(settings.index_path, DESCRIPTOR_DIM)
             registry = cls(settings, engine, blobs or LocalBlobStore(settings.blobs_path), index)
             if sync:
+                registry.ledger.integrate()
                 registry.last_sync = registry.sync_index()
         except BaseException:
             engine.dispose()
@@ -263,7 +283,17 @@ class Registry:
                 repo.add(target, ref)
                 rows.append((target, ref))
             repo.flush()
-        # Committed: from here on the rows exist whatever happens to the index.
+            owner = repo.session.get(Party, owner_id) if owner_id is not None else None
+            source = events.provenance("import")
+            filed = [
+                events.work_filed(target, owner, (), (), source)
+                if isinstance(target, Work)
+                else events.prior_art_seen(target, source)
+                for target, _ in rows
+            ]
+            self.ledger.append_many(repo.session, filed, self.operator)
+        # Committed: from here on the rows and their log entries exist whatever happens next.
+        self.ledger.integrate()
         self._index_add([ref.id for _, ref in rows], [p.vectors for _, _, p in batch])
         for (path, _, _), (target, _) in zip(batch, rows, strict=True):
             number = target.registration_no if isinstance(target, Work) else None
@@ -377,6 +407,8 @@ class Registry:
         *,
         submit_for_review: bool = False,
         top_k: int = 10,
+        channel: str = "cli",
+        submitter: Signer | None = None,
     ) -> RegistrationOutcome:
         """Check first; register, or refuse with evidence, or file as pending for review.
 
@@ -426,7 +458,10 @@ class Registry:
             if not registered:
                 repo.add(*(_review_match(work.id, rank, m) for rank, m in enumerate(found)))
                 repo.flush()
+            event = events.work_filed(work, owner, designers, found, events.provenance(channel))
+            self.ledger.append(repo.session, event, submitter or self.operator)
             info = _work_info(repo, work)
+        self.ledger.integrate()
         if registered:
             self._index_add([ref.id], [prepared.vectors])
         return RegistrationOutcome(info, found, blocking)
@@ -577,6 +612,17 @@ def _vector_chunks(
             ids, vectors = [], []
     if ids:
         yield ids, vectors
+
+
+def _timestamper(settings: Settings) -> HttpTimestampAuthority | None:
+    if settings.timestamp_url is None:
+        return None
+    if settings.timestamp_ca is None:
+        # Tokens are checked when received, and evidence bundles must carry the root.
+        raise InputError("FANGDU_TIMESTAMP_URL needs FANGDU_TIMESTAMP_CA (the authority's root)")
+    return HttpTimestampAuthority(
+        settings.timestamp_url, ca_pem=settings.timestamp_ca.read_bytes()
+    )
 
 
 def _blocks(match: MatchInfo, created_on: dt.date | None) -> bool:

@@ -3,9 +3,9 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from fangdu.registry.models import Base
+from fangdu.storage import all_metadata
 
-target_metadata = Base.metadata
+target_metadata = all_metadata()
 
 
 def run_migrations_online() -> None:
