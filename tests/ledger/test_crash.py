@@ -7,6 +7,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -33,8 +34,15 @@ def test_random_sigkills_during_import_leave_everything_consistent(tmp_path, wri
     for _ in range(4):
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
-        # Anywhere from start-up (migrations, key creation) to the middle of the batches.
-        time.sleep(rng.uniform(0.2, 4.0))
+        # A random point: once a random number of works is committed (0: during start-up,
+        # migrations, key creation), plus a random fraction of a batch.
+        target = rng.randrange(0, 24)
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            if _works(home / "fangdu.sqlite3") >= target:
+                break
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.3))
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             kills += 1
@@ -66,3 +74,11 @@ def test_random_sigkills_during_import_leave_everything_consistent(tmp_path, wri
     assert json.loads(subprocess.run(
         [str(FANGDU), "--home", str(home), "ledger", "status", "--json"],
         capture_output=True, text=True, timeout=300).stdout)["size"] == 24
+
+
+def _works(database: Path) -> int:
+    try:
+        with sqlite3.connect(database, timeout=5) as connection:
+            return connection.execute("SELECT count(*) FROM works").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0

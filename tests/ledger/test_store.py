@@ -7,13 +7,20 @@ import threading
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from fangdu.ledger import merkle
 from fangdu.ledger.checkpoint import Checkpoint
 from fangdu.ledger.entries import Event, FileRef, parse_entry
 from fangdu.ledger.fsck import fsck
 from fangdu.ledger.models import LogCheckpoint, LogEntry, LogState, LogTile
-from fangdu.ledger.note import generate_signer, open_note, parse_verifier_key, verifier_key_string
+from fangdu.ledger.note import (
+    generate_signer,
+    open_note,
+    parse_verifier_key,
+    sign_note,
+    verifier_key_string,
+)
 from fangdu.ledger.store import LogConflict, LogStore
 from fangdu.ledger.timestamp import HttpTimestampAuthority, verify_timestamp
 from fangdu.registry.db import make_engine, session_factory, upgrade
@@ -99,23 +106,26 @@ def test_proofs_from_the_store_verify_across_many_checkpoints(store):
 def test_integration_moves_the_tree_only_by_compare_and_swap(store, monkeypatch):
     submitter = generate_signer("operator")
     _append(store, [_event("work:1", 1)], submitter)
-    # Another integrator publishes while this one computes: this one must not overwrite it.
-    real_sign = store.signer
+    # Suppose an integrator skipped the lock and another published while it computed: the
+    # backstop must refuse its checkpoint (PostgreSQL: the CAS; SQLite: the stale snapshot).
+    monkeypatch.setattr(LogStore, "_lock_state", staticmethod(lambda session: None))
+    real_sign = sign_note
 
     def racing_sign(text, signers):
         with store._sessions() as session, session.begin():
             session.get(LogState, 1).integrated_size = 1
-        from fangdu.ledger.note import sign_note
-        return sign_note(text, [real_sign])
+        return real_sign(text, signers)
 
     monkeypatch.setattr("fangdu.ledger.store.sign_note", racing_sign)
-    with pytest.raises(LogConflict):
+    expected = LogConflict if store._sessions.kw["bind"].dialect.name != "sqlite" else (
+        LogConflict, OperationalError)
+    with pytest.raises(expected):
         store.integrate()
     with store._sessions() as session:
         assert session.scalars(select(LogCheckpoint)).all() == []
 
 
-def test_concurrent_appenders_get_distinct_dense_indices(store):
+def test_concurrent_writers_get_dense_indices_and_one_tree(store):
     submitter = generate_signer("operator")
     errors: list[BaseException] = []
 
@@ -123,6 +133,7 @@ def test_concurrent_appenders_get_distinct_dense_indices(store):
         try:
             for i in range(10):
                 _append(store, [_event(f"work:{k}", i)], submitter)
+                store.integrate()  # each writer integrates, as each registry command does
         except BaseException as exc:  # reported by the assertion below
             errors.append(exc)
 
@@ -133,7 +144,8 @@ def test_concurrent_appenders_get_distinct_dense_indices(store):
         t.join()
     assert not errors
     assert [i for i, _ in store.entries()] == list(range(30))
-    assert store.integrate().checkpoint.size == 30
+    assert store.size() == 30 and store.pending() == 0
+    assert fsck(store).ok
 
 
 def test_checkpoints_are_timestamped_and_fsck_verifies_the_tokens(database_url, local_tsa):

@@ -137,7 +137,8 @@ class LogStore:
 
     def _integrate_batch(self) -> SignedCheckpoint | None:
         with self._transaction() as session:
-            state = session.get(LogState, 1)
+            self._lock_state(session)
+            state = session.get(LogState, 1, populate_existing=True)
             if state is None or state.next_index == state.integrated_size:
                 return None
             old = state.integrated_size
@@ -165,6 +166,17 @@ class LogStore:
                 raise LogConflict(f"log moved past size {old} meanwhile")
             session.add(LogCheckpoint(size=size, root=root, note=note))
         return SignedCheckpoint(checkpoint, note)
+
+    @staticmethod
+    def _lock_state(session: Session) -> None:
+        """A no-op write first: it takes the state row's lock (PostgreSQL) or the database's
+        write lock (SQLite) before anything is read, so integrators queue instead of computing
+        from a state another one is about to move. The compare-and-swap stays as a backstop."""
+        session.execute(
+            update(LogState)
+            .where(LogState.id == 1)
+            .values(integrated_size=LogState.integrated_size)
+        )
 
     def timestamp_pending(self) -> int:
         """Timestamp the newest checkpoint if it has no token yet; how many were stamped."""
