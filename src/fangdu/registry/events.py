@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import socket
 from collections.abc import Sequence
 
@@ -93,4 +94,24 @@ def prior_art_seen(prior_art: PriorArt, source: dict[str, str]) -> Event:
         files=(_original(prior_art),),
         provenance=source,
         time=prior_art.created_at,
+    )
+
+
+def status_changed(work: Work, reviewer: str, reason: str | None, source: dict[str, str]
+                   ) -> Event:
+    """A reviewer's decision: the new status, the number it issued, and the stated reasons."""
+    return Event(
+        type="status_change",
+        subject=work_subject(work.id),
+        facts={
+            "work_id": work.id,
+            "title": work.title,
+            "status": work.status,
+            "registration_no": work.registration_no,
+            # The reviewer's account is named by its hash: accountable, not public.
+            "decided_by": hashlib.sha256(f"reviewer\n{reviewer}".encode()).hexdigest(),
+            "reason": reason,
+        },
+        provenance=source,
+        time=work.decided_at,
     )

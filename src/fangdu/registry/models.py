@@ -84,6 +84,14 @@ class Work(ImageColumns, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     registered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The application: what the applicant declared, and the reviewer's decision.
+    description: Mapped[str | None] = mapped_column(Text)  # how the design was created
+    originality_statement: Mapped[str | None] = mapped_column(Text)
+    # Opaque account ids from whichever front end filed or decided (web accounts, API tokens).
+    submitted_by: Mapped[str | None] = mapped_column(String(64), index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
 
     owner: Mapped[Party | None] = relationship(lazy="joined")
     designer_links: Mapped[list[WorkDesigner]] = relationship(

@@ -56,8 +56,15 @@ class Repository:
 
     # -- works ---------------------------------------------------------------------------
 
-    def work(self, work_id: int) -> Work | None:
-        return self.session.get(Work, work_id)
+    def work(self, work_id: int, *, for_update: bool = False) -> Work | None:
+        """``for_update`` locks the row (PostgreSQL) so two decisions cannot both apply."""
+        lock = {"of": Work} if for_update else None  # not the eagerly joined owner row
+        return self.session.get(Work, work_id, with_for_update=lock)
+
+    def works_submitted_by(self, account: str) -> Iterator[Work]:
+        yield from self._stream(
+            select(Work).where(Work.submitted_by == account).order_by(Work.id.desc())
+        )
 
     def work_by_registration_no(self, registration_no: str) -> Work | None:
         return self.session.scalar(select(Work).where(Work.registration_no == registration_no))

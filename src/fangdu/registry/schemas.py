@@ -30,6 +30,9 @@ class RegistrationRequest:
     category: str | None = None
     colourways: tuple[str, ...] = ()
     repeat_mm: tuple[float, float] | None = None  # width, height
+    description: str | None = None  # how the design was created
+    originality_statement: str | None = None
+    submitted_by: str | None = None  # the applicant's account id, if filed through an account
 
 
 class ImportStatus(StrEnum):
@@ -130,6 +133,12 @@ class WorkInfo:
     created_at: dt.datetime
     registered_at: dt.datetime | None
     review_matches: tuple[MatchInfo, ...] = ()
+    description: str | None = None
+    originality_statement: str | None = None
+    submitted_by: str | None = None
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    decision_reason: str | None = None
 
     kind = "work"
 
@@ -158,6 +167,10 @@ class WorkInfo:
             "created_at": _iso(self.created_at),
             "registered_at": _iso(self.registered_at),
             "review_matches": [m.to_json() for m in self.review_matches],
+            "description": self.description,
+            "originality_statement": self.originality_statement,
+            "decided_at": _iso(self.decided_at),
+            "decision_reason": self.decision_reason,
         }
 
 

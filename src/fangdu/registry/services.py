@@ -406,6 +406,7 @@ class Registry:
         request: RegistrationRequest,
         *,
         submit_for_review: bool = False,
+        review_required: bool = False,
         top_k: int = 10,
         channel: str = "cli",
         submitter: Signer | None = None,
@@ -414,14 +415,15 @@ class Registry:
 
         Refused when the image copies a registered work, or prior art first seen before the
         claimed creation date (any prior art when no creation date is claimed, or when the
-        prior art's own date is unknown).
+        prior art's own date is unknown). ``review_required`` (the web application flow)
+        files every application as pending, with whatever the check found, for a reviewer.
         """
         if not request.title.strip() or not request.owner.strip():
             raise InputError("a title and an owner are required")
         prepared = prepare(data, self.settings.max_image_pixels)
         found = [m for m in self._search(prepared, top_k) if m.verdict != "none"]
         blocking = [m for m in found if _blocks(m, request.created_on)]
-        if blocking and not submit_for_review:
+        if blocking and not (submit_for_review or review_required):
             raise RegistrationRefused(blocking, found)
         sha = sha256_hex(data)
         with self.unit_of_work() as repo:
@@ -432,7 +434,7 @@ class Registry:
             _refuse_known(repo, sha)
             owner = repo.party(request.owner.strip(), request.owner_kind)
             designers = [repo.party(name) for name in dict.fromkeys(request.designers)]
-            registered = not blocking
+            registered = not blocking and not review_required
             work = Work(
                 title=request.title.strip(),
                 owner_id=owner.id,
@@ -450,12 +452,15 @@ class Registry:
                 designer_links=[
                     WorkDesigner(party_id=p.id, position=i) for i, p in enumerate(designers)
                 ],
+                description=request.description,
+                originality_statement=request.originality_statement,
+                submitted_by=request.submitted_by,
                 **_image_columns(data, prepared),
             )
             ref = SearchRef(kind="work", work=work, **_ref_columns(prepared))
             repo.add(work, ref)
             repo.flush()
-            if not registered:
+            if not registered and found:
                 repo.add(*(_review_match(work.id, rank, m) for rank, m in enumerate(found)))
                 repo.flush()
             event = events.work_filed(work, owner, designers, found, events.provenance(channel))
@@ -465,6 +470,52 @@ class Registry:
         if registered:
             self._index_add([ref.id], [prepared.vectors])
         return RegistrationOutcome(info, found, blocking)
+
+    def decide(
+        self,
+        work_id: int,
+        *,
+        approve: bool,
+        reviewer: str,
+        reason: str | None = None,
+        channel: str = "cli",
+        submitter: Signer | None = None,
+    ) -> WorkInfo:
+        """A reviewer's decision on a pending application, logged with its reasons.
+
+        Approval issues the registration number and makes the work searchable; rejection needs
+        a reason. Nobody decides their own application.
+        """
+        reason = (reason or "").strip() or None
+        if not approve and reason is None:
+            raise InputError("a rejection needs its reasons")
+        now = utcnow()
+        with self.unit_of_work() as repo:
+            work = repo.work(work_id, for_update=True)
+            if work is None:
+                raise NotFound(f"no work W-{work_id}")
+            if work.status != "pending":
+                raise Conflict(f"{work.registration_no or f'W-{work_id}'} is {work.status}, "
+                               "not pending: it has been decided")
+            if work.submitted_by is not None and work.submitted_by == reviewer:
+                raise Conflict("a reviewer cannot decide their own application")
+            # The number first: its query would autoflush a half-changed row.
+            number = repo.allocate_registration_numbers(now.year, 1)[0] if approve else None
+            work.status = "registered" if approve else "rejected"
+            work.registration_no, work.registered_at = number, now if approve else None
+            work.decided_by, work.decided_at, work.decision_reason = reviewer, now, reason
+            repo.flush()
+            self.ledger.append(
+                repo.session,
+                events.status_changed(work, reviewer, reason, events.provenance(channel)),
+                submitter or self.operator,
+            )
+            ref = repo.ref_for_work(work.id)
+            info = _work_info(repo, work)
+        self.ledger.integrate()
+        if approve and ref is not None:
+            self.sync_index()  # the new work becomes searchable
+        return info
 
     # -- show and list -------------------------------------------------------------------
 
@@ -494,6 +545,11 @@ class Registry:
         with self.unit_of_work() as repo:
             for work in repo.works(status):
                 yield _work_info(repo, work, with_matches=False)
+
+    def list_applications(self, account: str) -> list[WorkInfo]:
+        """Everything one account has filed, newest first (their own view, any status)."""
+        with self.unit_of_work() as repo:
+            return [_work_info(repo, w) for w in repo.works_submitted_by(account)]
 
     def list_prior_art(self) -> Iterator[PriorArtInfo]:
         with self.unit_of_work() as repo:
@@ -720,6 +776,12 @@ def _work_info(repo: Repository, work: Work, *, with_matches: bool = True) -> Wo
         created_at=work.created_at,
         registered_at=work.registered_at,
         review_matches=review,
+        description=work.description,
+        originality_statement=work.originality_statement,
+        submitted_by=work.submitted_by,
+        decided_by=work.decided_by,
+        decided_at=work.decided_at,
+        decision_reason=work.decision_reason,
     )
 
 

@@ -1,0 +1,64 @@
+"""Applications and their review: always pending, decided once, never by the applicant, logged."""
+
+from __future__ import annotations
+
+import pytest
+
+from fangdu.errors import Conflict, InputError
+from fangdu.ledger.entries import parse_entry
+from fangdu.registry.schemas import RegistrationRequest
+from fangdu.registry.services import Registry
+
+
+@pytest.fixture
+def registry(settings):
+    with Registry.open(settings) as opened:
+        yield opened
+
+
+def _apply(registry: Registry, png: bytes, account: str = "applicant-1"):
+    request = RegistrationRequest(
+        title="缠枝莲", owner="柯桥花样工作室", description="hand-drawn, 2026",
+        originality_statement="my own design", submitted_by=account,
+    )
+    return registry.register(png, request, review_required=True, channel="web")
+
+
+def test_an_application_waits_for_review_and_approval_issues_the_number(registry, print_png):
+    filed = _apply(registry, print_png(1)).work
+    assert filed.status == "pending" and filed.registration_no is None
+    assert filed.description == "hand-drawn, 2026" and filed.submitted_by == "applicant-1"
+    assert registry.check_bytes(print_png(1)) == []  # pending works are not searched yet
+    decided = registry.decide(filed.id, approve=True, reviewer="reviewer-7")
+    assert decided.status == "registered" and decided.registration_no.startswith("FD-")
+    assert decided.decided_by == "reviewer-7" and decided.decided_at is not None
+    [top, *_] = registry.check_bytes(print_png(1))
+    assert top.registration_no == decided.registration_no and top.verdict == "copy"
+    history = [parse_entry(d)["body"] for _, d in registry.ledger.entries_about(f"work:{filed.id}")]
+    assert [e["type"] for e in history] == ["application", "status_change"]
+    assert history[1]["facts"]["registration_no"] == decided.registration_no
+    assert registry.ledger.pending() == 0
+
+
+def test_rejection_needs_reasons_and_is_final(registry, print_png):
+    filed = _apply(registry, print_png(2)).work
+    with pytest.raises(InputError, match="reasons"):
+        registry.decide(filed.id, approve=False, reviewer="reviewer-7", reason="  ")
+    rejected = registry.decide(filed.id, approve=False, reviewer="reviewer-7",
+                               reason="copies FD-2025-0000003")
+    assert rejected.status == "rejected" and rejected.decision_reason == "copies FD-2025-0000003"
+    with pytest.raises(Conflict, match="rejected"):
+        registry.decide(filed.id, approve=True, reviewer="reviewer-8")
+
+
+def test_nobody_decides_their_own_application(registry, print_png):
+    filed = _apply(registry, print_png(3), account="reviewer-7").work
+    with pytest.raises(Conflict, match="own application"):
+        registry.decide(filed.id, approve=True, reviewer="reviewer-7")
+    assert registry.show(str(filed.id)).status == "pending"
+
+
+def test_each_account_sees_its_own_applications(registry, print_png):
+    mine = _apply(registry, print_png(4), account="a").work
+    _apply(registry, print_png(5), account="b")
+    assert [w.id for w in registry.list_applications("a")] == [mine.id]
