@@ -57,6 +57,7 @@ class Base(DeclarativeBase):
 
 def all_metadata() -> MetaData:
     """The whole database's tables: every context's models imported, then the shared metadata."""
+    import fangdu.accounts.models
     import fangdu.ledger.models
     import fangdu.registry.models  # noqa: F401
 

@@ -241,6 +241,16 @@ def test_register_refuses_a_copy_with_exit_3_then_files_it_for_review(fangdu, im
     pending = json_lines(fangdu("list", "--json", "--status", "pending").stdout)
     assert [w["id"] for w in pending] == [outcome["work"]["id"]]
 
+    # A reviewer decides: a rejection needs reasons; a decided application is final.
+    work = str(outcome["work"]["id"])
+    assert fangdu("reject", work).exit_code == 2
+    rejected = fangdu("reject", work, "--reason", "copies print-005", "--reviewer", "r1")
+    assert rejected.exit_code == 0, rejected.stderr
+    again = fangdu("approve", work)
+    assert again.exit_code == 1 and "rejected" in again.stderr
+    [shown] = json_lines(fangdu("show", work, "--json").stdout)
+    assert shown["status"] == "rejected" and shown["decision_reason"] == "copies print-005"
+
 
 def test_register_of_an_unreadable_image_is_an_input_error(fangdu, tmp_path):
     bad = tmp_path / "bad.png"

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.exc import SQLAlchemyError
 
 from fangdu.cli import render
+from fangdu.cli.users import users_app
 from fangdu.cli.witness import witness_app
 from fangdu.config import Settings, load_settings
 from fangdu.errors import FangduError, InputError
@@ -37,6 +38,7 @@ from fangdu.registry.schemas import (
     PriorArtInfo,
     PriorArtSource,
     RegistrationRequest,
+    WorkInfo,
 )
 from fangdu.registry.services import RegistrationRefused, Registry
 
@@ -55,6 +57,7 @@ ledger_app = typer.Typer(
 )
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(witness_app, name="witness")
+app.add_typer(users_app, name="user")
 
 EXIT_FAILURE, EXIT_INPUT, EXIT_REFUSED, EXIT_INTERRUPTED = 1, 2, 3, 130
 
@@ -388,6 +391,45 @@ def index_rebuild(ctx: typer.Context) -> None:
 
         count = registry.rebuild_index(tick)
     render.stdout_console().print(f"indexed {count} references")
+
+
+REVIEWER = typer.Option("operator", "--reviewer", help="Who decides (recorded and logged).")
+
+
+@app.command()
+def approve(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="A pending work: id (12, W-12)."),
+    reviewer: str = REVIEWER,
+) -> None:
+    """Approve a pending application: issue its registration number, log the decision."""
+    with failures(), opened(ctx) as registry:
+        work = _pending(registry, key)
+        decided = registry.decide(work.id, approve=True, reviewer=reviewer)
+    render.stdout_console().print(
+        f"registered {decided.registration_no}: {decided.title}", markup=False
+    )
+
+
+@app.command()
+def reject(
+    ctx: typer.Context,
+    key: str = typer.Argument(..., help="A pending work: id (12, W-12)."),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded and logged)."),
+    reviewer: str = REVIEWER,
+) -> None:
+    """Reject a pending application with its reasons, and log the decision."""
+    with failures(), opened(ctx) as registry:
+        work = _pending(registry, key)
+        decided = registry.decide(work.id, approve=False, reviewer=reviewer, reason=reason)
+    render.stdout_console().print(f"rejected W-{decided.id}: {decided.title}", markup=False)
+
+
+def _pending(registry: Registry, key: str) -> WorkInfo:
+    record = registry.show(key)
+    if not isinstance(record, WorkInfo):
+        raise InputError(f"{key} is prior art, not an application")
+    return record
 
 
 # -- the evidence log -------------------------------------------------------------------------

@@ -1,0 +1,201 @@
+"""``fangdu user``: accounts of the web service, from the operator's shell.
+
+``fangdu user add admin --role admin`` creates the first admin; everything else can then be done
+in the web service. Exit codes follow ``fangdu``: 0 success, 1 failure (no such user, username
+taken, database), 2 bad input (weak password, bad username or role).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
+
+from fangdu.accounts import ROLES, Account, Accounts
+from fangdu.cli import render
+from fangdu.config import Settings
+from fangdu.errors import FangduError, InputError, NotFound
+from fangdu.registry.db import make_engine, session_factory, upgrade
+
+EXIT_FAILURE, EXIT_INPUT = 1, 2
+
+users_app = typer.Typer(
+    help="Accounts of the web service: add, list, disable, passwords, API tokens.",
+    no_args_is_help=True,
+)
+
+PasswordStdin = typer.Option(
+    False,
+    "--password-stdin",
+    help="Read the password from the first line of standard input instead of prompting.",
+)
+
+
+@contextmanager
+def _failures() -> Iterator[None]:
+    """Expected errors become one stderr line and an exit code (as ``fangdu.cli.app``'s
+    ``failures``, which cannot be imported here: app.py imports this module to mount it)."""
+    err = render.stderr_console()
+    try:
+        yield
+    except InputError as exc:
+        render.error_line(err, str(exc))
+        raise typer.Exit(EXIT_INPUT) from None
+    except FangduError as exc:
+        render.error_line(err, str(exc))
+        raise typer.Exit(EXIT_FAILURE) from None
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        render.error_line(err, f"database: {detail}")
+        raise typer.Exit(EXIT_FAILURE) from None
+
+
+@contextmanager
+def _accounts(ctx: typer.Context) -> Iterator[Accounts]:
+    """The accounts service on the registry's database, migrated to the current schema.
+
+    Only the database is opened: no vector index, no log integration, nothing slow.
+    """
+    settings: Settings = ctx.obj
+    settings.resolved_home().mkdir(parents=True, exist_ok=True)  # for the default SQLite file
+    engine = make_engine(settings.db_url)
+    try:
+        upgrade(engine)
+        yield Accounts(session_factory(engine), settings.keys_path)
+    finally:
+        engine.dispose()
+
+
+def _find(accounts: Accounts, username: str) -> Account:
+    account = accounts.by_username(username)
+    if account is None:
+        raise NotFound(f"no user {username!r}")
+    return account
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        # Only the line ending is stripped: spaces may be part of a password.
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise InputError("--password-stdin: no password on standard input")
+        return password
+    # Prompts go to stderr, so stdout carries only the result.
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+
+
+def _say(message: str) -> None:
+    render.stdout_console().print(message, markup=False, soft_wrap=True)
+
+
+@users_app.command("add")
+def add(
+    ctx: typer.Context,
+    username: str = typer.Argument(..., help="3-32 characters: a-z, 0-9, '_', '.', '-'."),
+    role: str = typer.Option(
+        ..., "--role", help=f"One of: {', '.join(ROLES)}.", show_default=False
+    ),
+    display_name: str | None = typer.Option(
+        None, "--display-name", help="Name shown in the web service (default: the username)."
+    ),
+    party: str | None = typer.Option(
+        None, "--party", help="The person or company this account acts for."
+    ),
+    password_stdin: bool = PasswordStdin,
+) -> None:
+    """Create an account and print its id. Prompts twice for the password unless piped."""
+    with _failures(), _accounts(ctx) as accounts:
+        password = _read_password(password_stdin)
+        account = accounts.create(username, password, role, display_name=display_name, party=party)
+        _say(str(account.id))
+
+
+@users_app.command("list")
+def list_users(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line on stdout."),
+) -> None:
+    """Every account, oldest first."""
+    with _failures(), _accounts(ctx) as accounts:
+        listed = accounts.list()
+    if as_json:
+        for a in listed:
+            render.print_json(
+                {
+                    "id": a.id,
+                    "username": a.username,
+                    "display_name": a.display_name,
+                    "role": a.role,
+                    "party": a.party,
+                    "disabled": a.disabled,
+                    "created_at": a.created_at.isoformat(),
+                }
+            )
+        return
+    table = Table()
+    for column in ("id", "username", "display name", "role", "party", "status", "created (UTC)"):
+        table.add_column(column, justify="right" if column == "id" else "left")
+    for a in listed:
+        # Names are user-supplied: Text, so "[red]" is not taken as markup.
+        table.add_row(
+            str(a.id),
+            a.username,
+            Text(a.display_name),
+            a.role,
+            Text(a.party or "-"),
+            "disabled" if a.disabled else "active",
+            a.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    render.stdout_console().print(table)
+
+
+def _set_disabled(ctx: typer.Context, username: str, disabled: bool) -> None:
+    with _failures(), _accounts(ctx) as accounts:
+        account = _find(accounts, username)
+        accounts.set_disabled(account.id, disabled)
+    _say(f"{account.username}: {'disabled' if disabled else 'enabled'}")
+
+
+@users_app.command("disable")
+def disable(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
+    """Stop an account from signing in; ends its sessions, its API tokens stop working."""
+    _set_disabled(ctx, username, True)
+
+
+@users_app.command("enable")
+def enable(ctx: typer.Context, username: str = typer.Argument(...)) -> None:
+    """Let a disabled account sign in again."""
+    _set_disabled(ctx, username, False)
+
+
+@users_app.command("passwd")
+def passwd(
+    ctx: typer.Context,
+    username: str = typer.Argument(...),
+    password_stdin: bool = PasswordStdin,
+) -> None:
+    """Set a new password; the account is signed out everywhere."""
+    with _failures(), _accounts(ctx) as accounts:
+        account = _find(accounts, username)
+        accounts.set_password(account.id, _read_password(password_stdin))
+    _say(f"{account.username}: password changed")
+
+
+@users_app.command("token")
+def token(
+    ctx: typer.Context,
+    username: str = typer.Argument(...),
+    label: str = typer.Option(
+        ..., "--label", help="What the token is for, e.g. 'bank ERP'.", show_default=False
+    ),
+) -> None:
+    """Issue an API token and print it; it is shown this once and cannot be recovered."""
+    with _failures(), _accounts(ctx) as accounts:
+        secret = accounts.issue_api_token(_find(accounts, username).id, label)
+    render.stderr_console().print("store this token now: it is not shown again", style="yellow")
+    sys.stdout.write(secret + "\n")

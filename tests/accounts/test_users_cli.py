@@ -1,0 +1,111 @@
+"""`fangdu user …`: the operator's commands for web-service accounts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from fangdu.accounts import Accounts
+from fangdu.cli.users import users_app
+from fangdu.config import Settings
+from fangdu.registry.db import make_engine, session_factory
+
+PASSWORD = "牡丹-peony-2026"
+
+
+@pytest.fixture
+def user(settings: Settings, isolated_environment: None) -> Callable[..., Result]:
+    """Run ``fangdu user ARGS`` in-process; ``input`` is standard input."""
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(users_app, list(args), input=input, obj=settings)
+
+    return run
+
+
+@pytest.fixture
+def accounts(settings: Settings, user: Callable[..., Result]) -> Iterator[Accounts]:
+    """The same database, seen through the service (the CLI has created the schema)."""
+    assert user("list").exit_code == 0
+    engine = make_engine(settings.db_url)
+    yield Accounts(session_factory(engine), settings.keys_path)
+    engine.dispose()
+
+
+def test_add_list_token_disable(user: Callable[..., Result], accounts: Accounts):
+    added = user("add", "admin", "--role", "admin", "--password-stdin", input=PASSWORD + "\n")
+    assert added.exit_code == 0, added.output
+    admin_id = int(added.stdout)
+    added = user(
+        "add", "Wang.Li", "--role", "applicant", "--display-name", "王丽",
+        "--party", "柯桥花样工作室", "--password-stdin", input=PASSWORD + "\n",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+
+    listed = user("list", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [(r["id"], r["username"], r["role"], r["disabled"]) for r in rows] == [
+        (admin_id, "admin", "admin", False),
+        (int(added.stdout), "wang.li", "applicant", False),
+    ]
+    assert (rows[1]["display_name"], rows[1]["party"]) == ("王丽", "柯桥花样工作室")
+    table = user("list")
+    assert table.exit_code == 0 and "王丽" in table.stdout and "wang.li" in table.stdout
+
+    issued = user("token", "wang.li", "--label", "bank ERP")
+    assert issued.exit_code == 0, issued.output
+    token = issued.stdout.strip()
+    assert token.startswith("fdt_") and "not shown again" in issued.stderr
+    assert accounts.token_account(token).username == "wang.li"
+
+    assert accounts.authenticate("admin", PASSWORD, client="cli-test").id == admin_id
+    disabled = user("disable", "ADMIN")
+    assert disabled.exit_code == 0 and disabled.stdout.strip() == "admin: disabled"
+    assert [r["disabled"] for r in map(json.loads, user("list", "--json").stdout.splitlines())] == [
+        True,
+        False,
+    ]
+    assert user("enable", "admin").exit_code == 0
+    assert accounts.authenticate("admin", PASSWORD, client="cli-test").id == admin_id
+
+
+def test_add_prompts_twice_without_password_stdin(user: Callable[..., Result]):
+    added = user("add", "reviewer1", "--role", "reviewer", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert added.exit_code == 0, added.output
+    assert added.stdout.strip().isdigit()  # prompts went to stderr
+    assert PASSWORD not in added.stdout + added.stderr  # hidden input is not echoed
+
+
+def test_passwd(user: Callable[..., Result], accounts: Accounts):
+    user("add", "judge.zhao", "--role", "judge", "--password-stdin", input=PASSWORD + "\n")
+    changed = user("passwd", "judge.zhao", "--password-stdin", input="another-secret-1\n")
+    assert changed.exit_code == 0, changed.output
+    assert accounts.authenticate("judge.zhao", "another-secret-1", client="t").role == "judge"
+
+
+def test_errors_are_one_line_with_the_exit_code(user: Callable[..., Result]):
+    def error(result: Result, code: int, text: str) -> None:
+        assert result.exit_code == code, result.output
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith("error: ") and text in line
+
+    error(user("add", "x", "--role", "admin", "--password-stdin", input=PASSWORD), 2, "username")
+    error(user("add", "bank1", "--role", "banker", "--password-stdin", input=PASSWORD), 2, "role")
+    error(user("add", "bank1", "--role", "bank_officer", "--password-stdin", input="short\n"), 2,
+          "too short")  # fmt: skip
+    error(user("add", "bank1", "--role", "bank_officer", "--password-stdin", input=""), 2,
+          "no password")  # fmt: skip
+    assert (
+        user("add", "bank1", "--role", "bank_officer", "--password-stdin", input=PASSWORD).exit_code
+        == 0
+    )
+    error(user("add", "BANK1", "--role", "judge", "--password-stdin", input=PASSWORD), 1, "taken")
+    error(user("disable", "nobody"), 1, "no user 'nobody'")
+    error(user("token", "nobody", "--label", "x"), 1, "no user")
+    error(user("passwd", "nobody", "--password-stdin", input=PASSWORD), 1, "no user")
