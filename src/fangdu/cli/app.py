@@ -19,9 +19,15 @@ from pathlib import Path
 import typer
 from PIL import Image
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from sqlalchemy.exc import SQLAlchemyError
 
 from fangdu.cli import render
+from fangdu.cli.failures import (
+    EXIT_FAILURE,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_REFUSED,
+    failures,
+)
 from fangdu.cli.users import users_app
 from fangdu.cli.witness import witness_app
 from fangdu.config import Settings, load_settings
@@ -59,7 +65,6 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(witness_app, name="witness")
 app.add_typer(users_app, name="user")
 
-EXIT_FAILURE, EXIT_INPUT, EXIT_REFUSED, EXIT_INTERRUPTED = 1, 2, 3, 130
 
 
 class PartyKind(StrEnum):
@@ -89,24 +94,6 @@ def root(
 
 
 # -- plumbing ------------------------------------------------------------------------------
-
-
-@contextmanager
-def failures() -> Iterator[None]:
-    """Expected errors become one stderr line and an exit code; nothing else is caught."""
-    err = render.stderr_console()
-    try:
-        yield
-    except InputError as exc:
-        render.error_line(err, str(exc))
-        raise typer.Exit(EXIT_INPUT) from None
-    except FangduError as exc:
-        render.error_line(err, str(exc))
-        raise typer.Exit(EXIT_FAILURE) from None
-    except SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        render.error_line(err, f"database: {detail}")
-        raise typer.Exit(EXIT_FAILURE) from None
 
 
 @contextmanager

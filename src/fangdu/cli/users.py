@@ -14,15 +14,13 @@ from contextlib import contextmanager
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 
 from fangdu.accounts import ROLES, Account, Accounts
 from fangdu.cli import render
+from fangdu.cli.failures import failures
 from fangdu.config import Settings
-from fangdu.errors import FangduError, InputError, NotFound
+from fangdu.errors import InputError, NotFound
 from fangdu.registry.db import make_engine, session_factory, upgrade
-
-EXIT_FAILURE, EXIT_INPUT = 1, 2
 
 users_app = typer.Typer(
     help="Accounts of the web service: add, list, disable, passwords, API tokens.",
@@ -34,25 +32,6 @@ PasswordStdin = typer.Option(
     "--password-stdin",
     help="Read the password from the first line of standard input instead of prompting.",
 )
-
-
-@contextmanager
-def _failures() -> Iterator[None]:
-    """Expected errors become one stderr line and an exit code (as ``fangdu.cli.app``'s
-    ``failures``, which cannot be imported here: app.py imports this module to mount it)."""
-    err = render.stderr_console()
-    try:
-        yield
-    except InputError as exc:
-        render.error_line(err, str(exc))
-        raise typer.Exit(EXIT_INPUT) from None
-    except FangduError as exc:
-        render.error_line(err, str(exc))
-        raise typer.Exit(EXIT_FAILURE) from None
-    except SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        render.error_line(err, f"database: {detail}")
-        raise typer.Exit(EXIT_FAILURE) from None
 
 
 @contextmanager
@@ -109,7 +88,7 @@ def add(
     password_stdin: bool = PasswordStdin,
 ) -> None:
     """Create an account and print its id. Prompts twice for the password unless piped."""
-    with _failures(), _accounts(ctx) as accounts:
+    with failures(), _accounts(ctx) as accounts:
         password = _read_password(password_stdin)
         account = accounts.create(username, password, role, display_name=display_name, party=party)
         _say(str(account.id))
@@ -121,7 +100,7 @@ def list_users(
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line on stdout."),
 ) -> None:
     """Every account, oldest first."""
-    with _failures(), _accounts(ctx) as accounts:
+    with failures(), _accounts(ctx) as accounts:
         listed = accounts.list()
     if as_json:
         for a in listed:
@@ -155,7 +134,7 @@ def list_users(
 
 
 def _set_disabled(ctx: typer.Context, username: str, disabled: bool) -> None:
-    with _failures(), _accounts(ctx) as accounts:
+    with failures(), _accounts(ctx) as accounts:
         account = _find(accounts, username)
         accounts.set_disabled(account.id, disabled)
     _say(f"{account.username}: {'disabled' if disabled else 'enabled'}")
@@ -180,7 +159,7 @@ def passwd(
     password_stdin: bool = PasswordStdin,
 ) -> None:
     """Set a new password; the account is signed out everywhere."""
-    with _failures(), _accounts(ctx) as accounts:
+    with failures(), _accounts(ctx) as accounts:
         account = _find(accounts, username)
         accounts.set_password(account.id, _read_password(password_stdin))
     _say(f"{account.username}: password changed")
@@ -195,7 +174,7 @@ def token(
     ),
 ) -> None:
     """Issue an API token and print it; it is shown this once and cannot be recovered."""
-    with _failures(), _accounts(ctx) as accounts:
+    with failures(), _accounts(ctx) as accounts:
         secret = accounts.issue_api_token(_find(accounts, username).id, label)
     render.stderr_console().print("store this token now: it is not shown again", style="yellow")
     sys.stdout.write(secret + "\n")

@@ -6,10 +6,10 @@ A key file holds one line in Go's signed-note private key format
 
 from __future__ import annotations
 
-import os
 import stat
 from pathlib import Path
 
+from fangdu.ledger.files import create_exclusively
 from fangdu.ledger.note import Signer, generate_signer, parse_signer_key, signer_key_string
 
 
@@ -22,22 +22,11 @@ def load_or_create_signer(path: Path, name: str) -> Signer:
     path = Path(path)
     if path.exists():
         return load_signer(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     signer = generate_signer(name)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, (signer_key_string(signer) + "\n").encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        # link() fails if another process created the key meanwhile: then theirs wins.
-        os.link(tmp, path)
-    except FileExistsError:
+    # Created aside and linked into place: if another process made the key meanwhile, theirs
+    # wins and is the one returned.
+    if not create_exclusively(path, (signer_key_string(signer) + "\n").encode(), 0o600):
         return load_signer(path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return signer
 
 

@@ -54,6 +54,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from fangdu.ledger.checkpoint import MAX_TREE_SIZE, Checkpoint, CheckpointError
+from fangdu.ledger.files import create_exclusively, write_atomically
 from fangdu.ledger.keys import KeyFileError
 from fangdu.ledger.merkle import EMPTY_ROOT, HASH_SIZE, ProofError, verify_consistency
 from fangdu.ledger.note import (
@@ -244,54 +245,6 @@ class LogRecord:
     note: str
 
 
-def _create_exclusively(path: Path, data: bytes, mode: int = 0o644) -> bool:
-    """Create `path` with `data` unless it exists; whether this call created it.
-
-    The file appears complete or not at all (written aside, then linked into place), so a
-    crash never leaves an empty key or state file behind.
-    """
-    if path.exists():
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        # link() fails if another process created the file meanwhile: then theirs wins.
-        os.link(tmp, path)
-    except FileExistsError:
-        return False
-    finally:
-        tmp.unlink(missing_ok=True)
-    return True
-
-
-def _write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Replace `path` so that a crash leaves the old or the new content, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    # The rename itself is durable only once the directory is.
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 class WitnessState:
     """Per-origin last cosigned checkpoint, in a JSON file replaced atomically under a lock."""
 
@@ -310,7 +263,7 @@ class WitnessState:
     def create(cls, path: Path) -> WitnessState:
         """Create an empty state file if there is none (an existing one is kept)."""
         path = Path(path)
-        _create_exclusively(path, _encode_state({}))
+        create_exclusively(path, _encode_state({}))
         return cls(path)
 
     def get(self, origin: str) -> LogRecord | None:
@@ -335,7 +288,7 @@ class WitnessState:
                 before = dict(records)
                 yield records
                 if records != before:
-                    _write_atomically(self.path, _encode_state(records))
+                    write_atomically(self.path, _encode_state(records))
             finally:
                 os.close(fd)  # closing releases the flock
 
@@ -491,7 +444,7 @@ class Witness:
         name = f"{self.clock()}-{hashlib.sha256(body).hexdigest()[:16]}.txt"
         try:
             self.evidence_dir.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.evidence_dir / name, body)
+            write_atomically(self.evidence_dir / name, body)
         except OSError:
             # The refusal stands either way; only the copy is lost.
             log.exception("could not keep evidence %s", name)
@@ -720,7 +673,7 @@ def load_or_create_cosigner(path: Path, name: str) -> Cosigner:
     path = Path(path)
     cosigner = generate_cosigner(name)
     key = (cosigner_signer_key_string(cosigner) + "\n").encode("utf-8")
-    if _create_exclusively(path, key, 0o600):
+    if create_exclusively(path, key, 0o600):
         return cosigner
     cosigner = load_cosigner(path)
     if cosigner.name != name:
@@ -747,7 +700,7 @@ def init_witness_dir(directory: Path, name: str) -> Cosigner:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     cosigner = load_or_create_cosigner(directory / KEY_FILE, name)
-    _create_exclusively(directory / LOGS_FILE, b"")
+    create_exclusively(directory / LOGS_FILE, b"")
     WitnessState.create(directory / STATE_FILE)
     return cosigner
 
@@ -787,7 +740,7 @@ def trust_log(directory: Path, vkey: str) -> tuple[Verifier, bool]:
     text = path.read_text(encoding="utf-8")
     if text and not text.endswith("\n"):
         text += "\n"
-    _write_atomically(path, (text + vkey.strip() + "\n").encode("utf-8"))
+    write_atomically(path, (text + vkey.strip() + "\n").encode("utf-8"))
     return verifier, True
 
 
