@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test bench lint clean system-deps
 
-# Debian packages the tests use: Go's sumdb note/tlog (third-party log verification) and the
-# openssl tool (a local RFC 3161 timestamp authority). CI runs this before `make test`; without
-# them those tests skip locally and fail under CI=true.
-SYSTEM_PACKAGES := golang-go golang-golang-x-mod-dev openssl
+# Debian packages the tests use: Go's sumdb note/tlog (third-party log verification), the
+# openssl tool (a local RFC 3161 timestamp authority) and a CJK TrueType font that certificates
+# embed. CI runs this before `make test`; without them those tests skip locally and fail under
+# CI=true (the font only makes certificates self-contained: without it they use a viewer font).
+SYSTEM_PACKAGES := golang-go golang-golang-x-mod-dev openssl fonts-arphic-uming
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
