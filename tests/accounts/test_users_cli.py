@@ -6,8 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from fangdu.accounts import Accounts
 from fangdu.cli.users import users_app
