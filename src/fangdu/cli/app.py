@@ -28,6 +28,7 @@ from fangdu.cli.failures import (
     EXIT_REFUSED,
     failures,
 )
+from fangdu.cli.serve import serve
 from fangdu.cli.users import users_app
 from fangdu.cli.witness import witness_app
 from fangdu.config import Settings, load_settings
@@ -64,6 +65,7 @@ ledger_app = typer.Typer(
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(witness_app, name="witness")
 app.add_typer(users_app, name="user")
+app.command()(serve)
 
 
 

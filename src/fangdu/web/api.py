@@ -1,0 +1,347 @@
+"""The JSON API under /api/v1, mirroring the command line; documented by its OpenAPI.
+
+Programs authenticate with ``Authorization: Bearer fdt_...`` (no cookies, so no CSRF); the
+check and the public records need none. Every error is an RFC 9457 problem.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, Field, StringConstraints
+
+from fangdu.accounts import Account
+from fangdu.errors import InputError, NotFound
+from fangdu.ledger.merkle import leaf_hash
+from fangdu.ledger.note import verifier_key_string
+from fangdu.registry.schemas import MatchInfo, RegistrationRequest, WorkInfo
+from fangdu.web import records
+from fangdu.web.problems import PROBLEM_RESPONSES, forbidden
+from fangdu.web.state import (
+    APPLY_ROLES,
+    REVIEW_ROLES,
+    RecordId,
+    app_state,
+    bearer_account,
+    client_address,
+    may_get_evidence,
+    may_see_application,
+    require_token,
+)
+from fangdu.web.uploads import display_name, read_upload
+
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=PROBLEM_RESPONSES)
+
+MAX_NAME = 200  # parties' names, as the registry stores them
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME)]
+
+
+# -- models ----------------------------------------------------------------------------------
+
+
+class MatchOut(BaseModel):
+    """One ranked match, as ``fangdu check --json`` prints it."""
+
+    work_id: int = Field(description="the work's id, or the prior-art record's id")
+    registration_no: str | None
+    title: str
+    kind: Literal["work", "prior_art"]
+    score: float = Field(ge=0, le=1)
+    verdict: Literal["copy", "similar", "none"]
+    query_box: list[int] | None = Field(description="x0, y0, x1, y1 in the query's pixels")
+    match_box: list[int] | None = Field(description="x0, y0, x1, y1 in the match's pixels")
+
+
+class CheckOut(BaseModel):
+    """The result of checking one image, as one line of ``fangdu check --json``."""
+
+    query: str = Field(description="the uploaded file's name")
+    matches: list[MatchOut]
+
+
+class WorkOut(BaseModel):
+    """A work, as ``fangdu show --json`` prints it. Application details (statements, the
+    check's matches, reasons) are empty unless the caller filed it or reviews."""
+
+    kind: Literal["work"] = "work"
+    id: int
+    registration_no: str | None
+    title: str
+    status: str = Field(description="pending, registered or rejected")
+    owner: str | None
+    designers: list[str]
+    created_on: dt.date | None
+    published_on: dt.date | None
+    category: str | None
+    colourways: list[str]
+    repeat_mm: list[float] | None
+    sha256: str
+    format: str
+    width: int
+    height: int
+    created_at: dt.datetime
+    registered_at: dt.datetime | None
+    review_matches: list[MatchOut]
+    description: str | None
+    originality_statement: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+
+
+class ApplicationOut(BaseModel):
+    """A filed application, as ``fangdu register --json`` prints it."""
+
+    status: str
+    work: WorkOut
+    matches: list[MatchOut] = Field(description="what the automatic check found")
+
+
+class DecisionIn(BaseModel):
+    approve: bool
+    reason: str | None = Field(default=None, max_length=4000,
+                               description="required when rejecting")
+
+
+class InclusionOut(BaseModel):
+    """As ``fangdu ledger inclusion`` prints it; hashes in base64."""
+
+    index: int
+    size: int
+    leaf_hash: str
+    proof: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    """As ``fangdu ledger consistency`` prints it; hashes in base64."""
+
+    old_size: int
+    size: int
+    proof: list[str]
+
+
+class CheckpointOut(BaseModel):
+    origin: str
+    size: int
+    root: str = Field(description="base64 root hash")
+    note: str = Field(description="the signed note with witness cosignatures, as "
+                      "/log/checkpoint serves it")
+    cosignatures: int
+    timestamped: bool
+    log_key: str = Field(description="the log's verifier key (signed-note format)")
+
+
+def _match(match: MatchInfo) -> MatchOut:
+    return MatchOut.model_validate(match.to_json())
+
+
+def work_out(work: WorkInfo, *, private: bool) -> WorkOut:
+    data: dict[str, Any] = work.to_json()
+    if not private:
+        data.update(review_matches=[], description=None, originality_statement=None,
+                    decision_reason=None)
+    return WorkOut.model_validate(data)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+# -- check and works -------------------------------------------------------------------------
+
+
+@router.post("/check", summary="Check an image against registered works and prior art")
+def check(
+    request: Request,
+    file: Annotated[UploadFile, File(description="the image (PNG, JPEG, TIFF, WebP, GIF, BMP)")],
+    top_k: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> CheckOut:
+    state = app_state(request)
+    account = bearer_account(request)
+    state.check_limiter.hit(account.subject if account else client_address(request))
+    data = read_upload(file, state.registry.settings.max_image_bytes)
+    with state.index_lock:
+        matches = state.registry.check_bytes(data, top_k=top_k)
+    return CheckOut(query=display_name(file), matches=[_match(m) for m in matches])
+
+
+@router.post("/works", status_code=201, summary="File an application for registration")
+def apply(
+    request: Request,
+    file: Annotated[UploadFile, File(description="the design's image")],
+    title: Annotated[str, Form(min_length=1, max_length=200)],
+    account: Annotated[Account, Depends(require_token(*APPLY_ROLES))],
+    owner: Annotated[str | None, Form(max_length=MAX_NAME,
+                                      description="default: the account's party")] = None,
+    designers: Annotated[list[Name], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+    created_on: Annotated[dt.date | None, Form()] = None,
+    published_on: Annotated[dt.date | None, Form()] = None,
+    category: Annotated[str | None, Form(max_length=50)] = None,
+    colourways: Annotated[list[str], Form()] = [],  # noqa: B006
+    description: Annotated[str | None, Form(max_length=4000)] = None,
+    originality_statement: Annotated[str | None, Form(max_length=4000)] = None,
+) -> ApplicationOut:
+    """Always filed as pending, with the automatic check's matches, for a reviewer."""
+    state = app_state(request)
+    data = read_upload(file, state.registry.settings.max_image_bytes)
+    request_data = RegistrationRequest(
+        title=title,
+        owner=(owner or "").strip() or account.party or account.display_name,
+        designers=tuple(d.strip() for d in designers if d.strip()),
+        created_on=created_on,
+        published_on=published_on,
+        category=category or None,
+        colourways=tuple(c.strip() for c in colourways if c.strip()),
+        description=description or None,
+        originality_statement=originality_statement or None,
+        submitted_by=account.subject,
+    )
+    with state.index_lock:
+        outcome = state.registry.register(
+            data, request_data, review_required=True, channel="api",
+            submitter=state.accounts.signer(account.id),
+        )
+    return ApplicationOut(status=outcome.work.status, work=work_out(outcome.work, private=True),
+                          matches=[_match(m) for m in outcome.matches])
+
+
+@router.get("/works", summary="Your applications; reviewers: every work, by status")
+def list_works(
+    request: Request,
+    account: Annotated[Account, Depends(require_token())],
+    status: Annotated[Literal["pending", "registered", "rejected"] | None, Query()] = None,
+) -> list[WorkOut]:
+    registry = app_state(request).registry
+    if account.role in REVIEW_ROLES:
+        works = list(registry.list_works(status))
+    else:
+        works = [w for w in registry.list_applications(account.subject)
+                 if status is None or w.status == status]
+    return [work_out(w, private=True) for w in works]
+
+
+def _visible_work(request: Request, key: str) -> tuple[WorkInfo, Account | None]:
+    """The work if the caller may see it: registered works are public records."""
+    record = records.find_work(app_state(request).registry, key)
+    account = bearer_account(request)
+    if record.status != "registered" and not may_see_application(account, record.submitted_by):
+        raise NotFound(f"no work {key}")
+    return record, account
+
+
+@router.get("/works/{key}", summary="One work by id (12, W-12) or registration number")
+def get_work(request: Request, key: str) -> WorkOut:
+    work, account = _visible_work(request, key)
+    return work_out(work, private=may_see_application(account, work.submitted_by))
+
+
+@router.post("/works/{work_id}/decision", summary="Approve or reject a pending application")
+def decide(
+    request: Request,
+    work_id: RecordId,
+    decision: DecisionIn,
+    account: Annotated[Account, Depends(require_token(*REVIEW_ROLES))],
+) -> WorkOut:
+    state = app_state(request)
+    with state.index_lock:
+        work = state.registry.decide(
+            work_id, approve=decision.approve, reviewer=account.subject, reason=decision.reason,
+            channel="api", submitter=state.accounts.signer(account.id),
+        )
+    return work_out(work, private=True)
+
+
+@router.get(
+    "/works/{key}/evidence",
+    summary="The evidence bundle (zip) of a work, verifiable offline with `fangdu verify`",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "the bundle"}},
+)
+def evidence(request: Request, key: str,
+             account: Annotated[Account, Depends(require_token())]) -> Response:
+    work, _ = _visible_work(request, key)
+    if not may_get_evidence(account, work.submitted_by):
+        raise forbidden("evidence bundles are for the owner, reviewers, mediators, judges, "
+                        "bank officers and administrators")
+    data = records.evidence_zip(app_state(request).registry, str(work.id))
+    return Response(data, media_type="application/zip", headers={
+        "content-disposition": f'attachment; filename="{work.label}.zip"'})
+
+
+# -- the evidence log ------------------------------------------------------------------------
+
+
+@router.get("/proofs/inclusion", summary="Inclusion proof of a log entry")
+def inclusion(
+    request: Request,
+    index: Annotated[int, Query(ge=0)],
+    size: Annotated[int | None, Query(ge=1, description="tree size; default the latest")] = None,
+) -> InclusionOut:
+    store = app_state(request).registry.ledger
+    latest = store.size()
+    size = size or latest
+    if not index < size <= latest:
+        raise InputError(f"need index < size <= {latest}; got {index}, {size}")
+    proof = store.inclusion_proof(index, size)
+    return InclusionOut(index=index, size=size, leaf_hash=_b64(leaf_hash(store.entry(index))),
+                        proof=[_b64(h) for h in proof])
+
+
+@router.get("/proofs/consistency", summary="Consistency proof between two tree sizes")
+def consistency(
+    request: Request,
+    old: Annotated[int, Query(ge=0)],
+    size: Annotated[int | None, Query(ge=1, description="newer size; default the latest")] = None,
+) -> ConsistencyOut:
+    store = app_state(request).registry.ledger
+    latest = store.size()
+    size = size or latest
+    if not old <= size <= latest:
+        raise InputError(f"need old <= size <= {latest}; got {old}, {size}")
+    return ConsistencyOut(old_size=old, size=size,
+                          proof=[_b64(h) for h in store.consistency_proof(old, size)])
+
+
+@router.get("/log/checkpoint", summary="The latest signed checkpoint and the log's key")
+def checkpoint(request: Request) -> CheckpointOut:
+    store = app_state(request).registry.ledger
+    latest = store.checkpoint()
+    if latest is None:
+        raise NotFound("the log has no checkpoint yet")
+    return CheckpointOut(
+        origin=store.origin,
+        size=latest.checkpoint.size,
+        root=_b64(latest.checkpoint.root),
+        note=(latest.note + "".join(latest.cosignatures).encode()).decode(),
+        cosignatures=len(latest.cosignatures),
+        timestamped=latest.timestamp_token is not None,
+        log_key=verifier_key_string(store.signer),
+    )
+
+
+# The static log (C2SP tlog-tiles) sits beside the pages, where verifiers look for it.
+log_router = APIRouter(prefix="/log", tags=["log"], responses=PROBLEM_RESPONSES)
+
+
+@log_router.get("/checkpoint", response_class=PlainTextResponse,
+                summary="The signed checkpoint with cosignatures (C2SP tlog-checkpoint)")
+def log_checkpoint(request: Request) -> Response:
+    store = app_state(request).registry.ledger
+    latest = store.checkpoint()
+    if latest is None:
+        raise NotFound("the log has no checkpoint yet")
+    body = latest.note + "".join(latest.cosignatures).encode()
+    return Response(body, media_type="text/plain; charset=utf-8",
+                    headers={"cache-control": "no-cache"})
+
+
+@log_router.get("/tile/{path:path}", response_class=Response,
+                summary="A hash tile or entry bundle (C2SP tlog-tiles)")
+def log_tile(request: Request, path: str) -> Response:
+    tile = records.log_tile(app_state(request).registry.ledger, f"tile/{path}")
+    caching = "public, max-age=31536000, immutable" if tile.full else "no-cache"
+    return Response(tile.data, media_type="application/octet-stream",
+                    headers={"cache-control": caching})

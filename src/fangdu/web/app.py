@@ -1,0 +1,90 @@
+"""The web service: one Registry for the app's life, pages, the JSON API and the static log."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.staticfiles import StaticFiles
+
+from fangdu import __version__
+from fangdu.accounts import Accounts
+from fangdu.config import Settings
+from fangdu.registry.db import session_factory
+from fangdu.registry.services import Registry
+from fangdu.web import api, i18n, problems
+from fangdu.web.config import WebSettings
+from fangdu.web.demo import seed_demo
+from fangdu.web.pages import account, apply, common, public, review, verify
+from fangdu.web.records import PreviewCache
+from fangdu.web.security import BodyLimit, RateLimiter, SecurityHeaders
+from fangdu.web.state import AppState
+from fangdu.web.uploads import FORM_OVERHEAD, SMALL_BODY
+
+UPLOAD_PATHS = frozenset({"/check", "/apply", "/api/v1/check", "/api/v1/works"})
+
+
+def create_app(
+    settings: Settings,
+    *,
+    demo: bool = False,
+    web: WebSettings | None = None,
+    password_hasher: PasswordHasher | None = None,
+) -> FastAPI:
+    """The service over the registry ``settings`` describe; ``demo`` seeds an empty one.
+
+    ``password_hasher`` is for tests (cheap Argon2 parameters).
+    """
+    web = web or WebSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        registry = await run_in_threadpool(Registry.open, settings)
+        try:
+            accounts = Accounts(session_factory(registry.engine), settings.keys_path,
+                                hasher=password_hasher)
+            translations = i18n.load_translations()
+            app.state.fangdu = AppState(
+                registry=registry,
+                accounts=accounts,
+                web=web,
+                translations=translations,
+                templates={
+                    language.code: common.make_environment(translations[language.code],
+                                                           language)
+                    for language in i18n.LANGUAGES
+                },
+                check_limiter=RateLimiter(web.check_per_minute),
+                previews=PreviewCache(registry),
+            )
+            if demo:
+                await run_in_threadpool(seed_demo, registry, accounts)
+            yield
+        finally:
+            registry.close()
+
+    app = FastAPI(
+        title="Fangdu 纺都",
+        version=__version__,
+        summary="Textile pattern registry, AI duplicate check and evidence log",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # the stock pages load scripts from a CDN: /api lists the operations
+        redoc_url=None,
+    )
+    app.state.demo = demo
+    problems.install(app)
+    upload_limit = settings.max_image_bytes + FORM_OVERHEAD
+    app.add_middleware(
+        BodyLimit, limit_for=lambda path: upload_limit if path in UPLOAD_PATHS else SMALL_BODY
+    )
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=i18n.HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(api.log_router)
+    for pages in (public, account, apply, review, verify):
+        app.include_router(pages.router)
+    return app

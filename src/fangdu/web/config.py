@@ -1,0 +1,26 @@
+"""Settings of the web service only; the registry's own stay in ``fangdu.config``."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebSettings(BaseSettings):
+    """Read from ``FANGDU_*`` environment variables, like the registry's settings."""
+
+    model_config = SettingsConfigDict(env_prefix="FANGDU_", extra="ignore")
+
+    public_url: str | None = Field(
+        default=None,
+        description="absolute base URL the public reaches (certificates' QR codes point here); "
+        "default: the URL of the request",
+    )
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="mark cookies Secure; default: when the request came over https",
+    )
+    check_per_minute: int = Field(
+        default=10, ge=1, description="anonymous AI checks per client and minute"
+    )
+    session_hours: int = Field(default=12, ge=1, description="how long a sign-in lasts")

@@ -1,0 +1,232 @@
+"""Rendering pages: one Jinja environment per language, the cookies every page may set,
+labels shared by several pages, and the error page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from babel.dates import format_date, format_datetime
+from babel.support import Translations
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from fangdu.accounts import ROLES
+from fangdu.web import i18n
+from fangdu.web.i18n import N_, Language
+from fangdu.web.problems import LoginRequired, WebProblem
+from fangdu.web.security import CSRF_COOKIE, csrf_token
+from fangdu.web.state import (
+    ADMIN_ROLES,
+    APPLY_ROLES,
+    LANG_COOKIE,
+    REVIEW_ROLES,
+    app_state,
+    current_account,
+)
+
+TEMPLATES = i18n.HERE / "templates"
+BEIJING = dt.timezone(dt.timedelta(hours=8), "UTC+8")  # China keeps no daylight saving time
+
+STATUS_LABELS = {
+    "pending": N_("Pending review"),
+    "registered": N_("Registered"),
+    "rejected": N_("Rejected"),
+    "transferred": N_("Transferred"),
+    "pledged": N_("Pledged"),
+    "disputed": N_("Disputed"),
+}
+VERDICT_LABELS = {
+    "copy": N_("Copy"),
+    "similar": N_("Similar"),
+    "none": N_("No protectable similarity"),
+}
+ENTRY_LABELS = {
+    "registration": N_("Registration"),
+    "application": N_("Application filed"),
+    "status_change": N_("Reviewer's decision"),
+    "transfer": N_("Transfer"),
+    "licence": N_("Licence"),
+    "pledge": N_("Pledge"),
+    "pledge_release": N_("Pledge released"),
+    "correction": N_("Correction"),
+}
+KIND_LABELS = {"work": N_("Registered work"), "prior_art": N_("Prior art")}
+ROLE_LABELS = {
+    "applicant": N_("Applicant (designer or merchant)"),
+    "reviewer": N_("Reviewer"),
+    "mediator": N_("Mediator"),
+    "judge": N_("Judge"),
+    "bank_officer": N_("Bank officer"),
+    "admin": N_("Administrator"),
+}
+CATEGORIES = {
+    "floral": N_("Floral"),
+    "geometric": N_("Geometric"),
+    "paisley": N_("Paisley"),
+    "animal": N_("Animal"),
+    "abstract": N_("Abstract"),
+    "ethnic": N_("Ethnic and traditional"),
+    "novelty": N_("Novelty and conversational"),
+    "other": N_("Other"),
+}
+# The registry's decoder refuses in English, one line; people read the first words here.
+REJECTIONS = (
+    ("SVG", N_("SVG drawings are not accepted: upload a raster image (PNG, JPEG, TIFF, WebP, "
+               "GIF or BMP).")),
+    ("not a supported raster image", N_("This file is not an image Fangdu can read (PNG, "
+                                        "JPEG, TIFF, WebP, GIF or BMP).")),
+    ("empty file", N_("The file is empty.")),
+    ("image too large", N_("The image has too many pixels.")),
+    ("image too small", N_("The image is too small: at least 32 pixels a side.")),
+    ("corrupt or unreadable image", N_("The image is damaged or cannot be read.")),
+)
+ERROR_TITLES = {
+    400: N_("The request could not be used"),
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    409: N_("Conflict"),
+    413: N_("The file is too large"),
+    422: N_("Refused"),
+    429: N_("Too many requests"),
+    500: N_("Something went wrong"),
+}
+ERROR_EXPLANATIONS = {
+    "csrf": N_("The form was too old or came from another site. Reload the page and try "
+               "again."),
+    "forbidden": N_("Your account's role may not open this page."),
+    "rate-limited": N_("You have checked many images in a short time. Wait a minute and try "
+                       "again."),
+    "throttled": N_("Too many failed sign-ins. Wait a while and try again."),
+}
+
+
+def rejection_message(reason: str) -> str:
+    """The msgid explaining an image refusal, chosen by the decoder's reason."""
+    for prefix, message in REJECTIONS:
+        if reason.startswith(prefix):
+            return message
+    return N_("The image was refused.")
+
+
+def make_environment(translations: Translations, language: Language) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    locale = i18n.babel_locale(language)
+
+    def date_filter(value: dt.date | None) -> str:
+        return format_date(value, "long", locale=locale) if value else "—"
+
+    def datetime_filter(value: dt.datetime | None) -> str:
+        if value is None:
+            return "—"
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return format_datetime(value.astimezone(BEIJING), "medium", locale=locale) + " (UTC+8)"
+
+    env.filters["date"] = date_filter
+    env.filters["datetime"] = datetime_filter
+    env.filters["score"] = lambda value: f"{value:.2f}"
+    env.globals.update(
+        LANGUAGES=i18n.LANGUAGES, STATUS_LABELS=STATUS_LABELS, VERDICT_LABELS=VERDICT_LABELS,
+        KIND_LABELS=KIND_LABELS, ENTRY_LABELS=ENTRY_LABELS, ROLE_LABELS=ROLE_LABELS, ROLES=ROLES,
+        CATEGORIES=CATEGORIES,
+        APPLY_ROLES=APPLY_ROLES, REVIEW_ROLES=REVIEW_ROLES, ADMIN_ROLES=ADMIN_ROLES,
+        rejection_message=rejection_message,
+    )
+    return env
+
+
+def language(request: Request) -> Language:
+    if not hasattr(request.state, "language"):
+        request.state.language = i18n.negotiate(
+            request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
+        )
+    return request.state.language
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    state = app_state(request)
+    lang = language(request)
+    token = csrf_token(request)
+    values = {
+        "request": request,
+        "account": current_account(request),
+        "lang": lang,
+        "csrf_token": token,
+        "path": request.url.path,
+        **(context or {}),
+    }
+    html = state.templates[lang.code].get_template(template).render(values)
+    response = HTMLResponse(html, status_code=status, headers=headers)
+    if request.cookies.get(CSRF_COOKIE) != token:
+        set_cookie(request, response, CSRF_COOKIE, token)
+    # A page varies with the language and the person: never serve one person's to another.
+    response.headers["vary"] = "Cookie, Accept-Language"
+    return response
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str,
+               max_age: int | None = None) -> None:
+    """HttpOnly, SameSite=Lax, and Secure behind https (or as configured)."""
+    secure = app_state(request).web.secure_cookies
+    if secure is None:
+        secure = request.url.scheme == "https"
+    response.set_cookie(name, value, max_age=max_age, path="/", secure=secure, httponly=True,
+                        samesite="lax")
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a POST: the browser GETs the result (303), so reloading does not post again."""
+    return RedirectResponse(url, status_code=303)
+
+
+_SAFE_NEXT = re.compile(r"/(?![/\\])[^\s\\]*")
+
+
+def safe_next(url: str | None, default: str = "/") -> str:
+    """Only a path on this site: never an open redirect to another one."""
+    return url if url and _SAFE_NEXT.fullmatch(url) else default
+
+
+def error_page(request: Request, exc: BaseException, status: int, detail: str | None,
+               headers: dict[str, str]) -> Response:
+    if isinstance(exc, LoginRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect(f"/login?next={_quote(target)}")
+    kind = exc.kind if isinstance(exc, WebProblem) else None
+    title = ERROR_TITLES.get(status) or HTTPStatus(status).phrase
+    explanation = ERROR_EXPLANATIONS.get(kind or "")
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": title, "explanation": explanation,
+         "detail": detail if status < 500 else None},
+        status=status,
+        headers=headers,
+    )
+
+
+def _quote(path: str) -> str:
+    return quote(path, safe="/")

@@ -1,0 +1,131 @@
+"""What the app holds for its life, and who is asking: dependencies shared by pages and API."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from babel.support import Translations
+from fastapi import Path, Request
+from jinja2 import Environment
+
+from fangdu.accounts import Account, Accounts
+from fangdu.registry.services import Registry
+from fangdu.web.config import WebSettings
+from fangdu.web.problems import LoginRequired, WebProblem, forbidden
+from fangdu.web.records import PreviewCache
+from fangdu.web.security import RateLimiter
+
+# Ids in paths are database integers: anything larger cannot name a row (and must not reach
+# the database, which would fail on it rather than find nothing).
+MAX_ID = 2**63 - 1
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+SESSION_COOKIE = "fd_session"
+LANG_COOKIE = "lang"
+
+# Who may do what. An application's owner (the account that filed it) may also see it and,
+# once registered, download its evidence.
+APPLY_ROLES = ("applicant", "admin")
+REVIEW_ROLES = ("reviewer", "admin")
+EVIDENCE_ROLES = ("reviewer", "mediator", "judge", "bank_officer", "admin")
+ADMIN_ROLES = ("admin",)
+
+
+@dataclass
+class AppState:
+    registry: Registry
+    accounts: Accounts
+    web: WebSettings
+    translations: dict[str, Translations]
+    templates: dict[str, Environment]  # one Jinja environment per language
+    check_limiter: RateLimiter
+    previews: PreviewCache
+    # The registry keeps its vector index and fingerprint cache in this process; searches and
+    # the writes that change the index take turns.
+    index_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def app_state(request: Request) -> AppState:
+    return request.app.state.fangdu
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+# -- who is asking -------------------------------------------------------------------------
+
+
+def current_account(request: Request) -> Account | None:
+    """The account signed in by the session cookie (pages only; the API takes tokens)."""
+    if not hasattr(request.state, "account"):
+        token = request.cookies.get(SESSION_COOKIE)
+        request.state.account = (
+            app_state(request).accounts.session_account(token) if token else None
+        )
+    return request.state.account
+
+
+def require_roles(*roles: str) -> Callable[[Request], Account]:
+    """A page dependency: the signed-in account if its role is one of ``roles`` (any role if
+    none are given); else sign in first (401, a browser is redirected) or 403."""
+
+    def dependency(request: Request) -> Account:
+        account = current_account(request)
+        if account is None:
+            raise LoginRequired()
+        if roles and account.role not in roles:
+            raise forbidden()
+        return account
+
+    return dependency
+
+
+def bearer_account(request: Request) -> Account | None:
+    """The account of an ``Authorization: Bearer fdt_...`` token; None without the header."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    account = None
+    if scheme.lower() == "bearer" and token.strip():
+        account = app_state(request).accounts.token_account(token.strip())
+    if account is None:
+        raise WebProblem(401, "unknown, revoked or malformed API token", kind="unauthorised",
+                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return account
+
+
+def require_token(*roles: str) -> Callable[[Request], Account]:
+    """An API dependency: a valid token whose account has one of ``roles`` (any if none)."""
+
+    def dependency(request: Request) -> Account:
+        account = bearer_account(request)
+        if account is None:
+            raise WebProblem(401, "this needs an API token: Authorization: Bearer fdt_...",
+                             kind="unauthorised", headers={"WWW-Authenticate": "Bearer"})
+        if roles and account.role not in roles:
+            raise forbidden()
+        return account
+
+    return dependency
+
+
+def may_see_application(account: Account | None, submitted_by: str | None) -> bool:
+    """A work that is not (yet) registered is private to whoever filed it and the reviewers."""
+    if account is None:
+        return False
+    return account.role in REVIEW_ROLES or (
+        submitted_by is not None and submitted_by == account.subject
+    )
+
+
+def may_get_evidence(account: Account | None, submitted_by: str | None) -> bool:
+    if account is None:
+        return False
+    return account.role in EVIDENCE_ROLES or (
+        submitted_by is not None and submitted_by == account.subject
+    )

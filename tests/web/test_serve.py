@@ -1,0 +1,27 @@
+"""`fangdu serve` runs one uvicorn worker with the app over the chosen registry."""
+
+from __future__ import annotations
+
+import typer
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+from fangdu.cli import serve as serve_module
+
+
+def test_serve_runs_uvicorn_with_the_app(monkeypatch, web_settings):
+    calls = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: calls.append((app, kwargs)))
+    app = typer.Typer()
+
+    @app.callback()
+    def root(ctx: typer.Context) -> None:  # as `fangdu`'s own callback: settings in ctx.obj
+        ctx.obj = web_settings
+
+    app.command()(serve_module.serve)
+    result = CliRunner().invoke(app, ["serve", "--port", "8123", "--demo"])
+    assert result.exit_code == 0, result.output
+    [(served, options)] = calls
+    assert isinstance(served, FastAPI) and served.state.demo
+    assert options["port"] == 8123 and options["host"] == "127.0.0.1"
+    assert options["workers"] == 1
