@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-dev
 # openssl tool (a local RFC 3161 timestamp authority) and a CJK TrueType font that certificates
 # embed. CI runs this before `make test`; without them those tests skip locally and fail under
 # CI=true (the font only makes certificates self-contained: without it they use a viewer font).
-SYSTEM_PACKAGES := golang-go golang-golang-x-mod-dev openssl fonts-arphic-uming
+SYSTEM_PACKAGES := chromium golang-go golang-golang-x-mod-dev openssl fonts-arphic-uming
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
+# The web service at http://127.0.0.1:8000 on the embedded defaults (home ./.fangdu); the first
+# start seeds a labelled demo library and demo accounts, printed to the console.
 run: $(STAMP)
-	$(BIN)/fangdu demo
+	$(BIN)/fangdu serve --demo
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests
