@@ -41,7 +41,7 @@ def _event(subject: str, n: int) -> Event:
 
 
 def _append(store: LogStore, events: list[Event], submitter) -> list[int]:
-    with store._sessions() as session, session.begin():
+    with store.transaction() as session:
         return [store.append(session, e, submitter) for e in events]
 
 
@@ -73,7 +73,7 @@ def test_entries_chain_per_subject(store):
 
 def test_a_rolled_back_transaction_leaves_no_entry_and_no_gap(store):
     submitter = generate_signer("operator")
-    with pytest.raises(RuntimeError), store._sessions() as session, session.begin():
+    with pytest.raises(RuntimeError), store.transaction() as session:
         store.append(session, _event("work:1", 1), submitter)
         raise RuntimeError("the registry change failed")
     assert _append(store, [_event("work:2", 2)], submitter) == [0]
@@ -112,7 +112,7 @@ def test_integration_moves_the_tree_only_by_compare_and_swap(store, monkeypatch)
     real_sign = sign_note
 
     def racing_sign(text, signers):
-        with store._sessions() as session, session.begin():
+        with store.transaction() as session:
             session.get(LogState, 1).integrated_size = 1
         return real_sign(text, signers)
 
@@ -182,7 +182,7 @@ def test_fsck_finds_a_changed_entry_tile_or_checkpoint(store, damage):
     _append(store, [_event(f"work:{i}", i) for i in range(300)], generate_signer("op"))
     store.integrate()
     assert fsck(store).ok
-    with store._sessions() as session, session.begin():
+    with store.transaction() as session:
         if damage == "entry":
             row = session.get(LogEntry, 7)
             row.data = row.data.replace(b'"n":7', b'"n":8')

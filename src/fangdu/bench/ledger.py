@@ -50,7 +50,7 @@ def append_benchmark(n_events: int = 20_000, batch: int = 1_000) -> dict[str, fl
                 )
                 for i in range(first, min(n_events, first + batch))
             ]
-            with store._sessions() as session, session.begin():
+            with store.transaction() as session:
                 store.append_many(session, events, submitter)
             store.integrate()
         elapsed = time.perf_counter() - started
@@ -71,7 +71,7 @@ def proof_benchmark(size: int = 1_000_000, samples: int = 1_000, seed: int = 0
                 data = rng.bytes(300)
                 rows.append({"idx": i, "data": data, "leaf_hash": merkle.leaf_hash(data),
                              "subject": None})
-            with store._sessions() as session, session.begin():
+            with store.transaction() as session:
                 session.execute(insert(LogEntry), rows)
                 state = session.get(LogState, 1)
                 state.next_index = first + len(rows)

@@ -136,7 +136,7 @@ class LogStore:
         return published
 
     def _integrate_batch(self) -> SignedCheckpoint | None:
-        with self._transaction() as session:
+        with self.transaction() as session:
             self._lock_state(session)
             state = session.get(LogState, 1, populate_existing=True)
             if state is None or state.next_index == state.integrated_size:
@@ -192,7 +192,7 @@ class LogStore:
         except TimestampError as exc:
             log.warning("checkpoint %d not timestamped: %s", latest.checkpoint.size, exc)
             return 0
-        with self._transaction() as session:
+        with self.transaction() as session:
             row = session.get(LogCheckpoint, latest.checkpoint.size)
             assert row is not None  # checkpoints are never deleted
             row.timestamp_token = token.token
@@ -277,7 +277,7 @@ class LogStore:
                 yield found
 
     def add_cosignature(self, size: int, witness: str, line: str) -> None:
-        with self._transaction() as session:
+        with self.transaction() as session:
             exists = session.scalar(
                 select(LogCosignature.id).where(
                     LogCosignature.checkpoint_size == size, LogCosignature.witness == witness
@@ -363,7 +363,8 @@ class LogStore:
         return published
 
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction on the log's database (commits when the block ends)."""
         with self._sessions() as session, session.begin():
             yield session
 
