@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+
 import pytest
 
 from fangdu.errors import Conflict, InputError
@@ -62,3 +65,33 @@ def test_each_account_sees_its_own_applications(registry, print_png):
     mine = _apply(registry, print_png(4), account="a").work
     _apply(registry, print_png(5), account="b")
     assert [w.id for w in registry.list_applications("a")] == [mine.id]
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"title": "Peony\u202egnp.exe"}, "text-direction"),
+        ({"owner": "Keqiao\x00Ltd"}, "control"),
+        ({"designers": ("Wang\x05",)}, "control"),
+        ({"title": "x" * 301}, "longer than 300"),
+        ({"title": "two\nlines"}, "control"),
+        ({"created_on": dt.date(2999, 1, 1)}, "future"),
+        ({"created_on": dt.date(2026, 5, 1), "published_on": dt.date(2026, 4, 1)},
+         "published before"),
+    ],
+)
+def test_filings_with_hidden_characters_or_impossible_dates_are_refused(
+    registry, print_png, changes, reason
+):
+    request = dataclasses.replace(
+        RegistrationRequest(title="缠枝莲", owner="柯桥花样工作室",
+                            description="line one\nline two"), **changes
+    )
+    with pytest.raises(InputError, match=reason):
+        registry.register(print_png(6), request, review_required=True)
+    assert list(registry.list_works()) == []  # nothing written
+
+
+def test_line_breaks_are_fine_in_descriptions(registry, print_png):
+    request = RegistrationRequest(title="缠枝莲", owner="柯桥", description="drawn\n\tby hand")
+    assert registry.register(print_png(7), request, review_required=True).work.status == "pending"

@@ -344,8 +344,9 @@ class Registry:
             else:
                 yield CheckResult(label, result)
 
-    def explain(self, query: bytes, match: MatchInfo) -> np.ndarray:
-        """Side-by-side RGB picture of the query and a match, the shared region marked."""
+    def explain(self, query: bytes, match: MatchInfo, *, caption: bool = True) -> np.ndarray:
+        """Side-by-side RGB picture of the query and a match, the shared region marked
+        (``caption=False``: without the English caption band)."""
         if match.match is None:
             raise InputError("this match carries no correspondences to draw")
         max_pixels = self.settings.max_image_pixels
@@ -355,7 +356,7 @@ class Registry:
         if target is None:
             raise NotFound(f"reference {match.ref_id} no longer exists")
         reference_rgb = decode_image(self.blobs.get(target.sha256), max_pixels=max_pixels).rgb
-        return draw_explanation(query_rgb, reference_rgb, match.match)
+        return draw_explanation(query_rgb, reference_rgb, match.match, caption=caption)
 
     def _search(self, prepared: Prepared, top_k: int) -> list[MatchInfo]:
         results = self.searcher.search(prepared.fingerprint_object(), top_k)
@@ -418,8 +419,7 @@ class Registry:
         prior art's own date is unknown). ``review_required`` (the web application flow)
         files every application as pending, with whatever the check found, for a reviewer.
         """
-        if not request.title.strip() or not request.owner.strip():
-            raise InputError("a title and an owner are required")
+        _check_request(request)
         prepared = prepare(data, self.settings.max_image_pixels)
         found = [m for m in self._search(prepared, top_k) if m.verdict != "none"]
         blocking = [m for m in found if _blocks(m, request.created_on)]
@@ -668,6 +668,41 @@ def _vector_chunks(
             ids, vectors = [], []
     if ids:
         yield ids, vectors
+
+
+# Control characters and bidirectional overrides: invisible, they would make a signed log entry
+# or a certificate read differently from what was filed (U+202E flips the text that follows).
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_LIMITS = {"title": 300, "owner": 200, "designer": 200, "category": 100, "colourway": 100,
+           "description": 5000, "originality statement": 5000}
+
+
+def _check_request(request: RegistrationRequest) -> None:
+    """What a filing must satisfy whoever sends it (command line, web form or API)."""
+    if not request.title.strip() or not request.owner.strip():
+        raise InputError("a title and an owner are required")
+    fields = [("title", request.title), ("owner", request.owner),
+              ("category", request.category), ("description", request.description),
+              ("originality statement", request.originality_statement)]
+    fields += [("designer", d) for d in request.designers]
+    fields += [("colourway", c) for c in request.colourways]
+    for name, value in fields:
+        if value is None:
+            continue
+        text = value.replace("\n", " ").replace("\t", " ") if name in (
+            "description", "originality statement") else value
+        if _HIDDEN.search(text):
+            raise InputError(f"{name} contains control or text-direction characters")
+        if len(value) > _LIMITS[name]:
+            raise InputError(f"{name} is longer than {_LIMITS[name]} characters")
+    # Keqiao is UTC+8: "today" there may already be tomorrow in UTC.
+    latest = (utcnow() + dt.timedelta(hours=8)).date()
+    for name, day in (("creation date", request.created_on),
+                      ("first publication date", request.published_on)):
+        if day is not None and day > latest:
+            raise InputError(f"the {name} {day} is in the future")
+    if request.created_on and request.published_on and request.published_on < request.created_on:
+        raise InputError("the design cannot be published before it was created")
 
 
 def _timestamper(settings: Settings) -> HttpTimestampAuthority | None:

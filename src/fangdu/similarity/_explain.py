@@ -37,13 +37,19 @@ def _draw_box(img: np.ndarray, box: Box | None, s: float, dx: int, colour) -> No
     cv2.rectangle(img, p0, p1, colour, 3, cv2.LINE_AA)
 
 
-def draw_explanation(query_rgb: np.ndarray, ref_rgb: np.ndarray, match: Match) -> np.ndarray:
-    """Query on the left, reference on the right, boxes, inlier lines and a caption (RGB)."""
+def draw_explanation(
+    query_rgb: np.ndarray, ref_rgb: np.ndarray, match: Match, *, caption: bool = True
+) -> np.ndarray:
+    """Query on the left, reference on the right, boxes, inlier lines and a caption (RGB).
+
+    ``caption=False`` leaves out the English caption band, for pages that caption the picture
+    in the reader's language.
+    """
     left, sq = _panel(query_rgb)
     right, sr = _panel(ref_rgb)
     height = max(left.shape[0], right.shape[0])
     width = left.shape[1] + _GAP + right.shape[1]
-    canvas = np.full((height + _CAPTION, width, 3), 255, np.uint8)
+    canvas = np.full((height + (_CAPTION if caption else 0), width, 3), 255, np.uint8)
     canvas[: left.shape[0], : left.shape[1]] = left
     dx = left.shape[1] + _GAP
     canvas[: right.shape[0], dx : dx + right.shape[1]] = right
@@ -63,8 +69,9 @@ def draw_explanation(query_rgb: np.ndarray, ref_rgb: np.ndarray, match: Match) -
     _draw_box(canvas, match.query_box, sq, 0, colour)
     _draw_box(canvas, match.match_box, sr, dx, colour)
 
-    text = (f"score {match.score:.2f}  verdict {match.verdict.value.upper()}  "
-            f"inliers {len(match.correspondences)}   left: query   right: reference")
-    cv2.putText(canvas, text, (8, height + 29), cv2.FONT_HERSHEY_SIMPLEX, 0.6, colour, 2,
-                cv2.LINE_AA)
+    if caption:
+        text = (f"score {match.score:.2f}  verdict {match.verdict.value.upper()}  "
+                f"inliers {len(match.correspondences)}   left: query   right: reference")
+        cv2.putText(canvas, text, (8, height + 29), cv2.FONT_HERSHEY_SIMPLEX, 0.6, colour, 2,
+                    cv2.LINE_AA)
     return canvas

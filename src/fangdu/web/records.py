@@ -89,7 +89,7 @@ def explanation(registry: Registry, query: bytes, match: MatchInfo) -> str | Non
     if match.match is None or match.verdict == "none":
         return None
     try:
-        rgb = registry.explain(query, match)
+        rgb = registry.explain(query, match, caption=False)  # the page captions it
     except FangduError:
         return None
     return data_uri(jpeg_bytes(rgb, max_width=EXPLANATION_WIDTH))
