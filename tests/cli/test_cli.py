@@ -306,3 +306,14 @@ def test_the_cli_works_on_postgresql_too(fangdu, library, postgres_url):
     assert line["matches"][0]["title"] == "print-001"
     assert len(json_lines(fangdu("list", "--json", env=env).stdout)) == 6
     assert fangdu("list", "--json").stdout == ""  # the SQLite default was not touched
+
+
+def test_ledger_export_to_an_unwritable_place_is_one_input_error(fangdu, imported, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = fangdu("ledger", "export", blocker / "log")
+    assert result.exit_code == 2
+    [error] = result.stderr.strip().splitlines()
+    assert error.startswith("error: cannot write")
+    exported = fangdu("ledger", "export", tmp_path / "log")
+    assert exported.exit_code == 0 and (tmp_path / "log" / "checkpoint").is_file()

@@ -52,7 +52,7 @@ def test_interrupted_write_leaves_nothing_behind(tmp_path, monkeypatch):
     def crash(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr("fangdu.registry.blobs.os.replace", crash)
+    monkeypatch.setattr("fangdu.durable.os.replace", crash)
     with pytest.raises(OSError):
         store.put(b"half written")
     assert not [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]

@@ -466,6 +466,8 @@ def ledger_export(
             published = registry.ledger.export(directory)
         except LookupError as exc:
             raise NotFoundError(str(exc)) from None
+        except OSError as exc:
+            raise InputError(f"cannot write {exc.filename or directory}: {exc.strerror}") from None
     render.stdout_console().print(
         f"exported {published.checkpoint.size} entries to {directory}", markup=False
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from fangdu.ledger.files import create_exclusively
+from fangdu.durable import create_exclusively
 from fangdu.ledger.note import Signer, generate_signer, parse_signer_key, signer_key_string
 
 

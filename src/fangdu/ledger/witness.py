@@ -53,8 +53,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from fangdu.durable import create_exclusively, write_atomically
 from fangdu.ledger.checkpoint import MAX_TREE_SIZE, Checkpoint, CheckpointError
-from fangdu.ledger.files import create_exclusively, write_atomically
 from fangdu.ledger.keys import KeyFileError
 from fangdu.ledger.merkle import EMPTY_ROOT, HASH_SIZE, ProofError, verify_consistency
 from fangdu.ledger.note import (

@@ -8,12 +8,11 @@ left by a failed transaction) are harmless and may be garbage-collected.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from fangdu.durable import write_atomically
 from fangdu.errors import NotFound
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -52,18 +51,7 @@ class LocalBlobStore:
         target = self.path(sha256)
         if target.is_file():
             return sha256
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)  # atomic: readers see the whole blob or none
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)  # make the rename itself durable
+        write_atomically(target, data)  # readers see the whole blob or none
         return sha256
 
     def get(self, sha256: str) -> bytes:
@@ -96,10 +84,3 @@ class MemoryBlobStore:
     def path(self, sha256: str) -> Path | None:
         return None
 
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -35,6 +35,10 @@ def _party(party: Party | None) -> str | None:
     return party_hash(party.salt, party.name) if party is not None else None
 
 
+def _image(row: Work | PriorArt) -> dict[str, object]:
+    return {"format": row.image_format, "width": row.image_width, "height": row.image_height}
+
+
 def _original(row: Work | PriorArt) -> FileRef:
     return FileRef("original", row.image_sha256, row.image_size)
 
@@ -58,8 +62,7 @@ def work_filed(
         "published_on": _date(work.published_on),
         "category": work.category,
         "colourways": list(work.colourways or []),
-        "image": {"format": work.image_format, "width": work.image_width,
-                  "height": work.image_height},
+        "image": _image(work),
     }
     if matches:
         # What the duplicate check found when it was filed: part of the record of diligence.
@@ -88,8 +91,7 @@ def prior_art_seen(prior_art: PriorArt, source: dict[str, str]) -> Event:
             "title": prior_art.title,
             "source": prior_art.source,
             "first_seen": _date(prior_art.first_seen),
-            "image": {"format": prior_art.image_format, "width": prior_art.image_width,
-                      "height": prior_art.image_height},
+            "image": _image(prior_art),
         },
         files=(_original(prior_art),),
         provenance=source,

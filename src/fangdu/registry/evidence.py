@@ -39,7 +39,7 @@ def collect_evidence(registry: Registry, key: str) -> BundleContents:
     if not about:
         raise Conflict(f"{record.label} has no entries in the evidence log")
     needed = about[-1][0] + 1
-    candidates = [c for c in store.checkpoints() if c.checkpoint.size >= needed]
+    candidates = store.checkpoints(min_size=needed)
     if not candidates:
         raise Conflict(f"the entries about {record.label} are not in a checkpoint yet")
     chosen = max(candidates, key=lambda c: (c.timestamp_token is not None,

@@ -511,10 +511,11 @@ class Registry:
                 submitter or self.operator,
             )
             ref = repo.ref_for_work(work.id)
+            vectors = Fingerprint.from_bytes(ref.fingerprint).global_vectors if ref else None
             info = _work_info(repo, work)
         self.ledger.integrate()
-        if approve and ref is not None:
-            self.sync_index()  # the new work becomes searchable
+        if approve and ref is not None and ref.fingerprint_version == CURRENT_VERSION:
+            self._index_add([ref.id], [vectors])  # the new work becomes searchable
         return info
 
     # -- show and list -------------------------------------------------------------------
