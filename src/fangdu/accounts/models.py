@@ -1,15 +1,17 @@
-"""Tables of the accounts context: people who sign in, their sessions, API tokens, failed logins.
+"""Tables of the accounts context: people who sign in, their sessions, API tokens, trusted
+devices, login throttle counters and sign-in alerts.
 
-Secrets are never stored: passwords as Argon2id hashes, session and API tokens as SHA-256 of
-the random token (they carry 256 bits of entropy, so a fast hash is enough), and the usernames
-typed into failed logins as SHA-256 too (people type their password into the username field).
+Secrets are never stored: passwords as Argon2id hashes, session, API and device tokens as
+SHA-256 of the random token (they carry 256 bits of entropy, so a fast hash is enough), and the
+usernames typed into failed logins as SHA-256 too (people type their password into the username
+field).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fangdu.storage import Base, UTCDateTime, one_of, utcnow
@@ -48,7 +50,8 @@ class SessionRow(Base):
 
 
 class ApiTokenRow(Base):
-    """A long-lived token for scripts and other systems; kept after revocation for the record."""
+    """A token for scripts and other systems, limited to ``scopes`` (space-separated) and
+    ``expires_at``; kept after revocation for the record."""
 
     __tablename__ = "api_tokens"
 
@@ -56,20 +59,53 @@ class ApiTokenRow(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     label: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class LoginFailure(Base):
-    """One failed login, counted per username and per client within the throttling window."""
+class LoginThrottle(Base):
+    """Login attempts of one client against one username, and when the next one may start.
 
-    __tablename__ = "login_failures"
-    __table_args__ = (
-        Index("ix_login_failures_username_sha256_failed_at", "username_sha256", "failed_at"),
-        Index("ix_login_failures_client_failed_at", "client", "failed_at"),
-    )
+    One row per (username, client), updated in place by a single UPDATE so that parallel
+    attempts are counted one after another. ``client`` is ``ip:<address>`` for an untrusted
+    client, ``device:<token hash>`` for a trusted device; the username ``*`` counts one
+    address's attempts against every account.
+    """
+
+    __tablename__ = "login_throttles"
+
+    username_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class TrustedDevice(Base):
+    """A browser that has signed in to the account before (OWASP's device cookie): it is
+    throttled on its own, so strangers' failed guesses never keep it out."""
+
+    __tablename__ = "trusted_devices"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username_sha256: Mapped[str] = mapped_column(String(64))
-    client: Mapped[str] = mapped_column(String(64))  # an IP address (IPv6: up to 45 chars)
-    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class LoginAlert(Base):
+    """A client began to be slowed down: an administrator should look (instead of a lockout).
+
+    ``account_id`` is None when the client guessed against many accounts or unknown names.
+    """
+
+    __tablename__ = "login_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    client: Mapped[str] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
