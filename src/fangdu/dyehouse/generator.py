@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 
+from fangdu.dyehouse.greedy import ScheduleInfeasible, greedy
 from fangdu.dyehouse.models import Instance, Job, Machine, Weights
 
 
@@ -57,8 +58,53 @@ def generate(
     shifts: tuple[int, int] = (1, 3),
     weights: Weights | None = None,
 ) -> Instance:
-    """One instance, fully determined by the arguments (``seed`` included)."""
-    rng = random.Random(f"fangdu-dyehouse:{n}:{k}:{a}:{seed}")
+    """One instance, fully determined by the arguments (``seed`` included).
+
+    Like the published generator, it draws again (deterministically) until the greedy rule
+    plans every lot, so every instance is known to be feasible.
+    """
+    for attempt in range(100):
+        rng = random.Random(f"fangdu-dyehouse:{n}:{k}:{a}:{seed}:{attempt}")
+        inst = _draw(
+            rng,
+            n,
+            k,
+            a,
+            max_proc,
+            max_size,
+            cap_range,
+            rho,
+            phi,
+            eligibility,
+            tau,
+            shifts,
+            weights or Weights(),
+            f"gen-n{n}-k{k}-a{a}-s{seed}",
+        )
+        try:
+            greedy(inst)
+        except ScheduleInfeasible:
+            continue
+        return inst
+    raise ScheduleInfeasible(f"no feasible instance drawn for n={n} k={k} a={a} seed={seed}")
+
+
+def _draw(
+    rng: random.Random,
+    n: int,
+    k: int,
+    a: int,
+    max_proc: int,
+    max_size: int,
+    cap_range: tuple[int, int],
+    rho: float,
+    phi: float,
+    eligibility: float,
+    tau: float,
+    shifts: tuple[int, int],
+    weights: Weights,
+    name: str,
+) -> Instance:
     mins = [rng.randint(1, max_proc) for _ in range(n)]
     maxs = [rng.randint(m, max_proc) for m in mins]
     total = sum(mins)
@@ -102,12 +148,12 @@ def generate(
         for m in range(k)
     )
     return Instance(
-        name=f"gen-n{n}-k{k}-a{a}-s{seed}",
+        name=name,
         horizon=horizon,
         n_attributes=a,
         setup_costs=sc,
         setup_times=st,
         machines=machines,
         jobs=tuple(jobs),
-        weights=weights or Weights(),
+        weights=weights,
     )
