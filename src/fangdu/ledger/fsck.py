@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from fangdu.ledger import tiles
 from fangdu.ledger.checkpoint import Checkpoint
 from fangdu.ledger.entries import EntryError, parse_entry
-from fangdu.ledger.merkle import leaf_hash
+from fangdu.ledger.merkle import EMPTY_ROOT, leaf_hash
 from fangdu.ledger.note import CosignatureVerifier, NoteError, open_note, verify_cosignature
 from fangdu.ledger.store import LogStore
 from fangdu.ledger.timestamp import TimestampError, verify_timestamp
@@ -64,6 +64,9 @@ def fsck(
         size += len(batch)
         batch.clear()
 
+    if 0 in checkpoints:  # the empty tree a new log publishes before its first entry
+        _check_checkpoint(store, checkpoints[0], derived, verifier, timestamp_roots, witnesses,
+                          report)
     for index, data in store.entries():
         if index != report.entries:
             report.problems.append(f"entry {report.entries} is missing (next stored: {index})")
@@ -118,7 +121,8 @@ def _check_checkpoint(store, signed, derived, verifier, roots, witnesses, report
     except (NoteError, ValueError) as exc:
         report.problems.append(f"checkpoint {size}: {exc}")
         return
-    root = tiles.tree_root(size, lambda level, index: derived[(level, index)])
+    root = tiles.tree_root(size, lambda level, index: derived[(level, index)]) if size else (
+        EMPTY_ROOT)
     if checkpoint.size != size or checkpoint.root != root or checkpoint.origin != store.origin:
         report.problems.append(f"checkpoint {size}: does not commit to the stored entries")
         return

@@ -33,7 +33,7 @@ from fangdu.durable import write_atomically
 from fangdu.ledger import tiles
 from fangdu.ledger.checkpoint import Checkpoint
 from fangdu.ledger.entries import Event, build_entry
-from fangdu.ledger.merkle import HASH_SIZE, leaf_hash
+from fangdu.ledger.merkle import EMPTY_ROOT, HASH_SIZE, leaf_hash
 from fangdu.ledger.models import LogCheckpoint, LogCosignature, LogEntry, LogState, LogTile
 from fangdu.ledger.note import CosignatureVerifier, Signer, sign_note
 from fangdu.ledger.timestamp import TimestampAuthority, TimestampError
@@ -123,7 +123,10 @@ class LogStore:
     # -- integrating ------------------------------------------------------------------------
 
     def integrate(self) -> SignedCheckpoint | None:
-        """Fold every waiting entry into the tree and publish a checkpoint; None if none."""
+        """Fold every waiting entry into the tree and publish a checkpoint; None if none.
+
+        A new log, with nothing to fold, publishes its signed empty tree (size 0) once.
+        """
         published = None
         while True:
             step = self._integrate_batch()
@@ -140,7 +143,16 @@ class LogStore:
         with self.transaction() as session:
             self._lock_state(session)
             state = session.get(LogState, 1, populate_existing=True)
-            if state is None or state.next_index == state.integrated_size:
+            if state is None:
+                return None
+            if state.next_index == state.integrated_size:
+                # As Tessera does: a new log publishes its empty tree at once, so witnesses and
+                # monitors have a signed starting point before the first entry.
+                if state.integrated_size == 0 and session.get(LogCheckpoint, 0) is None:
+                    empty = Checkpoint(self.origin, 0, EMPTY_ROOT)
+                    note = sign_note(empty.to_text(), [self.signer])
+                    session.add(LogCheckpoint(size=0, root=EMPTY_ROOT, note=note))
+                    return SignedCheckpoint(empty, note)
                 return None
             old = state.integrated_size
             hashes = list(
