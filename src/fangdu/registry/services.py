@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from fangdu.config import Settings
 from fangdu.errors import Conflict, ImageRejected, InputError, NotFound
 from fangdu.imaging import decode_image
-from fangdu.ledger.keys import load_or_create_signer
+from fangdu.ledger.keys import load_or_create_secret, load_or_create_signer
 from fangdu.ledger.note import Signer, parse_cosigner_key
 from fangdu.ledger.store import LogStore
 from fangdu.ledger.timestamp import HttpTimestampAuthority
@@ -127,6 +127,8 @@ class Registry:
         )
         # Events filed from this installation's command line are signed by its operator key.
         self.operator: Signer = load_or_create_signer(keys / "operator.key", "operator")
+        # Names accounts in the public log by HMAC, so nobody can reverse them by enumeration.
+        self.pseudonym_key = load_or_create_secret(keys / "pseudonym.key")
         self._fingerprints: OrderedDict[int, Fingerprint] = OrderedDict()
         self.searcher = Searcher(index, self._fetch_fingerprints)
         self.last_sync = IndexSync(0, 0, 0)
@@ -484,7 +486,9 @@ class Registry:
         """A reviewer's decision on a pending application, logged with its reasons.
 
         Approval issues the registration number and makes the work searchable; rejection needs
-        a reason. Nobody decides their own application.
+        a reason, and so does approving a work the check called a copy of something (the
+        reason is the reviewer's account of why it is original anyway). Nobody decides their
+        own application.
         """
         reason = (reason or "").strip() or None
         if not approve and reason is None:
@@ -499,6 +503,11 @@ class Registry:
                                "not pending: it has been decided")
             if work.submitted_by is not None and work.submitted_by == reviewer:
                 raise Conflict("a reviewer cannot decide their own application")
+            if approve and reason is None and any(
+                row.verdict == "copy" for row in repo.review_matches(work.id)
+            ):
+                raise InputError("approving an application the check calls a copy needs a "
+                                 "written reason")
             # The number first: its query would autoflush a half-changed row.
             number = repo.allocate_registration_numbers(now.year, 1)[0] if approve else None
             work.status = "registered" if approve else "rejected"
@@ -507,7 +516,8 @@ class Registry:
             repo.flush()
             self.ledger.append(
                 repo.session,
-                events.status_changed(work, reviewer, reason, events.provenance(channel)),
+                events.status_changed(work, reviewer, reason, events.provenance(channel),
+                                      self.pseudonym_key),
                 submitter or self.operator,
             )
             ref = repo.ref_for_work(work.id)
