@@ -8,7 +8,9 @@ from datetime import date, datetime
 
 from fangdu.errors import InputError
 
-DEFAULT_ISSUER = "柯桥区纺织品花样版权登记中心 (Fangdu)"
+# Only the software's name: the institution that runs a registry names itself (FANGDU_ISSUER);
+# no default may pass for a real registration centre.
+DEFAULT_ISSUER = "纺都花样登记系统 Fangdu"
 
 # Keeps the printed QR code at version 9 or less: modules of 0.6 mm or more in its 37 mm box.
 MAX_URL_LENGTH = 160
@@ -34,6 +36,7 @@ class CertificateData:
     verify_url: str  # the public verification page; the QR code encodes exactly this
     image: bytes  # the original image file bytes (any format Pillow reads)
     issuer: str = DEFAULT_ISSUER
+    demo: bool = False  # from a demo installation: marked 演示 DEMO across the page
 
     @property
     def included_in(self) -> int | None:
@@ -47,6 +50,8 @@ def check(data: CertificateData) -> None:
     """Refuse, in one line, data that would make the certificate state something false."""
     if not data.registration_no.strip() or not data.title.strip() or not data.owner.strip():
         raise InputError("certificate needs a registration number, a title and an owner")
+    if not data.issuer.strip():
+        raise InputError("certificate needs an issuer")
     if data.registered_at.utcoffset() is None:
         raise InputError("registered_at must be timezone-aware")
     if not _SHA256.fullmatch(data.sha256):

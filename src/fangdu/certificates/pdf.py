@@ -7,7 +7,9 @@ with a note on offline checking; issue date and issuer. Only the details table c
 is set at the largest type size that fits the space left (10.5 pt down to 7 pt); the registry's
 column limits (title 300, owner 200, category 100 characters) fit at 7.5 pt, and data that
 still does not fit is refused rather than printed off the page. The issue date is the day of
-registration in Beijing time, so a reprint is the same file.
+registration in Beijing time, so a reprint is the same file. A certificate from a demo
+installation says 演示 DEMO across the page and beneath the title, so it cannot pass for a real
+one.
 
 Fonts. Every label starts in Chinese, so CJK text must render whatever the host has:
 
@@ -22,9 +24,10 @@ Fonts. Every label starts in Chinese, so CJK text must render whatever the host 
 - ASCII runs in any text are set in Helvetica (Courier for the hash and URL), so Latin looks
   the same with either CJK font and stays readable where no CJK font can be substituted.
 
-The canvas runs in ReportLab's invariant mode (fixed dates and document ID), so the same data
-and the same font give byte-identical PDFs; a host with another CJK font gives another, equally
-valid file.
+The canvas runs in ReportLab's invariant mode (fixed document ID), and the file's creation and
+modification dates are the time of registration rather than the time of drawing (invariant
+mode alone would write 2000-01-01), so the same data and the same font give byte-identical
+PDFs; a host with another CJK font gives another, equally valid file.
 """
 
 from __future__ import annotations
@@ -92,6 +95,8 @@ LABEL_BG = colors.HexColor("#f3f4f7")
 
 BEIJING = timezone(timedelta(hours=8))  # China has kept UTC+8 without DST since 1991
 NOT_GIVEN = "未填写 Not given"
+DEMO_MARK = "演示 DEMO"
+DEMO_NOTE = "演示证书，不具法律效力 · Demo certificate, of no legal effect"
 # Runs are taken from escaped text; its entities (&amp; &lt;) are ASCII, so none is split.
 _ASCII_RUN = re.compile(r"[\x20-\x7e]+")
 
@@ -103,7 +108,11 @@ def render_certificate(data: CertificateData) -> bytes:
     font = _cjk_font(CJK_TTF_CANDIDATES)
     out = io.BytesIO()
     pdf = Canvas(out, pagesize=A4, invariant=1, pageCompression=1)
-    pdf.setTitle(f"作品登记证书 Certificate of Pattern Registration {data.registration_no}")
+    # The document's date is the record's: true, and the same on every reprint.
+    stamp = data.registered_at.astimezone(UTC).strftime("D:%Y%m%d%H%M%S+00'00'")
+    pdf.setDateFormatter(lambda *_: stamp)
+    title = f"作品登记证书 Certificate of Pattern Registration {data.registration_no}"
+    pdf.setTitle(f"{DEMO_MARK} {title}" if data.demo else title)
     pdf.setAuthor(data.issuer)
     pdf.setSubject(data.title)
     pdf.setCreator("Fangdu")
@@ -160,6 +169,8 @@ class _Page:
         top = self._details(top - SECTION_GAP, floor + height + 2 * SECTION_GAP)
         self._rule(top - SECTION_GAP)
         self._verification(top - 2 * SECTION_GAP, column, height)
+        if self.data.demo:
+            self._demo_mark()
 
     # -- sections ----------------------------------------------------------------------------
 
@@ -182,11 +193,30 @@ class _Page:
         pdf.setFillColor(INK)
         pdf.setFont("Helvetica", 13)
         pdf.drawCentredString(PAGE_W / 2, top, "Certificate of Pattern Registration", charSpace=1)
+        if self.data.demo:
+            note = self._para(self._text(DEMO_NOTE), 10, color=ACCENT, align=TA_CENTER)
+            top -= self._place(note, MARGIN, top - 5, CONTENT_W) + 5
         top -= 14
         pdf.setStrokeColor(ACCENT)
         pdf.setLineWidth(0.8)
         pdf.line(MARGIN + 60, top, PAGE_W - MARGIN - 60, top)
         return top
+
+    def _demo_mark(self) -> None:
+        """演示 / DEMO diagonally across the page, over everything but translucent: nothing can
+        be laid over it, no crop of the page leaves it out, and the text stays legible."""
+        pdf = self.pdf
+        pdf.saveState()
+        pdf.setFillColor(ACCENT)
+        pdf.setFillAlpha(0.16)
+        pdf.translate(PAGE_W / 2, PAGE_H / 2)
+        pdf.rotate(55)
+        chinese, english = DEMO_MARK.split()
+        pdf.setFont(self.font, 150)
+        pdf.drawCentredString(0, 10, chinese, charSpace=20)
+        pdf.setFont("Helvetica-Bold", 130)
+        pdf.drawCentredString(0, -120, english, charSpace=6)
+        pdf.restoreState()
 
     def _summary(self, top: float, thumbnail: ImageReader) -> float:
         """Fixed-length facts on the left, the pattern on the right. Returns the bottom."""

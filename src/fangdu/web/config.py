@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fangdu.certificates.model import DEFAULT_ISSUER
+
 
 class WebSettings(BaseSettings):
     """Read from ``FANGDU_*`` environment variables, like the registry's settings."""
@@ -24,3 +26,7 @@ class WebSettings(BaseSettings):
         default=10, ge=1, description="anonymous AI checks per client and minute"
     )
     session_hours: int = Field(default=12, ge=1, description="how long a sign-in lasts")
+    issuer: str = Field(
+        default=DEFAULT_ISSUER, min_length=1, max_length=200,
+        description="the institution named as issuer on certificates (FANGDU_ISSUER)",
+    )

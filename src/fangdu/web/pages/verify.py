@@ -18,9 +18,9 @@ from fangdu.registry.schemas import WorkInfo
 from fangdu.web import records
 from fangdu.web.i18n import N_
 from fangdu.web.pages.common import CATEGORIES, redirect, render
-from fangdu.web.problems import forbidden
+from fangdu.web.policy import Action
 from fangdu.web.security import verify_csrf
-from fangdu.web.state import AppState, app_state, may_get_evidence, require_roles
+from fangdu.web.state import AppState, app_state, authorize_work, require
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -69,12 +69,10 @@ def verify(request: Request, number: str) -> Response:
 
 @router.get("/verify/{number}/evidence.zip")
 def evidence(request: Request, number: str,
-             account: Annotated[Account, Depends(require_roles())]) -> Response:
+             account: Annotated[Account, Depends(require(Action.PORTFOLIO))]) -> Response:
     state = app_state(request)
     work = registered_work(state, number)
-    if not may_get_evidence(account, work.submitted_by):
-        raise forbidden("evidence bundles are for the owner, reviewers, mediators, judges, "
-                        "bank officers and administrators")
+    authorize_work(account, Action.GET_EVIDENCE, work)
     data = records.evidence_zip(state.registry, str(work.id))
     return Response(data, media_type="application/zip", headers={
         "content-disposition": f'attachment; filename="{work.registration_no}.zip"'})
@@ -109,6 +107,8 @@ def certificate(request: Request, number: str) -> Response:
         checkpoint_size=latest.checkpoint.size if latest else None,
         verify_url=verify_url(request, work.registration_no),
         image=records.jpeg_bytes(rgb, max_side=CERTIFICATE_IMAGE_SIDE),
+        issuer=state.web.issuer,
+        demo=request.app.state.demo,  # a demo installation's certificate must say so
     )
     pdf = render_certificate(data)
     return Response(pdf, media_type="application/pdf", headers={
