@@ -132,7 +132,7 @@ def test_reviewers_cannot_decide_their_own_application_over_the_api(site, print_
                              files={"file": ("d.png", print_png(61), "image/png")}).json()
     response = site.client.post(f"/api/v1/works/{filed['work']['id']}/decision", headers=admin,
                                 json={"approve": True})
-    assert "own application" in assert_problem(response, 409)["detail"]
+    assert "own application" in assert_problem(response, 403)["detail"]
 
 
 def test_proofs_verify_against_the_signed_checkpoint(library_site):

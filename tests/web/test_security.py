@@ -99,7 +99,7 @@ def test_originals_are_served_as_passive_images_only(library_site, print_png):
 def test_the_public_gets_previews_of_registered_works_but_not_originals(library_site):
     client = library_site.client
     assert client.get("/works/1/preview.jpg").status_code == 200
-    assert client.get("/works/1/original").status_code == 404
+    assert client.get("/works/1/original").status_code == 401  # sign in first
     assert client.get("/prior-art/1/preview.jpg").status_code == 401
 
 

@@ -20,16 +20,14 @@ from fangdu.ledger.merkle import leaf_hash
 from fangdu.ledger.note import verifier_key_string
 from fangdu.registry.schemas import MatchInfo, RegistrationRequest, WorkInfo
 from fangdu.web import records
+from fangdu.web.policy import Action, WorkFacts, allowed
 from fangdu.web.problems import PROBLEM_RESPONSES, forbidden
 from fangdu.web.state import (
-    APPLY_ROLES,
-    REVIEW_ROLES,
     RecordId,
     app_state,
+    authorize_work,
     bearer_account,
     client_address,
-    may_get_evidence,
-    may_see_application,
     require_token,
 )
 from fangdu.web.uploads import display_name, read_upload
@@ -161,6 +159,8 @@ def check(
 ) -> CheckOut:
     state = app_state(request)
     account = bearer_account(request)
+    if account is not None and not allowed(account, Action.CHECK):
+        raise forbidden("this token's scopes do not include check")
     state.check_limiter.hit(account.subject if account else client_address(request))
     data = read_upload(file, state.registry.settings.max_image_bytes)
     with state.index_lock:
@@ -173,7 +173,7 @@ def apply(
     request: Request,
     file: Annotated[UploadFile, File(description="the design's image")],
     title: Annotated[str, Form(min_length=1, max_length=200)],
-    account: Annotated[Account, Depends(require_token(*APPLY_ROLES))],
+    account: Annotated[Account, Depends(require_token(Action.APPLY))],
     owner: Annotated[str | None, Form(max_length=MAX_NAME,
                                       description="default: the account's party")] = None,
     designers: Annotated[list[Name], Form()] = [],  # noqa: B006 - FastAPI copies defaults
@@ -211,11 +211,11 @@ def apply(
 @router.get("/works", summary="Your applications; reviewers: every work, by status")
 def list_works(
     request: Request,
-    account: Annotated[Account, Depends(require_token())],
+    account: Annotated[Account, Depends(require_token(Action.PORTFOLIO))],
     status: Annotated[Literal["pending", "registered", "rejected"] | None, Query()] = None,
 ) -> list[WorkOut]:
     registry = app_state(request).registry
-    if account.role in REVIEW_ROLES:
+    if allowed(account, Action.REVIEW):
         works = list(registry.list_works(status))
     else:
         works = [w for w in registry.list_applications(account.subject)
@@ -223,19 +223,24 @@ def list_works(
     return [work_out(w, private=True) for w in works]
 
 
-def _visible_work(request: Request, key: str) -> tuple[WorkInfo, Account | None]:
-    """The work if the caller may see it: registered works are public records."""
+def _authorized_work(request: Request, key: str, action: Action) -> tuple[WorkInfo, Account | None]:
+    """The work if the caller may do ``action`` on it (see :mod:`fangdu.web.policy`)."""
     record = records.find_work(app_state(request).registry, key)
     account = bearer_account(request)
-    if record.status != "registered" and not may_see_application(account, record.submitted_by):
-        raise NotFound(f"no work {key}")
+    authorize_work(account, action, record)
     return record, account
+
+
+def _private(account: Account | None, work: WorkInfo) -> bool:
+    """Application details (statements, the check's matches, reasons) are for its filer and
+    those who review."""
+    return allowed(account, Action.VIEW_APPLICATION, WorkFacts(work.status, work.submitted_by))
 
 
 @router.get("/works/{key}", summary="One work by id (12, W-12) or registration number")
 def get_work(request: Request, key: str) -> WorkOut:
-    work, account = _visible_work(request, key)
-    return work_out(work, private=may_see_application(account, work.submitted_by))
+    work, account = _authorized_work(request, key, Action.VIEW)
+    return work_out(work, private=_private(account, work))
 
 
 @router.post("/works/{work_id}/decision", summary="Approve or reject a pending application")
@@ -243,9 +248,10 @@ def decide(
     request: Request,
     work_id: RecordId,
     decision: DecisionIn,
-    account: Annotated[Account, Depends(require_token(*REVIEW_ROLES))],
+    account: Annotated[Account, Depends(require_token(Action.DECIDE))],
 ) -> WorkOut:
     state = app_state(request)
+    authorize_work(account, Action.DECIDE, records.find_work(state.registry, str(work_id)))
     with state.index_lock:
         work = state.registry.decide(
             work_id, approve=decision.approve, reviewer=account.subject, reason=decision.reason,
@@ -261,11 +267,8 @@ def decide(
     responses={200: {"content": {"application/zip": {}}, "description": "the bundle"}},
 )
 def evidence(request: Request, key: str,
-             account: Annotated[Account, Depends(require_token())]) -> Response:
-    work, _ = _visible_work(request, key)
-    if not may_get_evidence(account, work.submitted_by):
-        raise forbidden("evidence bundles are for the owner, reviewers, mediators, judges, "
-                        "bank officers and administrators")
+             account: Annotated[Account, Depends(require_token(Action.VIEW))]) -> Response:
+    work, _ = _authorized_work(request, key, Action.GET_EVIDENCE)
     data = records.evidence_zip(app_state(request).registry, str(work.id))
     return Response(data, media_type="application/zip", headers={
         "content-disposition": f'attachment; filename="{work.label}.zip"'})

@@ -12,8 +12,11 @@ from fastapi import Path, Request
 from jinja2 import Environment
 
 from fangdu.accounts import Account, Accounts
+from fangdu.errors import NotFound
+from fangdu.registry.schemas import WorkInfo
 from fangdu.registry.services import Registry
 from fangdu.web.config import WebSettings
+from fangdu.web.policy import Action, WorkFacts, allowed, is_filer
 from fangdu.web.problems import LoginRequired, WebProblem, forbidden
 from fangdu.web.records import PreviewCache
 from fangdu.web.security import RateLimiter
@@ -25,14 +28,6 @@ RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 SESSION_COOKIE = "fd_session"
 LANG_COOKIE = "lang"
-
-# Who may do what. An application's owner (the account that filed it) may also see it and,
-# once registered, download its evidence.
-APPLY_ROLES = ("applicant", "admin")
-REVIEW_ROLES = ("reviewer", "admin")
-EVIDENCE_ROLES = ("reviewer", "mediator", "judge", "bank_officer", "admin")
-ADMIN_ROLES = ("admin",)
-
 
 @dataclass
 class AppState:
@@ -69,15 +64,15 @@ def current_account(request: Request) -> Account | None:
     return request.state.account
 
 
-def require_roles(*roles: str) -> Callable[[Request], Account]:
-    """A page dependency: the signed-in account if its role is one of ``roles`` (any role if
-    none are given); else sign in first (401, a browser is redirected) or 403."""
+def require(action: Action) -> Callable[[Request], Account]:
+    """A page dependency: the signed-in account, if the policy lets it do ``action``; else sign
+    in first (401, a browser is redirected) or 403."""
 
     def dependency(request: Request) -> Account:
         account = current_account(request)
         if account is None:
             raise LoginRequired()
-        if roles and account.role not in roles:
+        if not allowed(account, action):
             raise forbidden()
         return account
 
@@ -94,38 +89,38 @@ def bearer_account(request: Request) -> Account | None:
     if scheme.lower() == "bearer" and token.strip():
         account = app_state(request).accounts.token_account(token.strip())
     if account is None:
-        raise WebProblem(401, "unknown, revoked or malformed API token", kind="unauthorised",
+        raise WebProblem(401, "unknown, expired, revoked or malformed API token",
+                         kind="unauthorised",
                          headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
     return account
 
 
-def require_token(*roles: str) -> Callable[[Request], Account]:
-    """An API dependency: a valid token whose account has one of ``roles`` (any if none)."""
+def require_token(action: Action) -> Callable[[Request], Account]:
+    """An API dependency: a valid token whose account and scopes allow ``action``."""
 
     def dependency(request: Request) -> Account:
         account = bearer_account(request)
         if account is None:
             raise WebProblem(401, "this needs an API token: Authorization: Bearer fdt_...",
                              kind="unauthorised", headers={"WWW-Authenticate": "Bearer"})
-        if roles and account.role not in roles:
+        if not allowed(account, action):
             raise forbidden()
         return account
 
     return dependency
 
 
-def may_see_application(account: Account | None, submitted_by: str | None) -> bool:
-    """A work that is not (yet) registered is private to whoever filed it and the reviewers."""
+def authorize_work(account: Account | None, action: Action, work: WorkInfo) -> None:
+    """Raise unless ``account`` may do ``action`` on ``work``. A work the caller may not see is
+    not found, so its existence is not confirmed; one they may see but not act on is 403 (or
+    sign in first)."""
+    facts = WorkFacts(work.status, work.submitted_by)
+    if allowed(account, action, facts):
+        return
+    if not allowed(account, Action.VIEW, facts):
+        raise NotFound(f"no work {work.label}")
     if account is None:
-        return False
-    return account.role in REVIEW_ROLES or (
-        submitted_by is not None and submitted_by == account.subject
-    )
-
-
-def may_get_evidence(account: Account | None, submitted_by: str | None) -> bool:
-    if account is None:
-        return False
-    return account.role in EVIDENCE_ROLES or (
-        submitted_by is not None and submitted_by == account.subject
-    )
+        raise LoginRequired()
+    if action is Action.DECIDE and is_filer(account, facts):
+        raise forbidden("reviewers never decide their own application: another reviewer must")
+    raise forbidden()

@@ -12,16 +12,14 @@ from fangdu.accounts import ROLES, Account, AuthError, Throttled
 from fangdu.errors import FangduError
 from fangdu.web.i18n import N_
 from fangdu.web.pages.common import redirect, render, safe_next, set_cookie
+from fangdu.web.policy import Action, allowed
 from fangdu.web.security import CSRF_COOKIE, new_csrf_token, verify_csrf
 from fangdu.web.state import (
-    ADMIN_ROLES,
-    APPLY_ROLES,
-    REVIEW_ROLES,
     SESSION_COOKIE,
     RecordId,
     app_state,
     client_address,
-    require_roles,
+    require,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
@@ -52,9 +50,9 @@ def account_error(exc: FangduError) -> str:
 
 def landing(account: Account) -> str:
     """Where a person goes after signing in: the work their role does."""
-    if account.role in REVIEW_ROLES:
+    if allowed(account, Action.REVIEW):
         return "/review"
-    if account.role in APPLY_ROLES:
+    if allowed(account, Action.APPLY):
         return "/portfolio"
     return "/"
 
@@ -137,7 +135,7 @@ def register_account(
 
 
 @router.get("/account")
-def account_page(request: Request, account: Annotated[Account, Depends(require_roles())]
+def account_page(request: Request, account: Annotated[Account, Depends(require(Action.OWN_ACCOUNT))]
                  ) -> Response:
     return render(request, "account.html", {"token": None, "error": None})
 
@@ -145,7 +143,7 @@ def account_page(request: Request, account: Annotated[Account, Depends(require_r
 @router.post("/account/tokens")
 def issue_token(
     request: Request,
-    account: Annotated[Account, Depends(require_roles())],
+    account: Annotated[Account, Depends(require(Action.OWN_ACCOUNT))],
     label: Text = "",
 ) -> Response:
     """A new API token, shown on this page once and never again."""
@@ -162,7 +160,7 @@ def issue_token(
 
 
 @router.get("/admin/users")
-def users(request: Request, account: Annotated[Account, Depends(require_roles(*ADMIN_ROLES))]
+def users(request: Request, account: Annotated[Account, Depends(require(Action.MANAGE_USERS))]
           ) -> Response:
     return _users_page(request)
 
@@ -177,7 +175,7 @@ def _users_page(request: Request, error: str | None = None, created: str | None 
 @router.post("/admin/users")
 def create_user(
     request: Request,
-    account: Annotated[Account, Depends(require_roles(*ADMIN_ROLES))],
+    account: Annotated[Account, Depends(require(Action.MANAGE_USERS))],
     username: Text = "",
     display_name: Text = "",
     party: Text = "",
@@ -199,7 +197,7 @@ def create_user(
 def set_disabled(
     request: Request,
     user_id: RecordId,
-    account: Annotated[Account, Depends(require_roles(*ADMIN_ROLES))],
+    account: Annotated[Account, Depends(require(Action.MANAGE_USERS))],
     disabled: Text = "",
 ) -> Response:
     if user_id == account.id:

@@ -11,21 +11,19 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from fangdu.accounts import Account
-from fangdu.errors import Conflict, ImageRejected, NotFound
+from fangdu.errors import Conflict, ImageRejected
 from fangdu.registry.schemas import PriorArtInfo, RegistrationRequest, WorkInfo
 from fangdu.web import records
 from fangdu.web.i18n import N_
 from fangdu.web.pages.common import CATEGORIES, redirect, render
+from fangdu.web.policy import Action
 from fangdu.web.security import verify_csrf
 from fangdu.web.state import (
-    APPLY_ROLES,
-    REVIEW_ROLES,
     RecordId,
     app_state,
+    authorize_work,
     current_account,
-    may_get_evidence,
-    may_see_application,
-    require_roles,
+    require,
 )
 from fangdu.web.uploads import read_upload
 
@@ -58,7 +56,7 @@ def _form_page(request: Request, values: dict[str, str], error: str | None = Non
 
 
 @router.get("/apply")
-def apply_form(request: Request, account: Annotated[Account, Depends(require_roles(*APPLY_ROLES))]
+def apply_form(request: Request, account: Annotated[Account, Depends(require(Action.APPLY))]
                ) -> Response:
     values = dict.fromkeys(FIELDS, "")
     values["owner"] = account.party or account.display_name
@@ -68,7 +66,7 @@ def apply_form(request: Request, account: Annotated[Account, Depends(require_rol
 @router.post("/apply")
 def apply(
     request: Request,
-    account: Annotated[Account, Depends(require_roles(*APPLY_ROLES))],
+    account: Annotated[Account, Depends(require(Action.APPLY))],
     image: Annotated[UploadFile | None, File()] = None,
     title: Text = "",
     owner: Text = "",
@@ -130,14 +128,6 @@ def apply(
     return redirect(f"/applications/{outcome.work.id}")
 
 
-def visible_work(request: Request, work_id: int) -> WorkInfo:
-    """A work the signed-in person may see as an application (theirs, or they review)."""
-    work = _work(request, work_id)
-    if not may_see_application(current_account(request), work.submitted_by):
-        raise NotFound(f"no application W-{work_id}")  # do not confirm it exists
-    return work
-
-
 def _work(request: Request, work_id: int) -> WorkInfo:
     record = app_state(request).registry.show(str(work_id))
     assert isinstance(record, WorkInfo)  # a plain number names a work
@@ -146,12 +136,14 @@ def _work(request: Request, work_id: int) -> WorkInfo:
 
 @router.get("/applications/{work_id}")
 def application(request: Request, work_id: RecordId,
-                account: Annotated[Account, Depends(require_roles())]) -> Response:
-    return render(request, "application.html", {"work": visible_work(request, work_id)})
+                account: Annotated[Account, Depends(require(Action.PORTFOLIO))]) -> Response:
+    work = _work(request, work_id)
+    authorize_work(account, Action.VIEW_APPLICATION, work)
+    return render(request, "application.html", {"work": work})
 
 
 @router.get("/portfolio")
-def portfolio(request: Request, account: Annotated[Account, Depends(require_roles())]
+def portfolio(request: Request, account: Annotated[Account, Depends(require(Action.PORTFOLIO))]
               ) -> Response:
     works = app_state(request).registry.list_applications(account.subject)
     return render(request, "portfolio.html", {"works": works})
@@ -164,9 +156,8 @@ def portfolio(request: Request, account: Annotated[Account, Depends(require_role
 def work_preview(request: Request, work_id: RecordId) -> Response:
     """A small rendition: public for registered works (the certificate shows it anyway)."""
     work = _work(request, work_id)
+    authorize_work(current_account(request), Action.VIEW, work)
     public = work.status == "registered"
-    if not public:
-        visible_work(request, work_id)
     data = app_state(request).previews.get(work.sha256)
     return Response(data, media_type="image/jpeg", headers={
         "cache-control": "public, max-age=86400" if public else "private, max-age=600"})
@@ -177,10 +168,7 @@ def work_original(request: Request, work_id: RecordId) -> Response:
     """The original file, to its applicant and the people who handle applications or evidence:
     full resolution is what a copier would want, so the public gets the preview only."""
     work = _work(request, work_id)
-    account = current_account(request)
-    if not (may_see_application(account, work.submitted_by)
-            or may_get_evidence(account, work.submitted_by)):
-        raise NotFound(f"no original of W-{work_id} for you")
+    authorize_work(current_account(request), Action.VIEW_ORIGINAL, work)
     image = records.served_original(app_state(request).registry, work.sha256)
     return Response(image.data, media_type=image.media_type, headers={
         # The name is ours (the record's label), never the one the browser sent.
@@ -192,7 +180,7 @@ def work_original(request: Request, work_id: RecordId) -> Response:
 @router.get("/prior-art/{prior_art_id}/preview.jpg")
 def prior_art_preview(
     request: Request, prior_art_id: RecordId,
-    account: Annotated[Account, Depends(require_roles(*REVIEW_ROLES))],
+    account: Annotated[Account, Depends(require(Action.REVIEW))],
 ) -> Response:
     record = app_state(request).registry.show(f"P-{prior_art_id}")
     assert isinstance(record, PriorArtInfo)

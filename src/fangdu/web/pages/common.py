@@ -18,16 +18,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from fangdu.accounts import ROLES
 from fangdu.web import i18n
 from fangdu.web.i18n import N_, Language
+from fangdu.web.policy import Action, allowed
 from fangdu.web.problems import LoginRequired, WebProblem
 from fangdu.web.security import CSRF_COOKIE, csrf_token
-from fangdu.web.state import (
-    ADMIN_ROLES,
-    APPLY_ROLES,
-    LANG_COOKIE,
-    REVIEW_ROLES,
-    app_state,
-    current_account,
-)
+from fangdu.web.state import LANG_COOKIE, app_state, current_account
 
 TEMPLATES = i18n.HERE / "templates"
 BEIJING = dt.timezone(dt.timedelta(hours=8), "UTC+8")  # China keeps no daylight saving time
@@ -145,7 +139,6 @@ def make_environment(translations: Translations, language: Language) -> Environm
         LANGUAGES=i18n.LANGUAGES, STATUS_LABELS=STATUS_LABELS, VERDICT_LABELS=VERDICT_LABELS,
         KIND_LABELS=KIND_LABELS, ENTRY_LABELS=ENTRY_LABELS, ROLE_LABELS=ROLE_LABELS, ROLES=ROLES,
         CATEGORIES=CATEGORIES,
-        APPLY_ROLES=APPLY_ROLES, REVIEW_ROLES=REVIEW_ROLES, ADMIN_ROLES=ADMIN_ROLES,
         rejection_message=rejection_message,
     )
     return env
@@ -170,9 +163,12 @@ def render(
     state = app_state(request)
     lang = language(request)
     token = csrf_token(request)
+    account = current_account(request)
     values = {
         "request": request,
-        "account": current_account(request),
+        "account": account,
+        # Templates show a link or a button only when the policy would let it through.
+        "may": lambda action: allowed(account, Action(action)),
         "lang": lang,
         "csrf_token": token,
         "path": request.url.path,

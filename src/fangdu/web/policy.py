@@ -1,0 +1,101 @@
+"""Who may do what: the one authorisation policy that every page, API route and file route asks.
+
+A rule grants an action to a role, either outright (``ALWAYS``) or for a work in some states
+(registered works are public records; pending and rejected applications are their filer's
+business secret). Whoever filed a work may always see it, its original and its evidence. An API
+token also needs the scope its action belongs to; a browser session has every scope its role
+allows. ``src/fangdu/web/README.md`` shows the same table for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from fangdu.accounts import Account
+
+
+class Action(StrEnum):
+    CHECK = "check"  # the AI duplicate check
+    VIEW = "view"  # a work's record, its preview, its certificate, its verification page
+    VIEW_APPLICATION = "view_application"  # statements, the filed check, reasons
+    VIEW_ORIGINAL = "view_original"  # the full-resolution original file
+    GET_EVIDENCE = "get_evidence"  # the offline-verifiable evidence bundle
+    APPLY = "apply"  # file an application
+    PORTFOLIO = "portfolio"  # one's own applications and works
+    REVIEW = "review"  # the review queue, an application under review, prior-art photos
+    DECIDE = "decide"  # approve or reject (never one's own application)
+    OWN_ACCOUNT = "own_account"  # one's password, tokens, sign-out
+    MANAGE_USERS = "manage_users"
+
+
+ANONYMOUS = "anonymous"
+ALWAYS = frozenset({"*"})  # not about a work
+ALL_STATES = frozenset({"pending", "registered", "rejected"})
+PUBLIC = frozenset({"registered"})
+
+_SIGNED_IN = {Action.CHECK: ALWAYS, Action.VIEW: PUBLIC, Action.PORTFOLIO: ALWAYS,
+              Action.OWN_ACCOUNT: ALWAYS}
+# Mediators, judges and bank officers handle disputes and loans over registered works only.
+_CASE_HANDLER = {**_SIGNED_IN, Action.VIEW_ORIGINAL: PUBLIC, Action.GET_EVIDENCE: PUBLIC}
+_REVIEWER = {**_SIGNED_IN, Action.VIEW: ALL_STATES, Action.VIEW_APPLICATION: ALL_STATES,
+             Action.VIEW_ORIGINAL: ALL_STATES,
+             Action.GET_EVIDENCE: ALL_STATES, Action.REVIEW: ALWAYS, Action.DECIDE: ALL_STATES}
+
+RULES: dict[str, dict[Action, frozenset[str]]] = {
+    ANONYMOUS: {Action.CHECK: ALWAYS, Action.VIEW: PUBLIC},
+    "applicant": {**_SIGNED_IN, Action.APPLY: ALWAYS},
+    "reviewer": _REVIEWER,
+    "mediator": _CASE_HANDLER,
+    "judge": _CASE_HANDLER,
+    "bank_officer": _CASE_HANDLER,
+    "admin": {**_REVIEWER, Action.APPLY: ALWAYS, Action.MANAGE_USERS: ALWAYS},
+}
+# What the filer of a work may always do with it, whatever its state and their role.
+FILER_ACTIONS = frozenset({Action.VIEW, Action.VIEW_APPLICATION, Action.VIEW_ORIGINAL,
+                           Action.GET_EVIDENCE})
+
+# The API token scope each action needs; None: never with a token (a person at the page only).
+SCOPES: dict[Action, str | None] = {
+    Action.CHECK: "check",
+    Action.VIEW: "read",
+    Action.VIEW_APPLICATION: "read",
+    Action.VIEW_ORIGINAL: "read",
+    Action.GET_EVIDENCE: "read",
+    Action.PORTFOLIO: "read",
+    Action.APPLY: "apply",
+    Action.REVIEW: "review",
+    Action.DECIDE: "review",
+    Action.OWN_ACCOUNT: None,
+    Action.MANAGE_USERS: None,
+}
+
+
+@dataclass(frozen=True)
+class WorkFacts:
+    """What the policy needs to know of a work."""
+
+    status: str
+    submitted_by: str | None
+
+
+def is_filer(account: Account | None, work: WorkFacts) -> bool:
+    return account is not None and work.submitted_by is not None and (
+        work.submitted_by == account.subject)
+
+
+def allowed(account: Account | None, action: Action, work: WorkFacts | None = None) -> bool:
+    """Whether ``account`` (None: anonymous) may do ``action``, on ``work`` if it is about one."""
+    scopes = getattr(account, "scopes", None)
+    if scopes is not None and SCOPES[action] not in scopes:
+        return False
+    if action is Action.DECIDE and work is not None and is_filer(account, work):
+        return False
+    if work is not None and action in FILER_ACTIONS and is_filer(account, work):
+        return True
+    states = RULES[account.role if account is not None else ANONYMOUS].get(action)
+    if states is None:
+        return False
+    if states is ALWAYS or work is None:  # without a work: may the role do it at all?
+        return True
+    return work.status in states

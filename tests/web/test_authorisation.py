@@ -1,0 +1,216 @@
+"""The authorisation matrix: every route × every role × own / other's work × pending /
+registered / rejected, against the table in src/fangdu/web/README.md (written out here, not
+derived from the policy module, so a wrong rule in either fails)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from fastapi.routing import APIRoute
+from starlette.routing import Route
+from webtools import PASSWORD
+
+from fangdu.web.security import CSRF_COOKIE
+from fangdu.web.state import SESSION_COOKIE
+
+PEOPLE = ("anonymous", "owner", "applicant", "reviewer", "mediator", "judge", "bank_officer",
+          "admin")
+SIGNED_IN = frozenset(PEOPLE) - {"anonymous"}
+EVERYONE = frozenset(PEOPLE)
+FILERS = frozenset({"owner", "applicant", "admin"})
+REVIEWERS = frozenset({"reviewer", "admin"})
+CASE_HANDLERS = frozenset({"mediator", "judge", "bank_officer"})
+STATES = ("pending", "registered", "rejected")
+
+# An unpublished application: its filer and the reviewers. A registered work: its record is
+# public; its original and evidence go to its owner, reviewers and case handlers.
+PRIVATE = frozenset({"owner"}) | REVIEWERS
+RECORD = {"pending": PRIVATE, "registered": EVERYONE, "rejected": PRIVATE}
+FILE = {"pending": PRIVATE, "registered": PRIVATE | CASE_HANDLERS, "rejected": PRIVATE}
+REGISTERED_ONLY = {"registered": EVERYONE}
+REGISTERED_FILE = {"registered": PRIVATE | CASE_HANDLERS}
+REVIEW_ANY = dict.fromkeys(STATES, REVIEWERS)
+OWN_PORTFOLIO = {"pending": PRIVATE, "registered": PRIVATE, "rejected": PRIVATE}
+
+# (method, path): who may, either a set of people or a {state: people} map for routes about a
+# work. Over the API, people use tokens with every scope.
+MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
+    ("GET", "/"): EVERYONE,
+    ("GET", "/lang/{code}"): EVERYONE,
+    ("GET", "/check"): EVERYONE,
+    ("POST", "/check"): EVERYONE,
+    ("GET", "/api"): EVERYONE,
+    ("GET", "/login"): EVERYONE,
+    ("POST", "/login"): EVERYONE,
+    ("POST", "/logout"): EVERYONE,
+    ("GET", "/register-account"): EVERYONE,
+    ("POST", "/register-account"): EVERYONE,
+    ("GET", "/account"): SIGNED_IN,
+    ("POST", "/account/tokens"): SIGNED_IN,
+    ("GET", "/admin/users"): frozenset({"admin"}),
+    ("POST", "/admin/users"): frozenset({"admin"}),
+    ("POST", "/admin/users/{user_id}/disabled"): frozenset({"admin"}),
+    ("GET", "/apply"): FILERS,
+    ("POST", "/apply"): FILERS,
+    ("GET", "/portfolio"): SIGNED_IN,
+    ("GET", "/applications/{work_id}"): OWN_PORTFOLIO,
+    ("GET", "/works/{work_id}/preview.jpg"): RECORD,
+    ("GET", "/works/{work_id}/original"): FILE,
+    ("GET", "/prior-art/{prior_art_id}/preview.jpg"): REVIEWERS,
+    ("GET", "/review"): REVIEWERS,
+    ("GET", "/review/{work_id}"): REVIEW_ANY,
+    ("POST", "/review/{work_id}/decision"): REVIEW_ANY,
+    ("GET", "/verify"): EVERYONE,
+    ("GET", "/verify/{number}"): REGISTERED_ONLY,
+    ("GET", "/verify/{number}/evidence.zip"): REGISTERED_FILE,
+    ("GET", "/works/{number}/certificate.pdf"): REGISTERED_ONLY,
+    ("POST", "/api/v1/check"): EVERYONE,
+    ("POST", "/api/v1/works"): FILERS,
+    ("GET", "/api/v1/works"): SIGNED_IN,
+    ("GET", "/api/v1/works/{key}"): RECORD,
+    ("POST", "/api/v1/works/{work_id}/decision"): REVIEW_ANY,
+    ("GET", "/api/v1/works/{key}/evidence"): FILE,
+    ("GET", "/api/v1/proofs/inclusion"): EVERYONE,
+    ("GET", "/api/v1/proofs/consistency"): EVERYONE,
+    ("GET", "/api/v1/log/checkpoint"): EVERYONE,
+    ("GET", "/log/checkpoint"): EVERYONE,
+    ("GET", "/log/tile/{path:path}"): EVERYONE,
+    ("GET", "/api/v1/openapi.json"): EVERYONE,
+}
+
+
+def app_routes(routes, prefix: str = "") -> set[tuple[str, str]]:
+    """(method, path) of every route, included routers' too (FastAPI keeps those nested)."""
+    found = set()
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            found |= app_routes(included.routes, prefix + route.include_context.prefix)
+        elif isinstance(route, APIRoute | Route):
+            found |= {(m, prefix + route.path) for m in route.methods or () if m != "HEAD"}
+    return found
+
+
+def test_the_matrix_names_every_route(site):
+    assert app_routes(site.client.app.routes) == set(MATRIX)
+
+
+@dataclass
+class World:
+    site: object
+    works: dict[str, object]  # state -> WorkInfo
+    prior_art_id: int
+    spare_user_id: int
+
+
+@pytest.fixture
+def world(library_site, print_png) -> World:
+    site = library_site
+    owner = site.account("owner", "applicant", party="柯桥花样工作室")
+    for role in PEOPLE[2:]:
+        site.account(role, role)
+    deciding = site.account("reviewer-2", "reviewer")
+    registry = site.state.registry
+    works = {}
+    for seed, state in zip((41, 42, 43), STATES, strict=True):
+        work_id = site.file_application(print_png(seed), owner, title=f"work {state}")
+        if state != "pending":
+            registry.decide(work_id, approve=state == "registered", reviewer=deciding.subject,
+                            reason=None if state == "registered" else "not original")
+        works[state] = registry.show(str(work_id))
+    prior_art = registry.show("P-1")  # the library's one prior-art photo
+    spare = site.account("spare", "applicant")
+    return World(site, works, prior_art.id, spare.id)
+
+
+def _who(site, person: str, api: bool) -> tuple[dict[str, str], dict[str, str]]:
+    """(headers, cookies) of ``person``, freshly signed in (a route may sign them out)."""
+    if person == "anonymous":
+        return {}, {}
+    accounts = site.state.accounts
+    account = accounts.by_username(person)
+    if api:
+        token = accounts.issue_api_token(account.id, "matrix")
+        return {"authorization": f"Bearer {token}"}, {}
+    return {}, {SESSION_COOKIE: accounts.start_session(account.id,
+                                                       lifetime=dt.timedelta(hours=1))}
+
+
+CSRF = "m" * 43
+
+
+def _request(world: World, person: str, method: str, path: str, work) -> int:
+    site = world.site
+    client = site.client
+    api = path.startswith("/api/v1/") and "openapi" not in path
+    headers, cookies = _who(site, person, api)
+    size = site.state.registry.ledger.size()
+    values = {
+        "code": "zh", "user_id": world.spare_user_id, "prior_art_id": world.prior_art_id,
+        "path": f"0/000.p/{size}",
+        "work_id": work.id if work else 0, "key": work.id if work else 0,
+        "number": (work.registration_no if work else None) or "FD-2026-9999999",
+    }
+    url = path
+    for name, value in values.items():
+        url = url.replace(f"{{{name}}}", str(value)).replace(f"{{{name}:path}}", str(value))
+    if path == "/api/v1/proofs/inclusion":
+        url += "?index=0"
+    if path == "/api/v1/proofs/consistency":
+        url += "?old=1"
+    client.cookies.clear()
+    for name, value in cookies.items():
+        client.cookies.set(name, value)
+    if method == "GET":
+        response = client.get(url, headers=headers, follow_redirects=False)
+    else:
+        client.cookies.set(CSRF_COOKIE, CSRF)
+        data: dict[str, str] = {"csrf_token": CSRF}
+        files = None
+        if path == "/login":
+            data |= {"username": "spare" if person == "anonymous" else person,
+                     "password": PASSWORD}
+        elif path == "/register-account":
+            data |= {"username": "newcomer", "password": PASSWORD, "password2": "different"}
+        elif path.endswith("/check"):
+            files = {"image" if not api else "file": ("x.png", b"not an image", "image/png")}
+        if path.startswith("/api/v1/works/") and path.endswith("/decision"):
+            response = client.post(url, headers=headers, json={})  # invalid: 422 if allowed
+        else:
+            response = client.post(url, headers=headers, data=data, files=files,
+                                   follow_redirects=False)
+    client.cookies.clear()
+    assert response.status_code < 500, (person, method, url, response.text)
+    return response.status_code
+
+
+DENIED = {401, 403, 404}
+
+
+def test_every_route_every_role_every_state(world):
+    wrong = []
+    for (method, path), rule in MATRIX.items():
+        cases = ([(state, world.works[state], people) for state, people in rule.items()]
+                 if isinstance(rule, dict) else [(None, None, rule)])
+        if isinstance(rule, dict):
+            # A state the route does not serve is denied to all.
+            cases += [(state, world.works[state], frozenset()) for state in STATES
+                      if state not in rule]
+        for state, work, people in cases:
+            for person in PEOPLE:
+                status = _request(world, person, method, path, work)
+                if (status not in DENIED) != (person in people):
+                    wrong.append(f"{person} {method} {path} [{state}] -> {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_other_applicants_never_learn_of_an_application(world):
+    """Denied unpublished records look exactly like missing ones."""
+    pending = world.works["pending"]
+    for path in (f"/works/{pending.id}/original", f"/works/{pending.id}/preview.jpg",
+                 f"/applications/{pending.id}", f"/api/v1/works/{pending.id}"):
+        for person in ("applicant", "mediator", "judge", "bank_officer"):
+            assert _request(world, person, "GET", path, pending) == 404, (person, path)
+
