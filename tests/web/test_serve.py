@@ -25,3 +25,30 @@ def test_serve_runs_uvicorn_with_the_app(monkeypatch, web_settings):
     assert isinstance(served, FastAPI) and served.state.demo
     assert options["port"] == 8123 and options["host"] == "127.0.0.1"
     assert options["workers"] == 1
+
+
+def _serve(monkeypatch, web_settings, *args: str):
+    calls = []
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: calls.append((app, kwargs)))
+    app = typer.Typer()
+
+    @app.callback()
+    def root(ctx: typer.Context) -> None:
+        ctx.obj = web_settings
+
+    app.command()(serve_module.serve)
+    return CliRunner().invoke(app, ["serve", *args]), calls
+
+
+def test_serve_refuses_to_start_without_a_public_url_or_allowed_hosts(monkeypatch, web_settings):
+    result, calls = _serve(monkeypatch, web_settings)
+    assert result.exit_code == 2 and not calls
+    assert "FANGDU_PUBLIC_URL" in result.output
+
+
+def test_serve_takes_the_public_url_and_believes_no_forwarded_headers(monkeypatch, web_settings):
+    monkeypatch.setenv("FANGDU_PUBLIC_URL", "https://fangdu.example.cn")
+    result, [(_app, options)] = _serve(monkeypatch, web_settings)
+    assert result.exit_code == 0, result.output
+    # uvicorn's own proxy handling (which trusts 127.0.0.1) is off: the app decides.
+    assert options["proxy_headers"] is False

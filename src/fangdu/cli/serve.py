@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from fangdu.cli import render
+from fangdu.cli.failures import EXIT_INPUT
 from fangdu.config import Settings
+
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 def serve(
@@ -18,16 +22,26 @@ def serve(
 ) -> None:
     """Serve the web pages, the JSON API (/api/v1) and the static evidence log (/log).
 
-    One worker process: the registry keeps its vector index in memory. Behind an https proxy
-    set FANGDU_PUBLIC_URL (the address certificates' QR codes point to).
+    One worker process: the registry keeps its vector index in memory. Set FANGDU_PUBLIC_URL
+    (the address certificates' QR codes point to) or FANGDU_ALLOWED_HOSTS; behind a reverse
+    proxy, FANGDU_TRUSTED_PROXIES too.
     """
     import uvicorn
 
     from fangdu.web import create_app
+    from fangdu.web.config import WebSettings
 
     settings: Settings = ctx.obj
-    app = create_app(settings, demo=demo)
-    # proxy_headers: behind a reverse proxy on this host, https and the client's address come
-    # from X-Forwarded-* (uvicorn trusts only 127.0.0.1 for them by default).
-    uvicorn.run(app, host=host, port=port, workers=1, proxy_headers=True,
+    web = WebSettings()
+    if not web.host_allow_list():
+        if not demo:
+            render.error_line(render.stderr_console(), "set FANGDU_PUBLIC_URL (or "
+                              "FANGDU_ALLOWED_HOSTS): without it the Host header of any request "
+                              "would decide where certificates' QR codes point")
+            raise typer.Exit(EXIT_INPUT)
+        # A demo answers only the names of this machine's loopback.
+        web = web.model_copy(update={"allowed_hosts": sorted(LOOPBACK_NAMES | {host})})
+    app = create_app(settings, demo=demo, web=web)
+    # The app believes X-Forwarded-* only from FANGDU_TRUSTED_PROXIES, not uvicorn's default.
+    uvicorn.run(app, host=host, port=port, workers=1, proxy_headers=False,
                 server_header=False, log_level="info")

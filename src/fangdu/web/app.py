@@ -9,6 +9,8 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fangdu import __version__
 from fangdu.accounts import Accounts
@@ -82,6 +84,13 @@ def create_app(
         BodyLimit, limit_for=lambda path: upload_limit if path in UPLOAD_PATHS else SMALL_BODY
     )
     app.add_middleware(SecurityHeaders)
+    hosts = web.host_allow_list()
+    if hosts:
+        # The Host header must not choose the address certificates' QR codes point to.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)
+    if web.trusted_proxies:
+        # Outermost: the client's address and scheme are settled before anything uses them.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=web.trusted_proxies)
     app.mount("/static", StaticFiles(directory=i18n.HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(api.log_router)

@@ -113,5 +113,6 @@ def certificate(request: Request, number: str) -> Response:
     pdf = render_certificate(data)
     return Response(pdf, media_type="application/pdf", headers={
         "content-disposition": f'inline; filename="{work.registration_no}.pdf"',
-        "cache-control": "public, max-age=300",
+        # private: the QR code names this service's address; no shared cache keeps a copy.
+        "cache-control": "private, max-age=300",
     })
