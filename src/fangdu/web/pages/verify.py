@@ -17,7 +17,7 @@ from fangdu.imaging import decode_image
 from fangdu.registry.schemas import WorkInfo
 from fangdu.web import records
 from fangdu.web.i18n import N_
-from fangdu.web.pages.common import CATEGORIES, redirect, render
+from fangdu.web.pages.common import BEIJING, CATEGORIES, redirect, render
 from fangdu.web.policy import Action
 from fangdu.web.security import verify_csrf
 from fangdu.web.state import AppState, app_state, authorize_work, require
@@ -63,8 +63,13 @@ def verify(request: Request, number: str) -> Response:
     state = app_state(request)
     work = registered_work(state, number)
     check = records.check_record(state.registry, work)
-    return render(request, "verify.html", {"work": work, "check": check,
-                                           "url": verify_url(request, work.registration_no)})
+    assert work.registered_at is not None
+    registered_at = work.registered_at.replace(tzinfo=work.registered_at.tzinfo or dt.UTC)
+    return render(request, "verify.html", {
+        "work": work, "check": check, "url": verify_url(request, work.registration_no),
+        # The day as the certificate prints it: Beijing time.
+        "registered_on": registered_at.astimezone(BEIJING).date(),
+    })
 
 
 @router.get("/verify/{number}/evidence.zip")
