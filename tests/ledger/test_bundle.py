@@ -29,7 +29,7 @@ from tsa import LocalTsa
 from fangdu.ledger import merkle
 from fangdu.ledger.bundle import BundleContents, BundleError, build_bundle, write_bundle
 from fangdu.ledger.checkpoint import Checkpoint
-from fangdu.ledger.entries import Event, FileRef, build_entry
+from fangdu.ledger.entries import Event, FileRef, build_entry, seal
 from fangdu.ledger.note import (
     Cosigner,
     Signer,
@@ -75,6 +75,7 @@ class World:
     checkpoint: Checkpoint
     contents: BundleContents
     tsa: LocalTsa
+    opening: bytes  # of entry 1, the sealed application
 
     def proof(self, index: int) -> list[bytes]:
         return merkle.inclusion_proof_from_leaf_hashes(index, self.leaves)
@@ -111,9 +112,10 @@ def world(local_tsa: LocalTsa) -> World:
     original = FileRef("original", sha(ORIGINAL), len(ORIGINAL))
     agreement = FileRef("agreement", sha(AGREEMENT), len(AGREEMENT))
     # Entries about SUBJECT at 1, 4 and 6, other subjects between them, so the proofs differ.
+    # The application (1) is sealed: the log shows a commitment, the bundle its opening.
     plan: list[tuple[str, str, dict[str, object], tuple[FileRef, ...]]] = [
         ("registration", "work:3", {"title": "回纹"}, ()),
-        ("application", SUBJECT, {"title": TITLE, "registration_no": None}, (original,)),
+        ("application", SUBJECT, {}, (original,)),
         ("prior_art", "prior_art:1", {"title": "old"}, ()),
         ("registration", "work:5", {"title": "水波"}, ()),
         (
@@ -127,8 +129,13 @@ def world(local_tsa: LocalTsa) -> World:
     ]
     entries: dict[int, bytes] = {}
     prev: dict[str, bytes] = {}
+    openings: dict[int, bytes] = {}
     for index, (kind, subject, facts, files) in enumerate(plan):
-        event = Event(kind, subject, facts, files, time=WHEN + dt.timedelta(days=index))
+        sealed = {"title": TITLE, "registration_no": None} if index == 1 else None
+        event, opening = seal(Event(kind, subject, facts, files,
+                                    time=WHEN + dt.timedelta(days=index), sealed=sealed))
+        if opening is not None:
+            openings[index] = opening
         data = build_entry(event, origin=ORIGIN, prev=prev.get(subject), submitter=submitter)
         entries[index] = data
         prev[subject] = merkle.leaf_hash(data)
@@ -154,8 +161,10 @@ def world(local_tsa: LocalTsa) -> World:
         timestamp_token=token.token,
         tsa_chain_pem=token.chain_pem + local_tsa.ca_cert_pem,
         witness_vkeys=[cosigner_verifier_key_string(w) for w in witnesses],
+        openings=openings,
     )
-    return World(signer, witnesses, entries, leaves, checkpoint, contents, local_tsa)
+    return World(signer, witnesses, entries, leaves, checkpoint, contents, local_tsa,
+                 openings[1])
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +216,8 @@ def test_good_bundle_verifies_without_a_policy(world: World, good: bytes, tmp_pa
     names = [check.name for check in report.checks]
     assert names == [
         "zip", "manifest.json", "keys/log.vkey", "keys/witnesses.vkey", "checkpoint",
-        "checkpoint.txt", "entries/1.json", "entries/4.json", "entries/6.json", "chain",
+        "checkpoint.txt", "entries/1.json", "entries/4.json", "entries/6.json",
+        "openings/1.bin", "chain",
         "record", f"files/{sha(AGREEMENT)}.pdf", f"files/{sha(ORIGINAL)}.png", "originals",
         "tsa-chain.pem", "checkpoint.tsr", "witnesses", "README.txt",
     ]  # fmt: skip
@@ -283,6 +293,9 @@ def test_manifest_layout(world: World, good: bytes) -> None:
     assert [e["index"] for e in manifest["entries"]] == [1, 4, 6]
     first = manifest["entries"][0]
     assert first["path"] == "entries/1.json"
+    assert first["opening"] == "openings/1.bin"
+    assert "opening" not in manifest["entries"][1]  # a public entry has none
+    assert files["openings/1.bin"] == world.opening
     # What README.txt tells a judge to run: printf '\x00' | cat - entries/1.json | sha256sum
     assert first["leaf_hash"] == sha(b"\x00" + files["entries/1.json"])
     assert len(first["inclusion_proof"]) == 3
@@ -333,6 +346,10 @@ def test_readme_steps_work_by_hand(world: World, good: bytes, tmp_path: Path) ->
                 r = hashlib.sha256(b"\x01" + r + p).digest()
             fn, sn = fn >> 1, sn >> 1
         assert sn == 0 and r == root
+    # Step 7: the opening hashes to the entry's commitment and shows the facts.
+    commitment = json.loads((tmp_path / "entries/1.json").read_text())["body"]["facts"]
+    assert run("sha256sum openings/1.bin").split()[0] == commitment["commitment"]
+    assert json.loads(run("tail -c +33 openings/1.bin"))["title"] == TITLE
     (tmp_path / "tsa-root.pem").write_bytes(world.tsa.ca_cert_pem)
     command = "openssl ts -verify -in checkpoint.tsr -data checkpoint.txt -CAfile tsa-root.pem"
     assert command in (tmp_path / "README.txt").read_text()
@@ -348,6 +365,12 @@ def test_bundle_refuses_inconsistent_contents(world: World) -> None:
         world.bundle(files=[(sha(ORIGINAL), "original", ORIGINAL, ".png")] * 2)
     with pytest.raises(BundleError, match="chain"):
         world.bundle(tsa_chain_pem=None)
+    with pytest.raises(BundleError, match="opening of entry 1: SHA-256"):
+        world.bundle(openings={1: bytes(32) + b'{"title":"forged"}'})
+    with pytest.raises(BundleError, match="opening of entry 4: the entry's facts hold no"):
+        world.bundle(openings={1: world.opening, 4: world.opening})
+    with pytest.raises(BundleError, match="entry 5, which the bundle lacks"):
+        world.bundle(openings={1: world.opening, 5: world.opening})
 
 
 # -- flip a bit anywhere ---------------------------------------------------------------------
@@ -422,6 +445,7 @@ def test_missing_entry_in_the_chain(world: World) -> None:
     first_gone = world.bundle(
         entries=[(i, world.entries[i], world.proof(i)) for i in (4, 6)],
         files=[(sha(AGREEMENT), "agreement", AGREEMENT, ".pdf")],
+        openings={},
     )
     rejected(verify_bundle_bytes(first_gone), "chain", "entries/4.json", "not null")
 
@@ -523,6 +547,16 @@ def test_witness_listed_but_absent_and_unknown_signatures(world: World, good: by
     stranger = generate_cosigner("witness-c.test")
     extra = world.note(world.signer, (*world.witnesses, stranger))
     rejected(verify_bundle_bytes(rezip(good, "checkpoint", extra)), "witnesses", "neither")
+
+
+def test_a_forged_or_withheld_opening(world: World, good: bytes) -> None:
+    forged = world.opening[:32] + world.opening[32:].replace(TITLE.encode(), "伪造".encode())
+    rejected(verify_bundle_bytes(rezip(good, "openings/1.bin", forged)), "openings/1.bin",
+             "not the entry's commitment")
+    # Without the opening the title is stated by no entry: the record cannot stand.
+    withheld = world.bundle(openings={})
+    rejected(verify_bundle_bytes(withheld), "record", "'title' is stated by no entry")
+    assert not any(name.startswith("openings/") for name in members(withheld))
 
 
 def test_record_must_be_what_the_entries_state(world: World) -> None:

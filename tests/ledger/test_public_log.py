@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import io
+import json
+import socket
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from fangdu.config import Settings
-from fangdu.ledger import merkle
+from fangdu.ledger import merkle, tiles
+from fangdu.ledger.bundle import build_bundle
 from fangdu.ledger.checkpoint import Checkpoint
-from fangdu.ledger.entries import Event, FileRef
+from fangdu.ledger.entries import Event, FileRef, parse_entry, pseudonym
 from fangdu.ledger.fsck import fsck
 from fangdu.ledger.note import generate_signer, open_note, parse_verifier_key, verifier_key_string
 from fangdu.ledger.store import LogStore
+from fangdu.ledger.verify import verify_bundle_bytes
 from fangdu.registry.db import make_engine, session_factory, upgrade
+from fangdu.registry.evidence import collect_evidence
+from fangdu.registry.schemas import RegistrationRequest, WorkInfo
+from fangdu.registry.services import Registry
 
 ORIGIN = "test.fangdu/ledger"
 
@@ -65,3 +77,90 @@ def test_a_fresh_service_serves_the_empty_checkpoint(tmp_path: Path,
         key = client.get("/api/v1/log/checkpoint").json()["log_key"]
     checkpoint = Checkpoint.parse(open_note(text.encode(), [parse_verifier_key(key)]).text)
     assert (checkpoint.size, checkpoint.root) == (0, merkle.EMPTY_ROOT)
+
+
+# -- finding 10: applications and decisions are sealed; no names, titles or hosts -----------
+
+PENDING = RegistrationRequest(
+    title="暗纹牡丹 pending-title", owner="Hidden Mill Ltd", designers=("Designer Secret-Zhang",),
+    created_on=dt.date(2024, 5, 6), category="secret-category", colourways=("midnight-secret",),
+    description="not for the public", originality_statement="mine", submitted_by="account:21",
+)
+REJECTED = RegistrationRequest(title="回纹 rejected-title", owner="Quiet Studio",
+                               submitted_by="account:22")
+APPROVED = RegistrationRequest(title="水波 approved-title", owner="Open Mill",
+                               submitted_by="account:23")
+REJECTION_REASON = "copies a registered work: secret-reason"
+# Everything about the pending and rejected applications, and every name, must stay private.
+PRIVATE = ("pending-title", "暗纹牡丹", "Hidden Mill", "Secret-Zhang", "secret-category",
+           "midnight-secret", "2024-05-06", "rejected-title", "回纹", "Quiet Studio",
+           "secret-reason", "Open Mill", "account:")
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every key and string value in a parsed JSON document."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _apply(registry: Registry, png: bytes, request: RegistrationRequest) -> WorkInfo:
+    return registry.register(png, request, review_required=True, channel="web").work
+
+
+def test_exported_entries_show_nothing_private_and_bundles_open_the_commitments(
+    settings: Settings, print_png: Callable[..., bytes], tmp_path: Path
+) -> None:
+    with Registry.open(settings) as registry:
+        pending = _apply(registry, print_png(11), PENDING)
+        rejected = _apply(registry, print_png(12), REJECTED)
+        registry.decide(rejected.id, approve=False, reviewer="account:3", reason=REJECTION_REASON)
+        approved = _apply(registry, print_png(13), APPROVED)
+        registry.decide(approved.id, approve=True, reviewer="account:4")
+        registry.ledger.export(tmp_path / "log")  # what `fangdu ledger export` writes
+        bundles = {work.id: build_bundle(collect_evidence(registry, str(work.id)))
+                   for work in (pending, rejected)}
+        key = registry.pseudonym_key
+
+    folder = tmp_path / "log" / "tile" / "entries"
+    entries = [entry for path in sorted(folder.rglob("*")) if path.is_file()
+               for entry in tiles.parse_entry_bundle(path.read_bytes())]
+    assert len(entries) == 5
+    public = b"\n".join(entries).decode()
+    assert "水波 approved-title" in public  # an approved registration publishes its facts
+    for secret in PRIVATE:
+        assert secret not in public, secret
+    host = socket.gethostname()
+    for entry in entries:
+        body = parse_entry(entry)["body"]
+        assert "host" not in body["provenance"] and host not in set(_strings(body)), body
+    # A hash of an account id is reversed by trying every number: none may be guessable.
+    guesses = {hashlib.sha256(f"reviewer\n{who}{n}".encode()).hexdigest()
+               for who in ("account:", "reviewer-", "") for n in range(1000)}
+    assert not any(guess in public for guess in guesses)
+
+    # The owner's bundle opens the commitments, and `fangdu verify` checks each opening.
+    for work, status, title in ((pending, "pending", PENDING.title),
+                                (rejected, "rejected", REJECTED.title)):
+        bundle = bundles[work.id]
+        report = verify_bundle_bytes(bundle)
+        assert report.ok, report.render()
+        assert "record: registration_no, status, title as stated by" in report.render()
+        with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            assert manifest["record"]["status"] == status
+            assert manifest["record"]["title"] == title
+            openings = {name: archive.read(name) for name in archive.namelist()
+                        if name.startswith("openings/")}
+        assert len(openings) == len(manifest["entries"])  # every entry about it is sealed
+        for opening in openings.values():
+            assert opening[:32].hex() not in public  # the salts stay private
+    opened = json.loads(openings[f"openings/{manifest['entries'][-1]['index']}.bin"][32:])
+    assert opened["reason"] == REJECTION_REASON
+    assert opened["decided_by"] == pseudonym(key, "reviewer", "account:3")

@@ -9,6 +9,8 @@ Layout (every name fixed, so a verifier derives each path rather than trusting o
     checkpoint.tsr          the DER TimeStampResp, if the checkpoint was timestamped
     tsa-chain.pem           the TSA's certificates, signer first and root last, if timestamped
     entries/<index>.json    each log entry, byte for byte as logged
+    openings/<index>.bin    the opening of a sealed entry's commitment: 32 bytes of salt, then
+                            the facts in RFC 8785 JSON (its SHA-256 is the commitment)
     files/<sha256><ext>     each registered file, byte for byte
     keys/log.vkey           the log's verifier key
     keys/witnesses.vkey     one witness verifier key per line (may be empty)
@@ -30,7 +32,7 @@ import json
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from fangdu.ledger.bundle_readme import readme_text
 from fangdu.ledger.checkpoint import open_checkpoint
+from fangdu.ledger.entries import COMMITMENT, EntryError, open_commitment, parse_entry
 from fangdu.ledger.merkle import leaf_hash
 from fangdu.ledger.note import (
     CosignatureVerifier,
@@ -67,6 +70,7 @@ __all__ = [
     "entry_path",
     "file_path",
     "manifest_bytes",
+    "opening_path",
     "write_bundle",
 ]
 
@@ -107,6 +111,8 @@ class BundleContents:
     tsa_chain_pem: the certificates the token embeds, signer first, and the TSA's root; they
         are put in order (signer, issuers, root) and anything else is dropped. Given with
         timestamp_token or not at all.
+    openings: entry index -> the opening of that sealed entry's commitment (salt and facts),
+        checked against the entry; what it reveals counts as stated by the entry.
     """
 
     subject: str
@@ -120,10 +126,15 @@ class BundleContents:
     timestamp_token: bytes | None = None
     tsa_chain_pem: bytes | None = None
     witness_vkeys: Sequence[str] = ()
+    openings: Mapping[int, bytes] = field(default_factory=dict)
 
 
 def entry_path(index: int) -> str:
     return f"entries/{index}.json"
+
+
+def opening_path(index: int) -> str:
+    return f"openings/{index}.bin"
 
 
 def file_path(sha256: str, ext: str) -> str:
@@ -206,16 +217,27 @@ def _members(contents: BundleContents) -> dict[str, bytes]:
         members[name] = bytes(data)
 
     entries = []
+    unused = set(contents.openings)
     for index, data, proof in sorted(contents.entries, key=lambda e: e[0]):
         add(entry_path(index), data)
-        entries.append(
-            {
-                "index": index,
-                "path": entry_path(index),
-                "leaf_hash": leaf_hash(data).hex(),
-                "inclusion_proof": [_b64(h) for h in proof],
-            }
-        )
+        entry = {
+            "index": index,
+            "path": entry_path(index),
+            "leaf_hash": leaf_hash(data).hex(),
+            "inclusion_proof": [_b64(h) for h in proof],
+        }
+        if index in contents.openings:
+            opening = contents.openings[index]
+            unused.discard(index)
+            try:
+                open_commitment(parse_entry(data)["body"]["facts"].get(COMMITMENT), opening)
+            except EntryError as exc:
+                raise BundleError(f"opening of entry {index}: {exc}") from None
+            add(opening_path(index), opening)
+            entry["opening"] = opening_path(index)
+        entries.append(entry)
+    if unused:
+        raise BundleError(f"an opening for entry {min(unused)}, which the bundle lacks")
     files = []
     for sha256, role, data, ext in contents.files:
         if not SHA256_HEX.fullmatch(sha256) or hashlib.sha256(data).hexdigest() != sha256:

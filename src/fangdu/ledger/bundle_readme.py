@@ -20,6 +20,8 @@ _TEXT = """\
   每条条目的序号、叶哈希（leaf_hash）与包含证明（inclusion_proof），以及各文件。
 - entries/<序号>.json：日志条目原文（RFC 8785 规范化 JSON），由提交人的 Ed25519
   密钥签名。"prev" 为同一对象上一条条目的叶哈希，第一条为 null。
+- openings/<序号>.bin：未公开条目（申请、审查决定）的承诺开启值：32 字节随机盐，其后为
+  事实的 RFC 8785 规范化 JSON。公开日志中该条目的 "facts" 只有 "commitment"（承诺值）。
 - files/<SHA-256><扩展名>：条目所登记的原始文件，逐字节原样保存，文件名即其 SHA-256。
 - checkpoint：日志签名的检查点（C2SP signed note），之后可有见证人的联署签名行。
 - checkpoint.txt：检查点正文（日志名称、树大小、Base64 根哈希），即时间戳所盖的内容。
@@ -44,6 +46,8 @@ _TEXT = """\
    openssl ts -verify -in checkpoint.tsr -data checkpoint.txt -CAfile tsa-root.pem
    tsa-root.pem 应为从时间戳机构独立取得的根证书（tsa-chain.pem 末尾附有一份，可比对指纹）。
    输出 "Verification: OK" 即通过；openssl ts -reply -in checkpoint.tsr -text 显示盖戳时间。
+7. 承诺开启：sha256sum openings/N.bin 的结果应等于 entries/N.json 中 "facts" 的
+   "commitment"；tail -c +33 openings/N.bin 显示所承诺的事实（名称、日期等）。
 
 一键校验：fangdu verify bundle.zip 完成以上全部检查，并逐项列出结果。
 
@@ -61,6 +65,9 @@ Log: {origin}, checkpoint tree size {size}, {entries} log entries, {files} files
 - entries/<index>.json: the log entries exactly as logged (RFC 8785 canonical JSON), each
   signed by its submitter's Ed25519 key. "prev" is the leaf hash of the previous entry about
   the same subject, null for the first.
+- openings/<index>.bin: the opening of a sealed entry (an application, a decision): 32 bytes
+  of random salt, then the facts in RFC 8785 canonical JSON. In the public log that entry's
+  "facts" hold only "commitment".
 - files/<SHA-256><ext>: the files the entries register, byte for byte; the name is the hash.
 - checkpoint: the log's signed checkpoint (C2SP signed note), then any witness cosignatures.
 - checkpoint.txt: the checkpoint body (origin, tree size, base64 root hash): what the
@@ -92,6 +99,8 @@ Log: {origin}, checkpoint tree size {size}, {entries} log entries, {files} files
    where tsa-root.pem is the root certificate obtained from the time-stamp authority itself
    (a copy ends tsa-chain.pem, to compare fingerprints). "Verification: OK" means it holds;
    openssl ts -reply -in checkpoint.tsr -text shows the time.
+7. Openings: sha256sum openings/N.bin must equal the "commitment" in the "facts" of
+   entries/N.json; tail -c +33 openings/N.bin shows the facts committed to (title, dates...).
 
 All at once: fangdu verify bundle.zip runs every check above and lists each result.
 """

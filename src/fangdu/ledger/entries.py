@@ -7,11 +7,14 @@ hence the same Merkle leaf hash. The body holds:
 - ``v``, ``log`` (the log's origin), ``type`` (one of EVENT_TYPES), ``subject`` ("work:12"),
   ``time`` (UTC, RFC 3339, seconds);
 - ``files``: role, SHA-256 and size of each file concerned (the files stay in the blob store);
-- ``facts``: what happened (title, registration number, statuses, dates...);
+- ``facts``: what happened (title, registration number, statuses, dates...); for a record
+  that is not public (an application, a decision on it) only ``{"commitment": <hex>}``, a
+  hiding commitment to the facts whose opening the registry keeps privately (see ``commit``);
 - ``prev``: hex leaf hash of the previous entry about the same subject, or null;
 - ``submitter``: ``key`` (hex SHA-256 of their Ed25519 public key) and ``party`` (hex
-  SHA-256 of the party's salt and name, or null): identities without personal data in clear;
-- ``provenance``: how the event reached the log (channel, tool, uploader's hashed address...).
+  SHA-256 of the party's secret salt and name, or null): identities without personal data in
+  clear;
+- ``provenance``: how the event reached the log (channel, tool); never a host name.
 
 The signature is Ed25519 by the submitter's key over ``SIGNING_CONTEXT`` + the canonical body.
 """
@@ -21,9 +24,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import rfc8785
@@ -51,6 +56,9 @@ EVENT_TYPES = (
 )
 # The tlog-tiles entry bundle stores each entry's length in 16 bits.
 MAX_ENTRY_BYTES = 65535
+# The one fact a sealed entry shows: SHA-256 over SALT_BYTES of random salt and the facts.
+COMMITMENT = "commitment"
+SALT_BYTES = 32
 
 
 class EntryError(ValueError):
@@ -78,11 +86,58 @@ class Event:
     party_hash: str | None = None
     provenance: Mapping[str, Any] = field(default_factory=dict)
     time: dt.datetime | None = None
+    # Facts that are not public: the entry shows only a commitment to them (see ``commit``).
+    sealed: Mapping[str, Any] | None = None
 
 
 def party_hash(salt: str, name: str) -> str:
     """The identity a log entry shows for a party: SHA-256 over its salt and name."""
     return hashlib.sha256(f"{salt}\n{name}".encode()).hexdigest()
+
+
+def pseudonym(key: bytes, kind: str, identifier: str) -> str:
+    """An account's name in the log: HMAC-SHA256 under the registry's secret key.
+
+    A plain hash of "account:7" is reversed by trying every number; without the key nobody
+    can, while the registry can still say whose it is.
+    """
+    return hmac.new(key, f"{kind}\n{identifier}".encode(), hashlib.sha256).hexdigest()
+
+
+def commit(facts: Mapping[str, Any]) -> tuple[str, bytes]:
+    """A hiding commitment to ``facts`` and its opening.
+
+    The opening is SALT_BYTES of random salt followed by the facts' RFC 8785 canonical JSON;
+    the commitment is its hex SHA-256. The salt makes guessing the facts (a title, a date)
+    and hashing them useless; revealing the opening proves the facts were logged.
+    """
+    opening = secrets.token_bytes(SALT_BYTES) + rfc8785.dumps(dict(facts))
+    return hashlib.sha256(opening).hexdigest(), opening
+
+
+def seal(event: Event) -> tuple[Event, bytes | None]:
+    """The event as logged, its sealed facts replaced by their commitment; the opening."""
+    if event.sealed is None:
+        return event, None
+    commitment, opening = commit(event.sealed)
+    return replace(event, facts={**event.facts, COMMITMENT: commitment}, sealed=None), opening
+
+
+def open_commitment(commitment: object, opening: bytes) -> dict[str, Any]:
+    """The facts ``opening`` reveals, once checked to open ``commitment``."""
+    if not isinstance(commitment, str):
+        raise EntryError("the entry's facts hold no commitment")
+    if hashlib.sha256(opening).hexdigest() != commitment:
+        raise EntryError(f"SHA-256 of the opening is not the entry's commitment {commitment}")
+    canonical = opening[SALT_BYTES:]
+    try:
+        facts = json.loads(canonical)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EntryError(f"the opened facts are not JSON: {exc}") from exc
+    # One spelling: the bytes committed to are the canonical form of what they say.
+    if not isinstance(facts, dict) or rfc8785.dumps(facts) != canonical:
+        raise EntryError("the opened facts are not a canonical JSON object")
+    return facts
 
 
 def key_fingerprint(public_key: Ed25519PublicKey) -> str:
@@ -93,6 +148,8 @@ def build_entry(event: Event, *, origin: str, prev: bytes | None, submitter: Sig
     """The canonical bytes of a signed entry for ``event``."""
     if event.type not in EVENT_TYPES:
         raise EntryError(f"unknown event type {event.type!r}")
+    if event.sealed is not None:  # never publish what was meant to stay private
+        raise EntryError("the event has sealed facts: seal() it and keep the opening")
     when = (event.time or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     public = submitter.private_key.public_key()
     body = {

@@ -49,6 +49,20 @@ class LogEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class LogOpening(Base):
+    """The opening of a sealed entry's commitment (salt and facts): private, never exported.
+
+    It goes only into the evidence bundle of the record the entry is about, for its owner.
+    """
+
+    __tablename__ = "log_openings"
+
+    idx: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("log_entries.idx"), primary_key=True, autoincrement=False
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # salt, then the RFC 8785 facts
+
+
 class LogTile(Base):
     """The newest version of each hash tile (a partial tile grows in place until full)."""
 

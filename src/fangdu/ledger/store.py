@@ -32,9 +32,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from fangdu.durable import write_atomically
 from fangdu.ledger import tiles
 from fangdu.ledger.checkpoint import Checkpoint
-from fangdu.ledger.entries import Event, build_entry
+from fangdu.ledger.entries import Event, build_entry, seal
 from fangdu.ledger.merkle import EMPTY_ROOT, HASH_SIZE, leaf_hash
-from fangdu.ledger.models import LogCheckpoint, LogCosignature, LogEntry, LogState, LogTile
+from fangdu.ledger.models import (
+    LogCheckpoint,
+    LogCosignature,
+    LogEntry,
+    LogOpening,
+    LogState,
+    LogTile,
+)
 from fangdu.ledger.note import CosignatureVerifier, Signer, sign_note
 from fangdu.ledger.timestamp import TimestampAuthority, TimestampError
 from fangdu.ledger.witness import WitnessError, obtain_cosignature
@@ -109,15 +116,20 @@ class LogStore:
             .returning(LogState.next_index)
         ).scalar_one()
         first = int(end) - len(events)
-        rows = []
+        rows, openings = [], []
         for offset, event in enumerate(events):
-            data = build_entry(event, origin=self.origin, prev=prev.get(event.subject),
+            logged, opening = seal(event)
+            data = build_entry(logged, origin=self.origin, prev=prev.get(event.subject),
                                submitter=submitter)
             digest = leaf_hash(data)
             prev[event.subject] = digest
             rows.append({"idx": first + offset, "data": data, "leaf_hash": digest,
                          "subject": event.subject, "created_at": utcnow()})
+            if opening is not None:
+                openings.append({"idx": first + offset, "data": opening})
         session.execute(insert(LogEntry), rows)
+        if openings:
+            session.execute(insert(LogOpening), openings)
         return list(range(first, end))
 
     # -- integrating ------------------------------------------------------------------------
@@ -333,6 +345,14 @@ class LogStore:
                 .order_by(LogEntry.idx)
             ).all()
         return [(int(i), d) for i, d in rows]
+
+    def openings(self, indices: Sequence[int]) -> dict[int, bytes]:
+        """The private openings of the sealed entries among ``indices``."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(LogOpening.idx, LogOpening.data).where(LogOpening.idx.in_(list(indices)))
+            ).all()
+        return {int(i): d for i, d in rows}
 
     def tile(self, level: int, index: int) -> bytes:
         with self._sessions() as session:

@@ -10,8 +10,10 @@ keys the court trusts, and reports each step as a named check:
     checkpoint              the note carries the log's valid signature; origin and size
     checkpoint.txt          equals the signed checkpoint's text (what the timestamp covers)
     entries/<i>.json        canonical, submitter-signed, leaf hash, inclusion in the checkpoint
+    openings/<i>.bin        opens its sealed entry's commitment (SHA-256 equal, facts canonical)
     chain                   the entries about the subject link by `prev`, with no gap
-    record                  the manifest's record fields are what the entries state
+    record                  the manifest's record fields are what the entries (and the
+                            openings of their commitments) state
     files/<sha256><ext>     hash equals the name; referenced by an entry with that role, size
     originals               every original an entry references is in the bundle
     tsa-chain.pem           the TSA chain is canonical PEM and each certificate signs the last
@@ -55,9 +57,10 @@ from fangdu.ledger.bundle import (
     WITNESS_KEYS,
     entry_path,
     manifest_bytes,
+    opening_path,
 )
 from fangdu.ledger.checkpoint import Checkpoint, open_checkpoint
-from fangdu.ledger.entries import parse_entry
+from fangdu.ledger.entries import COMMITMENT, open_commitment, parse_entry
 from fangdu.ledger.merkle import HASH_SIZE, ProofError, leaf_hash, verify_inclusion
 from fangdu.ledger.note import (
     CosignatureVerifier,
@@ -258,6 +261,7 @@ class _EntryRef:
     path: str
     leaf_hash: bytes
     proof: tuple[bytes, ...]
+    opening: str | None  # openings/<index>.bin, for a sealed entry whose facts the bundle opens
 
 
 @dataclass(frozen=True)
@@ -280,6 +284,7 @@ class _Manifest:
     def members(self) -> set[str]:
         names = {MANIFEST, CHECKPOINT, CHECKPOINT_TEXT, LOG_KEY, WITNESS_KEYS}
         names.update(e.path for e in self.entries)
+        names.update(e.opening for e in self.entries if e.opening is not None)
         names.update(f.path for f in self.files)
         if self.timestamped:
             names.update((TIMESTAMP, TSA_CHAIN))
@@ -298,6 +303,8 @@ class _Verification:
     checkpoint: Checkpoint | None = None
     note: OpenedNote | None = None
     bodies: dict[int, Mapping[str, Any]] = field(default_factory=dict)
+    facts: dict[int, dict[str, Any]] = field(default_factory=dict)  # as stated, once opened
+    opened: set[int] = field(default_factory=set)
     leaves: dict[int, bytes] = field(default_factory=dict)
     tsa_chain: list[x509.Certificate] | None = None
     gen_time: dt.datetime | None = None
@@ -323,9 +330,19 @@ class _Verification:
                 needs=self.checkpoint,
                 why=CHECKPOINT,
             )
+        sealed = [ref for ref in manifest.entries if ref.opening is not None]
+        for ref in sealed:
+            assert ref.opening is not None
+            self._check(
+                ref.opening,
+                lambda ref=ref: self._check_opening(ref),
+                needs=self.bodies.get(ref.index),
+                why=ref.path,
+            )
         all_entries = len(self.bodies) == len(manifest.entries) or None
         self._check("chain", self._check_chain, needs=all_entries, why="an entry")
-        self._check("record", self._check_record, needs=all_entries, why="an entry")
+        all_opened = (all_entries and len(self.opened) == len(sealed)) or None
+        self._check("record", self._check_record, needs=all_opened, why="an entry or opening")
         for ref in manifest.files:
             self._check(
                 ref.path,
@@ -504,10 +521,23 @@ class _Verification:
         except ProofError as exc:  # the proof is manifest.json's, so name it
             raise _Failed(f"manifest.json's inclusion proof for {ref.path} fails: {exc}") from None
         self.bodies[ref.index], self.leaves[ref.index] = body, actual
+        self.facts[ref.index] = dict(body["facts"])
         return (
             f"{body['type']} of {body['time']}, signed by submitter "
             f"{body['submitter']['key'][:16]}; leaf {actual.hex()[:16]} included at index "
             f"{ref.index} of tree size {checkpoint.size}"
+        )
+
+    def _check_opening(self, ref: _EntryRef) -> str:
+        assert ref.opening is not None
+        public = self.bodies[ref.index]["facts"]
+        opened = open_commitment(public.get(COMMITMENT), self.members[ref.opening])
+        # What the opening reveals is what the entry states, beside its public facts.
+        self.facts[ref.index] = {**public, **opened}
+        self.opened.add(ref.index)
+        return (
+            f"opens the commitment of {ref.path} ({public[COMMITMENT][:16]}): "
+            f"{', '.join(sorted(opened)) or 'no facts'}"
         )
 
     def _check_chain(self) -> str:
@@ -545,9 +575,9 @@ class _Verification:
         sources: set[str] = set()
         for key, value in sorted(manifest.record.items()):
             stated = [
-                (ref.path, self.bodies[ref.index]["facts"][key])
+                (ref.path, self.facts[ref.index][key])
                 for ref in manifest.entries
-                if key in self.bodies[ref.index]["facts"]
+                if key in self.facts[ref.index]
             ]
             if not stated:
                 raise _Failed(f"manifest.json record field {key!r} is stated by no entry")
@@ -807,10 +837,14 @@ def _parse_manifest(data: bytes) -> _Manifest:
 
 def _entry_ref(item: object, i: int) -> _EntryRef:
     what = f"entries[{i}]"
-    ref = _fields(item, what, ("index", "path", "leaf_hash", "inclusion_proof"))
+    names = ("index", "path", "leaf_hash", "inclusion_proof")
+    sealed = isinstance(item, dict) and "opening" in item
+    ref = _fields(item, what, (*names, "opening") if sealed else names)
     index = _natural(ref["index"], f"{what}.index")
     if ref["path"] != entry_path(index):
         raise _Failed(f"manifest.json {what}.path is not {entry_path(index)}")
+    if sealed and ref["opening"] != opening_path(index):
+        raise _Failed(f"manifest.json {what}.opening is not {opening_path(index)}")
     leaf = ref["leaf_hash"]
     if not isinstance(leaf, str) or not SHA256_HEX.fullmatch(leaf):
         raise _Failed(f"manifest.json {what}.leaf_hash is not 64 lowercase hex digits")
@@ -820,7 +854,8 @@ def _entry_ref(item: object, i: int) -> _EntryRef:
     hashes = tuple(b64decode_canonical(h, f"manifest.json {what} proof hash") for h in proof)
     if any(len(h) != HASH_SIZE for h in hashes):
         raise _Failed(f"manifest.json {what}.inclusion_proof holds a hash not {HASH_SIZE} bytes")
-    return _EntryRef(index, entry_path(index), bytes.fromhex(leaf), hashes)
+    opening = opening_path(index) if sealed else None
+    return _EntryRef(index, entry_path(index), bytes.fromhex(leaf), hashes, opening)
 
 
 def _file_ref(item: object, i: int) -> _FileRef:

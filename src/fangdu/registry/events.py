@@ -1,14 +1,19 @@
-"""Registry facts as evidence-log events: what a court needs, no personal data in clear."""
+"""Registry facts as evidence-log events: what a court needs, nothing private in clear.
+
+The log is public. A registered work's public facts go into it as they are; an application,
+and a decision on one, show only a salted commitment to their facts (``Event.sealed``), whose
+opening the registry keeps and hands to the owner in the record's evidence bundle. Parties
+appear as SHA-256 over their secret salt and name, accounts as an HMAC under the registry's
+secret key: neither can be reversed by trying names or numbers.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import socket
 from collections.abc import Sequence
 
 from fangdu import __version__
-from fangdu.ledger.entries import Event, FileRef, party_hash
+from fangdu.ledger.entries import Event, FileRef, party_hash, pseudonym
 from fangdu.registry.models import Party, PriorArt, Work
 from fangdu.registry.schemas import MatchInfo
 
@@ -21,10 +26,9 @@ def prior_art_subject(prior_art_id: int) -> str:
     return f"prior_art:{prior_art_id}"
 
 
-def provenance(channel: str, **extra: str) -> dict[str, str]:
-    """How an event reached the registry: the channel, this program, the registry's host."""
-    return {"channel": channel, "tool": f"fangdu {__version__}", "host": socket.gethostname(),
-            **extra}
+def provenance(channel: str) -> dict[str, str]:
+    """How an event reached the registry: the channel and this program (no host name)."""
+    return {"channel": channel, "tool": f"fangdu {__version__}"}
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -43,15 +47,9 @@ def _original(row: Work | PriorArt) -> FileRef:
     return FileRef("original", row.image_sha256, row.image_size)
 
 
-def work_filed(
-    work: Work,
-    owner: Party | None,
-    designers: Sequence[Party],
-    matches: Sequence[MatchInfo],
-    source: dict[str, str],
-) -> Event:
-    """A work entering the registry: registered at once, or an application pending review."""
-    facts: dict[str, object] = {
+def _work_facts(work: Work, owner: Party | None, designers: Sequence[Party]
+                ) -> dict[str, object]:
+    return {
         "work_id": work.id,
         "title": work.title,
         "status": work.status,
@@ -64,6 +62,17 @@ def work_filed(
         "colourways": list(work.colourways or []),
         "image": _image(work),
     }
+
+
+def work_filed(
+    work: Work,
+    owner: Party | None,
+    designers: Sequence[Party],
+    matches: Sequence[MatchInfo],
+    source: dict[str, str],
+) -> Event:
+    """A work entering the registry: registered at once (public), or an application (sealed)."""
+    facts = _work_facts(work, owner, designers)
     if matches:
         # What the duplicate check found when it was filed: part of the record of diligence.
         facts["matches"] = [
@@ -71,14 +80,17 @@ def work_filed(
              "verdict": m.verdict}
             for m in matches
         ]
+    registered = work.status == "registered"
     return Event(
-        type="registration" if work.status == "registered" else "application",
+        type="registration" if registered else "application",
         subject=work_subject(work.id),
-        facts=facts,
+        facts=facts if registered else {},
         files=(_original(work),),
-        party_hash=_party(owner),
+        # An application names no party in clear: the hash would tie it to the owner's works.
+        party_hash=_party(owner) if registered else None,
         provenance=source,
         time=work.registered_at or work.created_at,
+        sealed=None if registered else facts,
     )
 
 
@@ -99,21 +111,26 @@ def prior_art_seen(prior_art: PriorArt, source: dict[str, str]) -> Event:
     )
 
 
-def status_changed(work: Work, reviewer: str, reason: str | None, source: dict[str, str]
-                   ) -> Event:
-    """A reviewer's decision: the new status, the number it issued, and the stated reasons."""
+def status_changed(work: Work, reviewer: str, reason: str | None, source: dict[str, str],
+                   key: bytes) -> Event:
+    """A reviewer's decision, sealed; an approval also publishes the registration's facts.
+
+    ``key`` is the registry's secret for account pseudonyms: the reviewer is accountable to
+    the registry and the court, and unknown to the public.
+    """
+    decision = {
+        "work_id": work.id,
+        "status": work.status,
+        "decided_by": pseudonym(key, "reviewer", reviewer),
+        "reason": reason,
+    }
+    approved = work.status == "registered"
     return Event(
         type="status_change",
         subject=work_subject(work.id),
-        facts={
-            "work_id": work.id,
-            "title": work.title,
-            "status": work.status,
-            "registration_no": work.registration_no,
-            # The reviewer's account is named by its hash: accountable, not public.
-            "decided_by": hashlib.sha256(f"reviewer\n{reviewer}".encode()).hexdigest(),
-            "reason": reason,
-        },
+        facts=_work_facts(work, work.owner, work.designers) if approved else {},
+        party_hash=_party(work.owner) if approved else None,
         provenance=source,
         time=work.decided_at,
+        sealed=decision if approved else {**decision, "title": work.title},
     )

@@ -2,6 +2,8 @@
 
 The bundle proves every log entry about the record against one checkpoint: the one that best
 stands on its own (timestamped, then most cosigned, then newest) among those covering them.
+It also opens the commitments of the record's sealed entries (application, decisions): the
+public log shows only the commitments, the owner's bundle proves what they stand for.
 """
 
 from __future__ import annotations
@@ -71,4 +73,5 @@ def collect_evidence(registry: Registry, key: str) -> BundleContents:
         timestamp_token=chosen.timestamp_token,
         tsa_chain_pem=chain,
         witness_vkeys=[w.key for w in registry.settings.witnesses],
+        openings=store.openings([index for index, _ in about]),
     )
