@@ -58,6 +58,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("GET", "/applications/{work_id}"): OWN_PORTFOLIO,
     ("GET", "/works/{work_id}/preview.jpg"): RECORD,
     ("GET", "/works/{work_id}/original"): FILE,
+    ("GET", "/works/{work_id}/original.png"): FILE,
     ("GET", "/prior-art/{prior_art_id}/preview.jpg"): REVIEWERS,
     ("GET", "/review"): REVIEWERS,
     ("GET", "/review/{work_id}"): REVIEW_ANY,

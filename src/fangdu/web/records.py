@@ -32,17 +32,20 @@ from fangdu.registry.evidence import collect_evidence
 from fangdu.registry.schemas import MatchInfo, WorkInfo
 from fangdu.registry.services import Registry
 
-# The only types stored originals are served as: passive raster formats, never HTML or SVG.
+# The types stored originals are served as: every raster format the registry accepts (never
+# HTML or SVG), and whether browsers show it (TIFF only Safari does: the others download it).
 SERVED_TYPES = {
-    "PNG": ("image/png", ".png"),
-    "JPEG": ("image/jpeg", ".jpg"),
-    "MPO": ("image/jpeg", ".jpg"),
-    "WEBP": ("image/webp", ".webp"),
-    "GIF": ("image/gif", ".gif"),
-    "TIFF": ("image/tiff", ".tif"),
+    "PNG": ("image/png", ".png", True),
+    "JPEG": ("image/jpeg", ".jpg", True),
+    "MPO": ("image/jpeg", ".jpg", True),
+    "WEBP": ("image/webp", ".webp", True),
+    "GIF": ("image/gif", ".gif", True),
+    "BMP": ("image/bmp", ".bmp", True),
+    "TIFF": ("image/tiff", ".tif", False),
 }
 EXPLANATION_WIDTH = 1200
 PREVIEW_SIDE = 640
+RENDITION_SIDE = 2400  # the full-size view on the page: sharp on any screen, quick to encode
 
 
 # -- records -------------------------------------------------------------------------------
@@ -100,6 +103,11 @@ class ServedImage:
     data: bytes
     media_type: str
     extension: str
+    inline: bool  # browsers show it; otherwise it is sent as a download
+
+    @property
+    def disposition(self) -> str:
+        return "inline" if self.inline else "attachment"
 
 
 def served_original(registry: Registry, sha256: str) -> ServedImage:
@@ -112,6 +120,18 @@ def served_original(registry: Registry, sha256: str) -> ServedImage:
         raise NotFound(f"no web rendition of a {decoded.format} original: download the "
                        "evidence bundle")
     return ServedImage(data, *served)
+
+
+def png_rendition(registry: Registry, sha256: str) -> bytes:
+    """The original as a PNG every browser shows, upright and at most RENDITION_SIDE a side:
+    what the page displays when the original is a TIFF or too large to view."""
+    data = registry.blobs.get(sha256)
+    image = Image.fromarray(decode_image(data, max_pixels=registry.settings.max_image_pixels,
+                                         draft_side=RENDITION_SIDE).rgb)
+    image.thumbnail((RENDITION_SIDE, RENDITION_SIDE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=6)
+    return buffer.getvalue()
 
 
 class PreviewCache:
