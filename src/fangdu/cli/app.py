@@ -29,6 +29,7 @@ from fangdu.cli.failures import (
     failures,
 )
 from fangdu.cli.serve import serve
+from fangdu.cli.trade import trade_app
 from fangdu.cli.users import users_app
 from fangdu.cli.witness import witness_app
 from fangdu.config import Settings, load_settings
@@ -65,6 +66,7 @@ ledger_app = typer.Typer(
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(witness_app, name="witness")
 app.add_typer(users_app, name="user")
+app.add_typer(trade_app, name="trade")
 app.command()(serve)
 
 

@@ -1,0 +1,131 @@
+"""Vector bin packing with multiplicities: first-fit decreasing, then CP-SAT when it can help.
+
+Items come as types (a size vector and a count): a line's packages are identical, and so are
+equal values in a benchmark. Sizes and capacities are integers (callers scale cents, litres,
+tenths of a kilogram). The lower bound is the larger of the volume bound (ceil of the sum over
+the capacity, per dimension) and the count of units larger than half a capacity in some
+dimension (no two such units share a bin). CP-SAT runs only when FFD is above that bound, with
+FFD's packing as its hint, so it can only improve on it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["Packing", "lower_bound", "pack"]
+
+
+@dataclass(slots=True)
+class Packing:
+    bins: list[dict[int, int]]  # per bin: type index → units
+    lower_bound: int
+    method: str  # "ffd", "ffd=lb", "cp-sat optimal", "cp-sat feasible"
+
+    @property
+    def count(self) -> int:
+        return len(self.bins)
+
+
+def lower_bound(sizes: Sequence[Sequence[int]], counts: Sequence[int],
+                cap: Sequence[int]) -> int:
+    if not sizes:
+        return 0
+    lb = 0
+    for d, c in enumerate(cap):
+        total = sum(s[d] * n for s, n in zip(sizes, counts, strict=True))
+        lb = max(lb, math.ceil(total / c))
+        lb = max(lb, sum(n for s, n in zip(sizes, counts, strict=True) if 2 * s[d] > c))
+    return lb
+
+
+def _ffd(sizes: Sequence[Sequence[int]], counts: Sequence[int],
+         cap: Sequence[int]) -> list[dict[int, int]]:
+    order = sorted(range(len(sizes)),
+                   key=lambda t: (-max(s / c for s, c in zip(sizes[t], cap, strict=True)), t))
+    bins: list[dict[int, int]] = []
+    free: list[list[int]] = []
+    for t in order:
+        left = counts[t]
+        size = sizes[t]
+        for b, room in enumerate(free):
+            if left == 0:
+                break
+            fit = min((r // s if s else left) for r, s in zip(room, size, strict=True))
+            k = min(fit, left)
+            if k > 0:
+                bins[b][t] = bins[b].get(t, 0) + k
+                for d in range(len(room)):
+                    room[d] -= k * size[d]
+                left -= k
+        while left > 0:
+            fit = min((c // s if s else left) for c, s in zip(cap, size, strict=True))
+            k = min(fit, left)
+            bins.append({t: k})
+            free.append([c - k * s for c, s in zip(cap, size, strict=True)])
+            left -= k
+    return bins
+
+
+def _cpsat(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int],
+           start: list[dict[int, int]], lb: int, seconds: float) -> tuple[list[dict[int, int]],
+                                                                           bool] | None:
+    from ortools.sat.python import cp_model
+
+    m = cp_model.CpModel()
+    n_bins = len(start)
+    types = range(len(sizes))
+    x = {}
+    for t in types:
+        most = min([counts[t]] + [c // s for c, s in zip(cap, sizes[t], strict=True) if s])
+        for b in range(n_bins):
+            x[t, b] = m.new_int_var(0, most, f"x{t}_{b}")
+    used = [m.new_bool_var(f"y{b}") for b in range(n_bins)]
+    for t in types:
+        m.add(sum(x[t, b] for b in range(n_bins)) == counts[t])
+    for b in range(n_bins):
+        for d, c in enumerate(cap):
+            m.add(sum(sizes[t][d] * x[t, b] for t in types) <= c * used[b])
+        if b + 1 < n_bins:
+            m.add(used[b] >= used[b + 1])  # used bins first: fewer symmetric solutions
+    m.add(sum(used) >= lb)
+    m.minimize(sum(used))
+    for b, content in enumerate(start):
+        m.add_hint(used[b], 1)
+        for t in types:
+            m.add_hint(x[t, b], content.get(t, 0))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = 2  # the machine has two cores
+    solver.parameters.random_seed = 18  # same input, same plan
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    bins = []
+    for b in range(n_bins):
+        content = {t: solver.value(x[t, b]) for t in types if solver.value(x[t, b])}
+        if content:
+            bins.append(content)
+    return bins, status == cp_model.OPTIMAL
+
+
+def pack(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int], *,
+         seconds: float = 2.0, max_units_for_cpsat: int = 400) -> Packing:
+    """Fewest bins for these units; ValueError when a single unit exceeds a capacity."""
+    for s in sizes:
+        if any(v > c for v, c in zip(s, cap, strict=True)):
+            raise ValueError(f"a unit of size {list(s)} exceeds the capacity {list(cap)}")
+    lb = lower_bound(sizes, counts, cap)
+    bins = _ffd(sizes, counts, cap)
+    if len(bins) <= lb:
+        return Packing(bins, lb, "ffd=lb")
+    if seconds <= 0 or sum(counts) > max_units_for_cpsat:
+        return Packing(bins, lb, "ffd")
+    solved = _cpsat(sizes, counts, cap, bins, lb, seconds)
+    if solved is None or len(solved[0]) > len(bins):
+        return Packing(bins, lb, "ffd")
+    new, optimal = solved
+    if optimal:
+        lb = len(new)  # CP-SAT proved no fewer bins exist
+    return Packing(new, lb, "cp-sat optimal" if optimal else "cp-sat feasible")

@@ -1,0 +1,338 @@
+"""Woven fabric → HS 6-digit subheading, from the attributes the tariff text turns on.
+
+Encoded (docs/TRADE.md, rules CLS-*):
+- Section XI Note 2: the material predominating by weight over each other single material;
+  chapters 54 and 55 count as one against other chapters; on a tie, the heading that occurs
+  last in numerical order.
+- "85 % or more by weight" is >= 85.0; "not more than 200 g/m²" is <= 200; "not exceeding
+  170 g/m²" is <= 170; "not more than 100 g/m²" is <= 100.
+- "mixed mainly or solely with X": X weighs at least as much as each other remaining fibre.
+
+Not encoded, so such goods are reported out of scope rather than guessed: knitted fabrics
+(chapter 60), pile and special fabrics (58), high-tenacity or strip fabrics (5407.10/.20/.30,
+5408.10), fabrics mixing filament and staple yarns (5515.12/.21/.91, 5516.2x), chapters 50,
+51 and 53. An attribute a decision needs that is missing stops the classification with a
+question: the heading may still be known, the code is not guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TypeVar
+
+from fangdu.trade.fibres import FIBRES, FibreGroup
+from fangdu.trade.models import Component, Construction, FabricSpec, Finish, Weave, YarnKind
+
+__all__ = ["Classification", "classify"]
+
+_T = TypeVar("_T")
+_85 = Decimal(85)
+_FINISH_DIGIT = {
+    Finish.UNBLEACHED: 1, Finish.BLEACHED: 2, Finish.DYED: 3, Finish.YARN_DYED: 4,
+    Finish.PRINTED: 5,
+}
+# Chapters 5407/5408/5512/5516 group unbleached with bleached.
+_FINISH4 = {
+    Finish.UNBLEACHED: 1, Finish.BLEACHED: 1, Finish.DYED: 2, Finish.YARN_DYED: 3,
+    Finish.PRINTED: 4,
+}
+_CHAPTER = {
+    FibreGroup.SILK: 50, FibreGroup.WOOL: 51, FibreGroup.COTTON: 52, FibreGroup.VEGETABLE: 53,
+    FibreGroup.SYNTHETIC: 55, FibreGroup.ARTIFICIAL: 55,
+}
+
+
+@dataclass(slots=True)
+class Classification:
+    code: str | None = None  # 6 digits when fully determined
+    heading: str | None = None  # 4 digits when known
+    chapter: str | None = None
+    ask: list[str] = field(default_factory=list)  # attributes needed: composition, gsm, ...
+    out_of_scope: str = ""  # why the tool does not classify this good
+    # The rule that decided each level: {2: rule, 4: rule, 6: rule}
+    decided_by: dict[int, str] = field(default_factory=dict)
+    trace: list[str] = field(default_factory=list)
+
+
+class _Ask(Exception):
+    def __init__(self, attr: str) -> None:
+        self.attr = attr
+
+
+class _Out(Exception):
+    pass
+
+
+def _shares(components: Sequence[Component]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for c in components:
+        if c.fibre is None:
+            raise _Ask("composition")
+        out[c.fibre] = out.get(c.fibre, Decimal(0)) + c.percent
+    return out
+
+
+def _group_total(shares: dict[str, Decimal], *groups: FibreGroup) -> Decimal:
+    return sum((p for k, p in shares.items() if FIBRES[k].group in groups), Decimal(0))
+
+
+def _mainly(others: dict[str, Decimal], key: str) -> bool:
+    """Whether fibre ``key`` weighs at least as much as each other remaining fibre."""
+    if not others.get(key):
+        return False
+    return all(others[key] >= p for p in others.values())
+
+
+class _Classifier:
+    def __init__(self, spec: FabricSpec) -> None:
+        self.spec = spec
+        self.r = Classification()
+
+    def need(self, value: _T | None, attr: str) -> _T:
+        if value is None:
+            raise _Ask(attr)
+        return value
+
+    def run(self) -> Classification:
+        try:
+            self._classify()
+        except _Ask as ask:
+            self.r.ask.append(ask.attr)
+        except _Out as out:
+            self.r.out_of_scope = str(out)
+        return self.r
+
+    def _set(self, level: int, value: str, rule: str, why: str) -> None:
+        if level == 2:
+            self.r.chapter = value
+        elif level == 4:
+            self.r.heading = value
+        else:
+            self.r.code = value
+        self.r.decided_by[level] = rule
+        self.r.trace.append(f"{value}: {why}")
+
+    def _classify(self) -> None:
+        spec = self.spec
+        if not spec.composition:
+            raise _Ask("composition")
+        total = sum((c.percent for c in spec.composition), Decimal(0))
+        if total != 100:
+            raise _Ask("composition")
+        shares = _shares(spec.composition)
+        construction = self.need(spec.construction, "construction")
+        if construction is Construction.KNITTED:
+            raise _Out("knitted fabric (chapter 60) is not transcribed")
+        # Note 2: per chapter, 54 and 55 together as man-made; ties to the last chapter.
+        by_chapter: dict[int, Decimal] = {}
+        for key, p in shares.items():
+            ch = _CHAPTER[FIBRES[key].group]
+            by_chapter[ch] = by_chapter.get(ch, Decimal(0)) + p
+        best = max(by_chapter.values())
+        chapter = max(ch for ch, p in by_chapter.items() if p == best)
+        if chapter == 52:
+            self._set(2, "52", "CLS-PREDOMINANT", "cotton predominates (Note 2)")
+            self._cotton(shares)
+        elif chapter == 55:
+            yarn = self.need(spec.yarn, "yarn")
+            if yarn is YarnKind.FILAMENT:
+                self._set(2, "54", "CLS-CONSTRUCTION", "man-made filament")
+                self._filament(shares)
+            else:
+                self._set(2, "55", "CLS-CONSTRUCTION", "man-made staple")
+                self._staple(shares)
+        else:
+            raise _Out(f"chapter {chapter} fabrics are not transcribed")
+
+    # Chapter 52 -------------------------------------------------------------------------
+    def _cotton(self, shares: dict[str, Decimal]) -> None:
+        cotton = shares["cotton"]
+        gsm = self.need(self.spec.gsm, "gsm")
+        light = gsm <= 200
+        others = {k: p for k, p in shares.items() if k != "cotton"}
+        manmade = _group_total(others, FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
+        mainly_manmade = bool(others) and all(
+            manmade >= p for k, p in others.items() if FIBRES[k].group not in
+            (FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
+        ) and manmade > 0
+        if cotton >= _85:
+            heading = "5208" if light else "5209"
+            rule = "CLS-85"
+            why = f"cotton {cotton} % >= 85, {gsm} g/m² {'<=' if light else '>'} 200"
+        elif mainly_manmade:
+            heading = "5210" if light else "5211"
+            rule = "CLS-85"
+            why = f"cotton {cotton} % < 85, mixed mainly with man-made fibres"
+        else:
+            heading = "5212"
+            rule = "CLS-85"
+            why = f"cotton {cotton} % < 85, not mainly with man-made fibres"
+        self._set(4, heading, rule, why)
+        finish = self.need(self.spec.finish, "finish")
+        f = _FINISH_DIGIT[finish]
+        if heading == "5212":
+            self._set(6, f"5212{1 if light else 2}{f}", "CLS-FINISH-WEAVE", finish.value)
+            return
+        weave = self.need(self.spec.weave, "weave")
+        twill = weave in (Weave.TWILL, Weave.DENIM)
+        plain = weave is Weave.PLAIN
+        rule = "CLS-FINISH-WEAVE"
+        if heading == "5208":
+            if plain:
+                last = 1 if gsm <= 100 else 2
+                rule = "CLS-WEIGHT"
+            elif twill and finish is not Finish.PRINTED:
+                last = 3
+            else:
+                last = 9
+            sub = f"5208{f}{last}"
+            if plain:
+                why = f"plain weave, {gsm} g/m² {'<=' if gsm <= 100 else '>'} 100"
+            else:
+                why = f"{finish.value}, {weave.value}"
+            self._set(6, sub, rule, why)
+            return
+        if heading == "5209":
+            if finish is Finish.YARN_DYED:
+                last = {Weave.PLAIN: 1, Weave.DENIM: 2, Weave.TWILL: 3}.get(weave, 9)
+            else:
+                last = 1 if plain else 2 if twill else 9
+            self._set(6, f"5209{f}{last}", rule, f"{finish.value}, {weave.value}")
+            return
+        if heading == "5210":
+            twill_split = finish is Finish.DYED
+            last = 1 if plain else 2 if (twill and twill_split) else 9
+            self._set(6, f"5210{f}{last}", rule, f"{finish.value}, {weave.value}")
+            return
+        # 5211
+        if finish is Finish.BLEACHED:
+            self._set(6, "521120", rule, "bleached")
+            return
+        if finish is Finish.YARN_DYED:
+            last = {Weave.PLAIN: 1, Weave.DENIM: 2, Weave.TWILL: 3}.get(weave, 9)
+        else:
+            last = 1 if plain else 2 if twill else 9
+        self._set(6, f"5211{f}{last}", rule, f"{finish.value}, {weave.value}")
+
+    # Chapter 54 -------------------------------------------------------------------------
+    def _filament(self, shares: dict[str, Decimal]) -> None:
+        syn = _group_total(shares, FibreGroup.SYNTHETIC)
+        art = _group_total(shares, FibreGroup.ARTIFICIAL)
+        if art >= syn:  # tie: 5408 occurs last
+            self._set(4, "5408", "CLS-PREDOMINANT", f"artificial {art} % >= synthetic {syn} %")
+            finish = self.need(self.spec.finish, "finish")
+            block = 2 if art >= _85 else 3
+            rule = "CLS-85"
+            self._set(6, f"5408{block}{_FINISH4[finish]}", rule, f"artificial {art} %")
+            return
+        self._set(4, "5407", "CLS-PREDOMINANT", f"synthetic {syn} % > artificial {art} %")
+        pa = shares.get("polyamide", Decimal(0))
+        pes = shares.get("polyester", Decimal(0))
+        if pa >= _85:
+            finish = self.need(self.spec.finish, "finish")
+            self._set(6, f"54074{_FINISH4[finish]}", "CLS-85", f"polyamide {pa} % >= 85")
+        elif pes >= _85:
+            textured = self.need(self.spec.textured, "textured")
+            if textured:
+                finish = self.need(self.spec.finish, "finish")
+                self._set(6, f"54075{_FINISH4[finish]}", "CLS-85",
+                          f"textured polyester {pes} % >= 85")
+            else:
+                self._set(6, "540761", "CLS-85", f"non-textured polyester {pes} % >= 85")
+        elif syn >= _85:
+            finish = self.need(self.spec.finish, "finish")
+            self._set(6, f"54077{_FINISH4[finish]}", "CLS-85", f"synthetic {syn} % >= 85")
+        else:
+            finish = self.need(self.spec.finish, "finish")
+            others = {k: p for k, p in shares.items() if FIBRES[k].group is not
+                      FibreGroup.SYNTHETIC}
+            block = 8 if _mainly(others, "cotton") else 9
+            self._set(6, f"5407{block}{_FINISH4[finish]}", "CLS-85",
+                      f"synthetic {syn} % < 85, {'mainly cotton' if block == 8 else 'other'}")
+
+    # Chapter 55 -------------------------------------------------------------------------
+    def _staple(self, shares: dict[str, Decimal]) -> None:
+        syn = _group_total(shares, FibreGroup.SYNTHETIC)
+        art = _group_total(shares, FibreGroup.ARTIFICIAL)
+        if art >= syn:  # tie: 5516 occurs last
+            self._artificial_staple(shares, art, syn)
+            return
+        synthetics = {k: p for k, p in shares.items() if FIBRES[k].group is FibreGroup.SYNTHETIC}
+        main_syn = max(sorted(synthetics), key=lambda k: synthetics[k])
+        pes = shares.get("polyester", Decimal(0))
+        acr = shares.get("acrylic", Decimal(0))
+        others = {k: p for k, p in shares.items() if FIBRES[k].group is not FibreGroup.SYNTHETIC}
+        if syn >= _85:
+            self._set(4, "5512", "CLS-85", f"synthetic staple {syn} % >= 85")
+            finish = self.need(self.spec.finish, "finish")
+            grey = finish in (Finish.UNBLEACHED, Finish.BLEACHED)
+            block = 1 if pes >= _85 else 2 if acr >= _85 else 9
+            self._set(6, f"5512{block}{1 if grey else 9}", "CLS-85",
+                      f"polyester {pes} %, acrylic {acr} %")
+            return
+        if _mainly(others, "cotton"):
+            gsm = self.need(self.spec.gsm, "gsm")
+            light = gsm <= 170
+            heading = "5513" if light else "5514"
+            self._set(4, heading, "CLS-85",
+                      f"synthetic {syn} % < 85 mainly with cotton, {gsm} g/m² "
+                      f"{'<=' if light else '>'} 170")
+            finish = self.need(self.spec.finish, "finish")
+            polyester = main_syn == "polyester"
+            weave = self.need(self.spec.weave, "weave")
+            plain = weave is Weave.PLAIN
+            twill = weave in (Weave.TWILL, Weave.DENIM)
+            self._set(6, _cotton_mix(heading, finish, polyester, plain, twill),
+                      "CLS-FINISH-WEAVE", f"{finish.value}, {weave.value}, main {main_syn}")
+            return
+        self._set(4, "5515", "CLS-85", f"synthetic {syn} % < 85, not mainly with cotton")
+        if main_syn == "polyester":
+            if _mainly(others, "viscose"):
+                sub = "551511"
+            elif _mainly(others, "wool"):
+                sub = "551513"
+            else:
+                sub = "551519"
+        elif main_syn == "acrylic":
+            sub = "551522" if _mainly(others, "wool") else "551529"
+        else:
+            sub = "551599"
+        self._set(6, sub, "CLS-PREDOMINANT", f"main synthetic {main_syn}, mixed with {others}")
+
+    def _artificial_staple(self, shares: dict[str, Decimal], art: Decimal, syn: Decimal) -> None:
+        self._set(4, "5516", "CLS-PREDOMINANT", f"artificial {art} % >= synthetic {syn} %")
+        finish = self.need(self.spec.finish, "finish")
+        if art >= _85:
+            self._set(6, f"55161{_FINISH4[finish]}", "CLS-85", f"artificial {art} % >= 85")
+            return
+        others = {k: p for k, p in shares.items() if FIBRES[k].group is not FibreGroup.ARTIFICIAL}
+        block = 3 if _mainly(others, "wool") else 4 if _mainly(others, "cotton") else 9
+        self._set(6, f"5516{block}{_FINISH4[finish]}", "CLS-85", f"artificial {art} % < 85")
+
+
+def _cotton_mix(heading: str, finish: Finish, polyester: bool, plain: bool, twill: bool) -> str:
+    """Subheadings of 5513 (<= 170 g/m²) and 5514 (> 170 g/m²)."""
+    grey = finish in (Finish.UNBLEACHED, Finish.BLEACHED)
+    if heading == "5513":
+        if grey:
+            last = (1 if plain else 2 if twill else 3) if polyester else 9
+            return f"55131{last}"
+        if finish is Finish.DYED:
+            return f"55132{(1 if plain else 3) if polyester else 9}"
+        if finish is Finish.YARN_DYED:
+            return f"55133{1 if polyester and plain else 9}"
+        return f"55134{1 if polyester and plain else 9}"
+    if grey:
+        return f"55141{(1 if plain else 2 if twill else 9) if polyester else 9}"
+    if finish is Finish.YARN_DYED:
+        return "551430"
+    block = 2 if finish is Finish.DYED else 4
+    last = (1 if plain else 2 if twill else 3) if polyester else 9
+    return f"5514{block}{last}"
+
+
+def classify(spec: FabricSpec) -> Classification:
+    """The HS subheading of a woven fabric, or the attributes to ask for, or why not."""
+    return _Classifier(spec).run()

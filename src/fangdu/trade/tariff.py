@@ -1,0 +1,53 @@
+"""The tariff rows this context knows, and the 申报要素 layout it writes.
+
+Rows: HS 6-digit subheadings of woven fabrics of headings 5208-5212, 5407-5408 and 5512-5516,
+read from data/hs_woven.csv (its header names the source). Codes of other chapters get format
+and 申报要素 checks only (rule CLS-OUT-OF-SCOPE). China's 8+2-digit splits, legal units per
+code, export duty and inspection class are not transcribed: the legal units 米/千克 below are
+the ones issue 18 states for fabrics, and duty/inspection default to none, overridable per line.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from importlib.resources import files
+
+__all__ = [
+    "CHAPTERS_COVERED",
+    "ELEMENTS",
+    "HEADINGS_COVERED",
+    "LEGAL_UNITS",
+    "covered",
+    "description",
+    "subheadings",
+]
+
+HEADINGS_COVERED = frozenset(
+    {"5208", "5209", "5210", "5211", "5212", "5407", "5408",
+     "5512", "5513", "5514", "5515", "5516"}
+)
+CHAPTERS_COVERED = frozenset({"52", "54", "55"})
+
+# Our layout of the 申报要素 for woven fabric: issue 18 requires 克重 and 幅宽 among them; the
+# order and the other names are a draft, not transcribed from the 规范申报目录 (docs/TRADE.md).
+ELEMENTS: tuple[str, ...] = ("品名", "织造方法", "染整方法", "成分含量", "幅宽", "克重")
+REQUIRED_ELEMENTS: tuple[str, ...] = ("成分含量", "幅宽", "克重")
+LEGAL_UNITS: tuple[str, str] = ("米", "千克")
+
+
+@functools.cache
+def subheadings() -> dict[str, str]:
+    """6-digit code → abridged description."""
+    text = files("fangdu.trade").joinpath("data/hs_woven.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {r["code"]: r["description"] for r in rows}
+
+
+def covered(code: str) -> bool:
+    """Whether the code's heading is one whose subheadings are transcribed."""
+    return code[:4] in HEADINGS_COVERED
+
+
+def description(code: str) -> str | None:
+    return subheadings().get(code[:6])

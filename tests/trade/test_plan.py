@@ -1,0 +1,153 @@
+"""Planning: declarations under the cap, containers within capacity, every line placed once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.trade.conftest import Rows, row_for
+
+from fangdu.trade.binpack import lower_bound, pack
+from fangdu.trade.models import CONTAINERS, Line, TradeSettings
+from fangdu.trade.plan import plan_lines
+from fangdu.trade.simplified import declaration_items
+
+# ---- bin packing ---------------------------------------------------------------------------
+
+sizes_st = st.lists(st.tuples(st.integers(1, 100), st.integers(1, 5)), min_size=1, max_size=25)
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes_st, st.integers(100, 250), st.sampled_from([0.0, 0.2]))
+def test_every_unit_placed_once_and_no_bin_over_capacity(
+    items: list[tuple[int, int]], cap: int, seconds: float
+) -> None:
+    sizes = [(s,) for s, _ in items]
+    counts = [n for _, n in items]
+    p = pack(sizes, counts, (cap,), seconds=seconds)
+    placed: Counter[int] = Counter()
+    for b in p.bins:
+        assert sum(sizes[t][0] * n for t, n in b.items()) <= cap
+        placed.update(b)
+    assert [placed[t] for t in range(len(items))] == counts
+    assert p.lower_bound <= p.count
+    assert lower_bound(sizes, counts, (cap,)) <= p.count
+
+
+def test_cpsat_beats_ffd_where_ffd_is_not_optimal() -> None:
+    # Classic FFD trap: 2 bins suffice (50+30+20, 40+35+25), FFD opens a third.
+    sizes = [(50,), (40,), (35,), (30,), (25,), (20,)]
+    ffd = pack(sizes, [1] * 6, (100,), seconds=0)
+    best = pack(sizes, [1] * 6, (100,), seconds=5)
+    assert ffd.count == 3 and ffd.method == "ffd"
+    assert best.count == 2 and best.method == "cp-sat optimal" and best.lower_bound == 2
+
+
+# ---- the plan ------------------------------------------------------------------------------
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(1, 140_000), st.integers(1, 40)), min_size=1,
+                max_size=40), st.sampled_from(list(CONTAINERS)))
+def test_plan_respects_cap_and_capacity(clean_rows: Rows,
+                                        read_rows: Callable[[Rows], list[Line]],
+                                        values: list[tuple[int, int]], ctype: str) -> None:
+    base = row_for(clean_rows, "全棉府绸")
+    rows = []
+    for i, (usd, packages) in enumerate(values):
+        rows.append(dict(base, 金额=str(usd), 件数=str(packages), 码单="",
+                         体积=str(Decimal(packages) * Decimal("0.9")),
+                         毛重=str(Decimal(base["净重"]) + packages * 30), 唛头=f"M{i}"))
+    lines = read_rows(rows)
+    s = TradeSettings(container=ctype, cpsat_seconds=0.1, max_items=7)
+    plan = plan_lines(lines, s)
+    assert not plan.held
+    placed = Counter(ln.ref for d in plan.declarations for ln in d.lines)
+    assert placed == Counter(ln.ref for ln in lines)  # each line in exactly one declaration
+    for d in plan.declarations:
+        assert d.usd <= s.cap_usd and len(d.lines) <= 7
+        assert sum((it.amount for it in d.items), Decimal(0)) == d.amount
+    packages: Counter[str] = Counter()
+    cap = CONTAINERS[ctype]
+    for c in plan.containers:
+        assert c.volume_m3 <= cap.volume_m3 * s.fill_factor and c.gross_kg <= cap.payload_kg
+        for ln, n in c.packages:
+            packages[ln.ref] += n
+    assert packages == Counter({ln.ref: ln.packages for ln in lines})
+    summary = plan.summary()
+    assert summary["declarations"] >= summary["declarations_lower_bound"]
+    assert summary["containers"] >= summary["containers_lower_bound"]
+
+
+def test_lines_with_errors_are_held_not_planned(clean_rows: Rows,
+                                                read_rows: Callable[[Rows], list[Line]]) -> None:
+    rows = [dict(r) for r in clean_rows[:6]]
+    rows[2]["平台确认"] = "否"
+    plan = plan_lines(read_rows(rows))
+    assert plan.held == {"csv!4": ["REG-EXCL-PLATFORM"]}
+    assert plan.summary()["lines_planned"] == 5
+
+
+# ---- simplified declaration ----------------------------------------------------------------
+
+def _lines(read_rows: Callable[[Rows], list[Line]], clean_rows: Rows,
+           spec: list[tuple[str, str]]) -> list[Line]:
+    rows = []
+    for i, (fabric, amount) in enumerate(spec):
+        rows.append(dict(row_for(clean_rows, fabric), 金额=amount, 唛头=f"M{i}"))
+    return read_rows(rows)
+
+
+def test_four_varieties_are_listed_one_by_one(clean_rows: Rows,
+                                              read_rows: Callable[[Rows], list[Line]]) -> None:
+    lines = _lines(read_rows, clean_rows, [("全棉府绸", "100"), ("涤棉府绸", "300"),
+                                           ("人棉印花布", "200"), ("全棉斜纹布", "50")])
+    items, simplified = declaration_items(lines, TradeSettings())
+    assert not simplified and [it.amount for it in items] == [300, 200, 100, 50]
+
+
+def test_chapter_merge(clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]) -> None:
+    spec = [("涤纶雪纺印花布", "900"), ("锦纶塔丝隆", "800"), ("全棉府绸", "700"),
+            ("涤棉府绸", "600"), ("人棉印花布", "500"),
+            # the rest: two of chapter 52, two of chapter 55, one of chapter 54
+            ("全棉巴厘纱", "120"), ("全棉斜纹布", "300"), ("涤棉卡其", "90"),
+            ("纯涤纱卡", "110"), ("涤纶低弹染色布", "70")]
+    lines = _lines(read_rows, clean_rows, spec)
+    items, simplified = declaration_items(lines, TradeSettings())
+    assert simplified
+    assert [it.amount for it in items[:5]] == [900, 800, 700, 600, 500]
+    assert all(not it.merged_from for it in items[:5])
+    rest = {it.code[:2]: it for it in items[5:]}
+    assert set(rest) == {"52", "55", "54"}
+    assert rest["52"].code == "5209320000"  # 全棉斜纹布, the chapter's highest value (300)
+    assert rest["52"].amount == 420 and len(rest["52"].merged_from) == 2
+    assert rest["52"].legal_qty1 == lines[5].metres + lines[6].metres
+    assert rest["52"].legal_qty2 == lines[5].net_kg + lines[6].net_kg
+    assert rest["55"].code == "5512190000" and rest["55"].amount == 200
+    assert rest["54"].merged_from == []  # a chapter of one is listed as it is
+    assert [it.no for it in items] == list(range(1, len(items) + 1))
+    assert sum((it.amount for it in items), Decimal(0)) == sum(ln.amount for ln in lines)
+    # goods with export duty or inspection class N are never merged
+    items, _ = declaration_items(lines, TradeSettings(no_merge_prefixes=("5208",)))
+    kept = [it for it in items if it.rule == "REG-SIMPLIFIED-EXCL"]
+    assert [it.code for it in kept] == ["5208510000"]
+
+
+def test_merchant_monthly_summary(clean_rows: Rows,
+                                  read_rows: Callable[[Rows], list[Line]]) -> None:
+    import datetime as dt
+
+    from fangdu.trade.summary import filing_month, merchant_months
+
+    lines = read_rows(clean_rows[:20])
+    plan = plan_lines(lines)
+    months = merchant_months((d.id, ln) for d in plan.declarations for ln in d.lines)
+    assert sum(len(m.lines) for m in months) == 20
+    assert {m.filing_month for m in months} == {"2027-01"}  # exported December 2026
+    assert filing_month(dt.date(2026, 3, 31)) == "2026-04"
+    by_merchant = {m.uscc: m for m in months}
+    for ln in lines:
+        assert ln in by_merchant[ln.merchant.uscc].lines
