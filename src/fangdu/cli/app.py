@@ -21,6 +21,7 @@ from PIL import Image
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from fangdu.cli import render
+from fangdu.cli.dyehouse import schedule_app
 from fangdu.cli.failures import (
     EXIT_FAILURE,
     EXIT_INPUT,
@@ -66,6 +67,7 @@ ledger_app = typer.Typer(
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(witness_app, name="witness")
 app.add_typer(users_app, name="user")
+app.add_typer(schedule_app, name="schedule")
 app.add_typer(trade_app, name="trade")
 app.command()(serve)
 

@@ -309,3 +309,53 @@ def load_instance(path: Path) -> Instance:
             loc = ".".join(str(x) for x in err["loc"])
             raise ScheduleInputError(f"{path.name}: {loc}: {err['msg']}") from None
     raise ScheduleInputError(f"{path.name}: unknown format (expected .dat, .dzn or .json)")
+
+
+def to_dat(inst: Instance) -> str:
+    """Write an instance in the `.dat` format (dummy row first, padding windows in front)."""
+    a, s = inst.n_attributes, max(len(m.shifts) for m in inst.machines)
+
+    def mat(rows: tuple[tuple[int, ...], ...]) -> str:
+        return "[" + ", ".join("[" + ", ".join(map(str, r)) + "]" for r in ((0,) * a, *rows)) + "]"
+
+    def pad(m_shifts: tuple[tuple[int, int], ...], i: int) -> list[int]:
+        # Zero-length padding windows go in front, as in the published files.
+        first = m_shifts[0][0] if m_shifts else 0
+        return [first] * (s - len(m_shifts)) + [w[i] for w in m_shifts]
+
+    def lst(xs: list[int]) -> str:
+        return "[" + ", ".join(map(str, xs)) + "]"
+
+    js, ms = inst.jobs, inst.machines
+    w = inst.weights
+    lines = [
+        f"LengthSchedulingHorizon={inst.horizon};",
+        f"nAttributes={a};",
+        f"SetupCosts={mat(inst.setup_costs)};",
+        f"SetupTimes={mat(inst.setup_times)};",
+        f"nMachines={len(ms)};",
+        f"MinCap={lst([m.min_cap for m in ms])};",
+        f"MaxCap={lst([m.max_cap for m in ms])};",
+        "",
+        f"initState={lst([m.init_state for m in ms])};",
+        f"nShifts={s};",
+        f"ShiftStartTimes = [{', '.join(lst(pad(m.shifts, 0)) for m in ms)}];",
+        f"ShiftEndTimes = [{', '.join(lst(pad(m.shifts, 1)) for m in ms)}];",
+        f"nJobs={len(js)};",
+        "EligibleMachines = ["
+        + ", ".join("{" + ", ".join(map(str, j.eligible)) + "}" for j in js)
+        + "];",
+        f"EarliestStart={lst([j.release for j in js])};",
+        f"LatestEnd={lst([j.due for j in js])};",
+        f"MinTime={lst([j.min_time for j in js])};",
+        f"MaxTime={lst([j.max_time for j in js])};",
+        f"JobSize={lst([j.size for j in js])};",
+        f"Attribute={lst([j.attribute for j in js])};",
+        "",
+        f"upper_bound_integer_objective={inst.normaliser};",
+        f"mult_factor_total_runtime={w.runtime};",
+        f"mult_factor_finished_toolate={w.late};",
+        f"mult_factor_total_setuptimes={w.setup_time};",
+        f"mult_factor_total_setupcosts={w.setup_cost};",
+    ]
+    return "\n".join(lines) + "\n"

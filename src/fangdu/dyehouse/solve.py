@@ -1,0 +1,202 @@
+"""The solver front-end: greedy baseline, CP-SAT on the whole instance when it is small, and a
+large-neighbourhood search (LNS) of CP-SAT windows around the incumbent when it is not."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from fangdu.dyehouse.bounds import lower_bound
+from fangdu.dyehouse.cpsat import VatContext, solve_window
+from fangdu.dyehouse.greedy import ScheduleInfeasible, greedy
+from fangdu.dyehouse.models import Batch, Instance, Plan
+from fangdu.dyehouse.validate import objective, validate
+
+# Up to this many (lot, vat) pairs the whole model runs first (for a bound, often optimality);
+# LNS then polishes its plan. Above it, LNS alone from the greedy plan.
+FULL_MODEL_PAIRS = 300
+
+
+class Method(StrEnum):
+    AUTO = "auto"
+    GREEDY = "greedy"
+    CPSAT = "cpsat"
+    LNS = "lns"
+
+
+class SolveResult(BaseModel):
+    plan: Plan
+    lower_bound: int
+    optimal: bool
+    method: str  # what actually ran: greedy, cpsat, lns or cpsat+lns
+    greedy_integer: int | None
+    seconds: float
+
+
+Progress = Callable[[float, int], None]
+
+
+def _by_vat(batches: list[Batch]) -> dict[int, list[Batch]]:
+    per: dict[int, list[Batch]] = defaultdict(list)
+    for bt in batches:
+        per[bt.machine].append(bt)
+    for runs in per.values():
+        runs.sort(key=lambda bt: bt.start)
+    return per
+
+
+def _window_of(inst: Instance, m: int, run: Batch) -> int:
+    return next(s for s, e in inst.machines[m - 1].shifts if s <= run.start and run.end <= e)
+
+
+def lns(
+    inst: Instance,
+    batches: list[Batch],
+    deadline: float,
+    *,
+    seed: int = 0,
+    workers: int = 2,
+    on_improve: Progress | None = None,
+) -> list[Batch]:
+    """Re-plan windows (a few vats × a time span) with CP-SAT until the deadline."""
+    rng = random.Random(seed)
+    cur, cur_obj = list(batches), objective(inst, batches).integer
+    k = len(inst.machines)
+    target = 20.0
+    t_start = time.monotonic()
+    while time.monotonic() < deadline - 0.05:
+        per = _by_vat(cur)
+        m0 = rng.choice(sorted(per))
+        others = [m for m in range(1, k + 1) if m != m0]
+        vats = [m0, *rng.sample(others, min(k - 1, rng.randint(0, 2)))]
+        centre = rng.choice(per[m0]).start
+        pool = sorted(
+            (bt for m in vats for bt in per.get(m, [])), key=lambda bt: abs(bt.start - centre)
+        )
+        count, t0, t1 = 0, centre, centre
+        for bt in pool:
+            if count >= target:
+                break
+            count += len(bt.jobs)
+            t0, t1 = min(t0, bt.start), max(t1, bt.start)
+        ctx, free, jobs = [], [], []
+        for m in vats:
+            runs = per.get(m, [])
+            idx = [i for i, bt in enumerate(runs) if t0 <= bt.start <= t1]
+            lo = (
+                idx[0]
+                if idx
+                else next((i for i, bt in enumerate(runs) if bt.start > t1), len(runs))
+            )
+            hi = idx[-1] + 1 if idx else lo
+            before = runs[lo - 1] if lo > 0 else None
+            tail = runs[hi] if hi < len(runs) else None
+            ctx.append(
+                VatContext(
+                    machine=m,
+                    prev_attr=before.attribute if before else inst.machines[m - 1].init_state,
+                    free_from=before.end if before else 0,
+                    tail=tail,
+                    tail_window_start=_window_of(inst, m, tail) if tail else 0,
+                )
+            )
+            free.extend(runs[lo:hi])
+        jobs = [j for bt in free for j in bt.jobs]
+        if not jobs:
+            continue
+        left = deadline - time.monotonic()
+        res = solve_window(
+            inst,
+            jobs,
+            ctx,
+            time_limit=min(left, 3.0),
+            seed=rng.randint(0, 2**30),
+            workers=workers,
+            hint=free,
+        )
+        # Grow the window while CP-SAT closes it, shrink it when it cannot.
+        grow = min(target * 1.15 + 1, len(inst.jobs))
+        target = grow if res.optimal else max(6.0, target * 0.85)
+        if res.batches is None:
+            continue
+        freed = {id(bt) for bt in free}
+        cand = [bt for bt in cur if id(bt) not in freed] + res.batches
+        obj = objective(inst, cand).integer
+        if obj <= cur_obj and not validate(inst, Plan(instance=inst.name, batches=tuple(cand))):
+            if obj < cur_obj and on_improve:
+                on_improve(time.monotonic() - t_start, obj)
+            cur, cur_obj = cand, obj
+    return cur
+
+
+def solve(
+    inst: Instance,
+    *,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    method: Method = Method.AUTO,
+    workers: int = 2,
+    on_improve: Progress | None = None,
+) -> SolveResult:
+    """Best plan found within ``time_limit`` seconds; raises ScheduleInfeasible if none."""
+    t0 = time.monotonic()
+    deadline = t0 + time_limit
+    lb = lower_bound(inst)
+    try:
+        base: list[Batch] | None = greedy(inst)
+    except ScheduleInfeasible:
+        if method is Method.GREEDY:
+            raise
+        base = None
+    g_int = objective(inst, base).integer if base is not None else None
+    batches, optimal = base, False
+    used: str = Method.GREEDY
+    pairs = sum(len(j.eligible) for j in inst.jobs)
+    full_first = method is Method.CPSAT or (
+        method is Method.AUTO and (pairs <= FULL_MODEL_PAIRS or base is None)
+    )
+    if full_first:
+        ctx = [VatContext(m, mc.init_state) for m, mc in enumerate(inst.machines, 1)]
+        share = time_limit if method is Method.CPSAT or base is None else time_limit / 2
+        res = solve_window(
+            inst,
+            range(1, len(inst.jobs) + 1),
+            ctx,
+            time_limit=share,
+            seed=seed,
+            workers=workers,
+            hint=base or (),
+        )
+        if res.status == "INFEASIBLE":
+            raise ScheduleInfeasible(
+                "no plan exists: some lot cannot fit any eligible vat's availability windows "
+                "together with the others (CP-SAT proved it)"
+            )
+        if res.batches is not None:
+            batches, optimal = res.batches, res.optimal
+            lb = max(lb, res.bound)
+            if on_improve:
+                on_improve(time.monotonic() - t0, res.objective or 0)
+        used = Method.CPSAT
+    if method in (Method.AUTO, Method.LNS) and batches is not None and not optimal:
+        batches = lns(inst, batches, deadline, seed=seed, workers=workers, on_improve=on_improve)
+        used = Method.LNS if used is not Method.CPSAT else "cpsat+lns"
+    if batches is None:
+        raise ScheduleInfeasible("no plan found within the time limit")
+    obj = objective(inst, batches)
+    if optimal:
+        lb = obj.integer
+    ordered = tuple(sorted(batches, key=lambda bt: (bt.machine, bt.start)))
+    return SolveResult(
+        plan=Plan(instance=inst.name, batches=ordered, objective=obj),
+        lower_bound=min(lb, obj.integer),
+        optimal=optimal,
+        method=str(used),
+        greedy_integer=g_int,
+        seconds=time.monotonic() - t0,
+    )
