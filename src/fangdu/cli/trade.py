@@ -215,3 +215,35 @@ def plan_cmd(
                   f"planned, {s['lines_held']} held")
     for ref, rules in plan.held.items():
         console.print(Text(f"held {ref}: {', '.join(rules)}", style="yellow"))
+
+
+@trade_app.command("docs")
+def docs_cmd(
+    file: FileArg,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the documents.")],
+    container: Annotated[str, typer.Option(help=f"One of {', '.join(CONTAINERS)}.")] = "40HQ",
+    fill: Annotated[float, typer.Option(min=0.1, max=1.0)] = 0.85,
+    seconds: Annotated[float, typer.Option(min=0)] = 2.0,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="PDF beside XLSX.")] = True,
+    rate: RateOpt = None, exclusions: ExclOpt = None,
+) -> None:
+    """Packing lists, invoices, declaration and agency-agreement drafts, monthly summaries."""
+    from fangdu.trade.documents import write_documents
+
+    with _failures():
+        settings = _settings(rate, container=container, fill_factor=Decimal(str(fill)),
+                             cpsat_seconds=seconds)
+        lines = read_lines(file)
+        report = check_lines(lines, settings, load_exclusions(exclusions))
+        plan = plan_lines(lines, settings, report)
+        out.mkdir(parents=True, exist_ok=True)
+        written = write_documents(plan, out, pdf=pdf)
+        manifest = {"plan": plan_dict(plan), "files": written}
+        (out / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n",
+            encoding="utf-8")
+    s = plan.summary()
+    _console().print(f"{len(written)} files → {out} ({s['declarations']} declarations, "
+                     f"{s['containers']} containers, {s['lines_held']} lines held)")
+    if plan.held:
+        raise typer.Exit(EXIT_FINDINGS)

@@ -84,7 +84,7 @@ def sample_rows(n_lines: int = 200, seed: int = 18, containers_hint: int | None 
         gross = _q(net * Decimal("1.02") + Decimal(rolls_n) * Decimal("0.6"))
         price = Decimal(rng.randrange(80, 520)) / 100
         amount = _q(metres * price, "0.01")
-        volume = _q(Decimal(rolls_n) * Decimal("0.16") * width / 150, "0.01")
+        volume = _q(Decimal(rolls_n) * Decimal("0.1") * width / 150, "0.01")  # a 100 m roll
         values = {
             "merchant": merchant[0], "merchant_uscc": merchant[1],
             "operator": op[0], "operator_uscc": op[1], "operator_registered": "是",
