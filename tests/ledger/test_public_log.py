@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import socket
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from fangdu.ledger.fsck import fsck
 from fangdu.ledger.note import generate_signer, open_note, parse_verifier_key, verifier_key_string
 from fangdu.ledger.store import LogStore
 from fangdu.ledger.verify import verify_bundle_bytes
+from fangdu.ledger.witness import init_witness_dir, make_server, open_witness, trust_log
 from fangdu.registry.db import make_engine, session_factory, upgrade
 from fangdu.registry.evidence import collect_evidence
 from fangdu.registry.schemas import RegistrationRequest, WorkInfo
@@ -62,6 +64,31 @@ def test_a_new_log_publishes_a_signed_empty_checkpoint_once(store: LogStore) -> 
     report = fsck(store)
     assert report.ok, report.problems
     assert report.checkpoints == 2
+
+
+def test_witnesses_cosign_the_empty_checkpoint(database_url: str, tmp_path: Path) -> None:
+    signer = generate_signer(ORIGIN)
+    init_witness_dir(tmp_path / "witness", "court.example/witness")
+    trust_log(tmp_path / "witness", verifier_key_string(signer))
+    witness = open_witness(tmp_path / "witness")
+    server = make_server(witness, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        store = LogStore(session_factory(engine), signer, origin=ORIGIN,
+                         witnesses=[(url, witness.cosigner.verifier())])
+        published = store.integrate()
+        assert published is not None and published.checkpoint.size == 0
+        assert len(published.cosignatures) == 1  # the witness starts from the empty tree
+        assert witness.state.get(ORIGIN).size == 0
+    finally:
+        engine.dispose()
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def test_a_fresh_service_serves_the_empty_checkpoint(tmp_path: Path,

@@ -240,13 +240,14 @@ class LogStore:
                 last = session.scalar(
                     select(func.max(LogCosignature.checkpoint_size))
                     .where(LogCosignature.witness == verifier.name)
-                ) or 0
+                )
+            # None: never cosigned, so even the empty tree a new log publishes is asked for.
             if last == size:
                 continue
             try:
                 lines = obtain_cosignature(
                     url, verifier, latest.note,
-                    lambda old: self.consistency_proof(old, size), old_size=last,
+                    lambda old: self.consistency_proof(old, size), old_size=last or 0,
                 )
             except WitnessError as exc:
                 log.warning("witness %s did not cosign checkpoint %d: %s", verifier.name, size, exc)
