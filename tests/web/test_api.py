@@ -128,7 +128,9 @@ def test_apply_list_show_decide_and_evidence(library_site, print_png):
 
 def test_reviewers_cannot_decide_their_own_application_over_the_api(site, print_png):
     admin = token_for(site, "admin-1", "admin")
-    filed = site.client.post("/api/v1/works", headers=admin, data={"title": "x"},
+    filed = site.client.post("/api/v1/works", headers=admin,
+                             data={"title": "x", "created_on": "2026-01-05",
+                                   "originality_statement": "mine"},
                              files={"file": ("d.png", print_png(61), "image/png")}).json()
     response = site.client.post(f"/api/v1/works/{filed['work']['id']}/decision", headers=admin,
                                 json={"approve": True})

@@ -34,6 +34,7 @@ from fangdu.ledger.note import Signer, parse_cosigner_key
 from fangdu.ledger.store import LogStore
 from fangdu.ledger.timestamp import HttpTimestampAuthority
 from fangdu.registry import events
+from fangdu.registry.application import HIDDEN, MAX_COLOURWAY, MAX_NAME, MAX_TEXT, MAX_TITLE
 from fangdu.registry.blobs import BlobStore, LocalBlobStore, sha256_hex
 from fangdu.registry.db import make_engine, session_factory, upgrade
 from fangdu.registry.files import read_file
@@ -90,6 +91,17 @@ class RegistrationRefused(Conflict):
         super().__init__(f"refused: the image copies {labels}")
         self.blocking = blocking
         self.matches = matches
+
+
+class ImageOnFile(Conflict):
+    """The same bytes were filed before. The message names the record (for the registry's own
+    operators); the web says only that the image is on file: it may be someone else's
+    unpublished application."""
+
+    def __init__(self, work_id: int, registration_no: str | None, status: str) -> None:
+        super().__init__(f"this image is already filed as {registration_no or f'W-{work_id}'} "
+                         f"({status})")
+        self.work_id = work_id
 
 
 @dataclass(frozen=True)
@@ -681,11 +693,9 @@ def _vector_chunks(
         yield ids, vectors
 
 
-# Control characters and bidirectional overrides: invisible, they would make a signed log entry
-# or a certificate read differently from what was filed (U+202E flips the text that follows).
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_LIMITS = {"title": 300, "owner": 200, "designer": 200, "category": 100, "colourway": 100,
-           "description": 5000, "originality statement": 5000}
+# One set of limits with the web form and the API (``registry.application``).
+_LIMITS = {"title": MAX_TITLE, "owner": MAX_NAME, "designer": MAX_NAME, "category": MAX_NAME,
+           "colourway": MAX_COLOURWAY, "description": MAX_TEXT, "originality statement": MAX_TEXT}
 
 
 def _check_request(request: RegistrationRequest) -> None:
@@ -702,7 +712,7 @@ def _check_request(request: RegistrationRequest) -> None:
             continue
         text = value.replace("\n", " ").replace("\t", " ") if name in (
             "description", "originality statement") else value
-        if _HIDDEN.search(text):
+        if HIDDEN.search(text):
             raise InputError(f"{name} contains control or text-direction characters")
         if len(value) > _LIMITS[name]:
             raise InputError(f"{name} is longer than {_LIMITS[name]} characters")
@@ -738,8 +748,7 @@ def _blocks(match: MatchInfo, created_on: dt.date | None) -> bool:
 def _refuse_known(repo: Repository, sha: str) -> None:
     existing = repo.work_by_sha(sha)
     if existing is not None:
-        label = existing.registration_no or f"W-{existing.id}"
-        raise Conflict(f"this image is already filed as {label} ({existing.status})")
+        raise ImageOnFile(existing.id, existing.registration_no, existing.status)
 
 
 def _scaled(box: Box | None, scale: float) -> list[int] | None:

@@ -11,14 +11,17 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, Response
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fangdu.accounts import Account
-from fangdu.errors import InputError, NotFound
+from fangdu.errors import Conflict, InputError, NotFound
 from fangdu.ledger.merkle import leaf_hash
 from fangdu.ledger.note import verifier_key_string
-from fangdu.registry.schemas import MatchInfo, RegistrationRequest, WorkInfo
+from fangdu.registry.application import MAX_TEXT, MAX_TITLE, ApplicationIn, Category
+from fangdu.registry.schemas import MatchInfo, WorkInfo
+from fangdu.registry.services import ImageOnFile
 from fangdu.web import records
 from fangdu.web.policy import Action, WorkFacts, allowed
 from fangdu.web.problems import PROBLEM_RESPONSES, forbidden
@@ -34,8 +37,6 @@ from fangdu.web.uploads import display_name, read_upload
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=PROBLEM_RESPONSES)
 
-MAX_NAME = 200  # parties' names, as the registry stores them
-Name = Annotated[str, StringConstraints(max_length=MAX_NAME)]
 
 
 # -- models ----------------------------------------------------------------------------------
@@ -99,9 +100,12 @@ class ApplicationOut(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    approve: bool
-    reason: str | None = Field(default=None, max_length=4000,
-                               description="required when rejecting")
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    approve: bool = Field(description="true or false, nothing that looks like them")
+    reason: str | None = Field(default=None, max_length=MAX_TEXT,
+                               description="required when rejecting, and when approving what "
+                               "the check calls a copy")
 
 
 class InclusionOut(BaseModel):
@@ -168,42 +172,46 @@ def check(
     return CheckOut(query=display_name(file), matches=[_match(m) for m in matches])
 
 
-@router.post("/works", status_code=201, summary="File an application for registration")
+@router.post("/works", status_code=201, summary="File an application for registration",
+             responses={409: {"description": "this image is already on file"}})
 def apply(
     request: Request,
     file: Annotated[UploadFile, File(description="the design's image")],
-    title: Annotated[str, Form(min_length=1, max_length=200)],
+    title: Annotated[str, Form(description=f"at most {MAX_TITLE} characters")],
+    created_on: Annotated[str, Form(description="when the design was created, ISO date")],
+    originality_statement: Annotated[str, Form(description="the applicant's statement that "
+                                               "the design is their own")],
     account: Annotated[Account, Depends(require_token(Action.APPLY))],
-    owner: Annotated[str | None, Form(max_length=MAX_NAME,
-                                      description="default: the account's party")] = None,
-    designers: Annotated[list[Name], Form()] = [],  # noqa: B006 - FastAPI copies defaults
-    created_on: Annotated[dt.date | None, Form()] = None,
-    published_on: Annotated[dt.date | None, Form()] = None,
-    category: Annotated[str | None, Form(max_length=50)] = None,
+    owner: Annotated[str | None, Form(description="default: the account's party")] = None,
+    designers: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+    published_on: Annotated[str | None, Form(description="ISO date")] = None,
+    category: Annotated[Category | None, Form()] = None,
     colourways: Annotated[list[str], Form()] = [],  # noqa: B006
-    description: Annotated[str | None, Form(max_length=4000)] = None,
-    originality_statement: Annotated[str | None, Form(max_length=4000)] = None,
+    description: Annotated[str | None, Form()] = None,
 ) -> ApplicationOut:
-    """Always filed as pending, with the automatic check's matches, for a reviewer."""
+    """Always filed as pending, with the automatic check's matches, for a reviewer. The fields
+    are validated by the same schema as the web form's (`registry.application`)."""
     state = app_state(request)
+    fields = {"title": title, "owner": owner or account.party or account.display_name,
+              "designers": designers, "created_on": created_on, "published_on": published_on,
+              "category": category, "colourways": colourways, "description": description,
+              "originality_statement": originality_statement}
+    try:
+        filed = ApplicationIn.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
     data = read_upload(file, state.registry.settings.max_image_bytes)
-    request_data = RegistrationRequest(
-        title=title,
-        owner=(owner or "").strip() or account.party or account.display_name,
-        designers=tuple(d.strip() for d in designers if d.strip()),
-        created_on=created_on,
-        published_on=published_on,
-        category=category or None,
-        colourways=tuple(c.strip() for c in colourways if c.strip()),
-        description=description or None,
-        originality_statement=originality_statement or None,
-        submitted_by=account.subject,
-    )
-    with state.index_lock:
-        outcome = state.registry.register(
-            data, request_data, review_required=True, channel="api",
-            submitter=state.accounts.signer(account.id),
-        )
+    try:
+        with state.index_lock:
+            outcome = state.registry.register(
+                data, filed.to_request(account.subject), review_required=True, channel="api",
+                submitter=state.accounts.signer(account.id),
+            )
+    except ImageOnFile:
+        # It may be someone else's unpublished application: say no more than that.
+        raise Conflict("this image is already on file") from None
     return ApplicationOut(status=outcome.work.status, work=work_out(outcome.work, private=True),
                           matches=[_match(m) for m in outcome.matches])
 

@@ -3,19 +3,21 @@ images of works, served only with a sniffed raster type to those who may see the
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from fangdu.accounts import Account
-from fangdu.errors import Conflict, ImageRejected
-from fangdu.registry.schemas import PriorArtInfo, RegistrationRequest, WorkInfo
+from fangdu.errors import ImageRejected
+from fangdu.registry.application import MAX_TEXT, ApplicationIn
+from fangdu.registry.schemas import PriorArtInfo, WorkInfo
+from fangdu.registry.services import ImageOnFile
 from fangdu.web import records
 from fangdu.web.i18n import N_
-from fangdu.web.pages.common import CATEGORIES, redirect, render
+from fangdu.web.pages.common import redirect, render
 from fangdu.web.policy import Action
 from fangdu.web.security import verify_csrf
 from fangdu.web.state import (
@@ -29,24 +31,48 @@ from fangdu.web.uploads import read_upload
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
-Text = Annotated[str, Form(max_length=4000)]
-MAX_NAME = 200  # parties' names, as the registry stores them
-MAX_TITLE = 200
+# Only a bound on what is read: the limits people see are the application schema's.
+Text = Annotated[str, Form(max_length=4 * MAX_TEXT)]
 _NAMES = re.compile(r"[,，、;；\n]+")
 FIELDS = ("title", "owner", "designers", "created_on", "published_on", "category",
           "colourways", "description", "originality_statement")
 
+# The schema's first complaint, as a sentence for the person at the form (first match wins:
+# (field or None for any, error type or None for any, msgid)).
+FORM_ERRORS = (
+    (None, "hidden_characters", N_("A field contains invisible control or text-direction "
+                                   "characters: retype it.")),
+    (None, "future_date", N_("Dates cannot lie in the future.")),
+    (None, "published_before_created", N_("A design cannot be published before it was "
+                                          "created.")),
+    ("created_on", "missing", N_("Give the date the design was created.")),
+    (None, "date_format", N_("Dates look like 2026-03-01.")),
+    ("title", "string_too_long", N_("The title is too long: at most 200 characters.")),
+    ("title", None, N_("A title and an owner are required.")),
+    ("owner", "string_too_long", N_("A name is too long: at most 200 characters.")),
+    ("owner", None, N_("A title and an owner are required.")),
+    ("designers", None, N_("A name is too long: at most 200 characters.")),
+    ("colourways", None, N_("A colourway is too long: at most 100 characters.")),
+    ("category", None, N_("Choose a category from the list.")),
+    ("originality_statement", "string_too_short", N_("The originality statement is "
+                                                      "required.")),
+    (None, "string_too_long", N_("A text is too long: at most 4000 characters.")),
+)
 
-def split_names(text: str) -> tuple[str, ...]:
+
+def split_names(text: str) -> list[str]:
     """Names typed into one field, separated by commas (either width), 、 or new lines."""
-    return tuple(dict.fromkeys(n.strip() for n in _NAMES.split(text) if n.strip()))
+    return list(dict.fromkeys(n.strip() for n in _NAMES.split(text) if n.strip()))
 
 
-def _date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text.strip() else None
-    except ValueError:
-        return None
+def form_error(exc: ValidationError) -> str:
+    """The msgid that explains the first thing wrong with a filled-in form."""
+    for error in exc.errors():
+        field = error["loc"][0] if error["loc"] else None
+        for wanted_field, wanted_type, message in FORM_ERRORS:
+            if wanted_field in (None, field) and wanted_type in (None, error["type"]):
+                return message
+    return N_("The form has an invalid value.")
 
 
 def _form_page(request: Request, values: dict[str, str], error: str | None = None,
@@ -82,39 +108,15 @@ def apply(
     values = {"title": title, "owner": owner, "designers": designers, "created_on": created_on,
               "published_on": published_on, "category": category, "colourways": colourways,
               "description": description, "originality_statement": originality_statement}
-    created, published = _date(created_on), _date(published_on)
-    today = dt.date.today()
-    error = None
-    if not title.strip() or not owner.strip():
-        error = N_("A title and an owner are required.")
-    elif created is None:
-        error = N_("Give the date the design was created.")
-    elif created > today or (published is not None and published > today):
-        error = N_("Dates cannot lie in the future.")
-    elif published is not None and published < created:
-        error = N_("A design cannot be published before it was created.")
-    elif not originality_statement.strip():
-        error = N_("The originality statement is required.")
-    elif len(title.strip()) > MAX_TITLE:
-        error = N_("The title is too long: at most 200 characters.")
-    elif any(len(name) > MAX_NAME for name in (owner.strip(), *split_names(designers))):
-        error = N_("A name is too long: at most 200 characters.")
-    if error is not None:
-        return _form_page(request, values, error=error, status=400)
+    try:
+        filled = {key: value for key, value in values.items() if value.strip()}
+        filled.update(designers=split_names(designers), colourways=split_names(colourways))
+        filed = ApplicationIn.model_validate(filled)
+    except ValidationError as exc:
+        return _form_page(request, values, error=form_error(exc), status=400)
     try:
         data = read_upload(image, state.registry.settings.max_image_bytes)
-        application = RegistrationRequest(
-            title=title.strip(),
-            owner=owner.strip(),
-            designers=split_names(designers),
-            created_on=created,
-            published_on=published,
-            category=category if category in CATEGORIES else None,
-            colourways=split_names(colourways),
-            description=description.strip() or None,
-            originality_statement=originality_statement.strip(),
-            submitted_by=account.subject,
-        )
+        application = filed.to_request(account.subject)
         with state.index_lock:
             outcome = state.registry.register(
                 data, application, review_required=True, channel="web",
@@ -122,7 +124,7 @@ def apply(
             )
     except ImageRejected as exc:
         return _form_page(request, values, refused=exc.reason, status=422)
-    except Conflict:  # the same bytes were filed before
+    except ImageOnFile:  # perhaps someone else's: say no more than that
         return _form_page(request, values, error=N_("This exact image has already been filed."),
                           status=409)
     return redirect(f"/applications/{outcome.work.id}")
@@ -171,8 +173,21 @@ def work_original(request: Request, work_id: RecordId) -> Response:
     authorize_work(current_account(request), Action.VIEW_ORIGINAL, work)
     image = records.served_original(app_state(request).registry, work.sha256)
     return Response(image.data, media_type=image.media_type, headers={
-        # The name is ours (the record's label), never the one the browser sent.
-        "content-disposition": f'inline; filename="{work.label}{image.extension}"',
+        # The name is ours (the record's label), never the one the browser sent; a format
+        # the browser cannot show (TIFF) is downloaded rather than shown as a broken page.
+        "content-disposition": f'{image.disposition}; filename="{work.label}{image.extension}"',
+        "cache-control": "private, max-age=600",
+    })
+
+
+@router.get("/works/{work_id}/original.png")
+def work_rendition(request: Request, work_id: RecordId) -> Response:
+    """The original as a PNG any browser shows, for those who may see the original."""
+    work = _work(request, work_id)
+    authorize_work(current_account(request), Action.VIEW_ORIGINAL, work)
+    data = records.png_rendition(app_state(request).registry, work.sha256)
+    return Response(data, media_type="image/png", headers={
+        "content-disposition": f'inline; filename="{work.label}.png"',
         "cache-control": "private, max-age=600",
     })
 
