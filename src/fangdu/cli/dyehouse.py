@@ -161,3 +161,59 @@ def generate_cmd(
     else:
         raise _fail(f"{output}: write .dat or .json", EXIT_INPUT)
     _out().print(f"{output}: {inst.name}", markup=False)
+
+
+@schedule_app.command("replan")
+def replan_cmd(
+    file: Path = typer.Argument(..., help="Instance the published plan is for."),
+    plan_file: Path = typer.Argument(..., help="The published plan JSON."),
+    now: int = typer.Option(..., "--now", help="Runs that started before this time stay."),
+    rush: Path | None = typer.Option(
+        None, "--rush", help="JSON list of rush lots (fields as in the instance's jobs)."
+    ),
+    breakdown_: list[str] = typer.Option(
+        [], "--breakdown", help="VAT:START-END, the vat is down in [START, END)."
+    ),
+    redye_: list[int] = typer.Option([], "--redye", help="Lot whose shade failed; dyed again."),
+    time_limit: float = typer.Option(30.0, "--time-limit", min=0.1),
+    seed: int = typer.Option(0, "--seed"),
+    move_weight: int | None = typer.Option(
+        None, "--move-weight", help="Cost of moving one lot (default: one late lot)."
+    ),
+    output: Path | None = typer.Option(None, "-o", "--output"),
+) -> None:
+    """Re-plan after a rush order, a breakdown or a re-dye; report what moved and the cost."""
+    from fangdu.dyehouse.models import Job
+    from fangdu.dyehouse.replan import add_lots, breakdown, redye, replan
+
+    old = _load(file)
+    try:
+        plan = Plan.model_validate_json(plan_file.read_text(encoding="utf-8"))
+        new = old
+        if rush is not None:
+            lots = [Job.model_validate(x) for x in json.loads(rush.read_text(encoding="utf-8"))]
+            new = add_lots(new, lots)
+        for spec in breakdown_:
+            vat, _, span = spec.partition(":")
+            start, _, end = span.partition("-")
+            new = breakdown(new, int(vat), int(start), int(end))
+        for lot in redye_:
+            new = redye(new, lot, now)
+    except (OSError, ValueError, ValidationError, IndexError) as exc:
+        raise _fail(f"bad re-plan input: {str(exc).splitlines()[0]}", EXIT_INPUT) from None
+    try:
+        res = replan(old, new, plan, now, time_limit=time_limit, seed=seed, move_weight=move_weight)
+    except ScheduleInfeasible as exc:
+        raise _fail(str(exc), EXIT_FAILURE) from None
+    if output is not None:
+        output.write_text(res.plan.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    console = _out()
+    _kpis(console, new, res.plan, res.after)
+    console.print(
+        f"frozen runs {res.frozen_runs}; lots moved {len(res.moved_lots)} "
+        f"{list(res.moved_lots)}; new lots {list(res.new_lots)}; "
+        f"objective {res.before.integer} → {res.after.integer} "
+        f"({res.after.integer - res.before.integer:+d})",
+        markup=False,
+    )
+    console.print(repr(res.after.normalised), markup=False)

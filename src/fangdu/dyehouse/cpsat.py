@@ -52,6 +52,8 @@ def solve_window(
     seed: int = 0,
     workers: int = 2,
     hint: Sequence[Batch] = (),
+    anchors: dict[int, tuple[int, int]] | None = None,
+    move_weight: int = 0,
 ) -> CpResult:
     """Plan ``jobs`` on the vats of ``vats`` (each around its fixed context), optimally if time
     allows. With the whole instance and default contexts this is the full problem."""
@@ -59,6 +61,7 @@ def solve_window(
     md = cp_model.CpModel()
     jobs = sorted(jobs)
     ctx = {v.machine: v for v in vats}
+    # anchors: lot → (vat, start) in the published plan; leaving it costs move_weight (re-plans).
     allowed = {
         j: [
             m
@@ -192,8 +195,22 @@ def solve_window(
             for z, (s, e) in zip(zs, shifts, strict=True):
                 md.add(start[r] - wash_in[r] >= s).only_enforce_if(z)
                 md.add(end[r] <= e).only_enforce_if(z)
+    moved = []
+    for j, (m0, s0) in (anchors or {}).items():
+        if j not in allowed:
+            continue
+        stays = []
+        for r in jobs:
+            if (j, r) in y and (r, m0) in b:
+                e = md.new_bool_var(f"stay{j}_{r}")
+                md.add_implication(e, y[j, r])
+                md.add_implication(e, b[r, m0])
+                md.add(start[r] == s0).only_enforce_if(e)
+                stays.append(e)
+        moved.append(1 - sum(stays))
     md.minimize(
-        w.runtime * sum(dur.values())
+        move_weight * sum(moved)
+        + w.runtime * sum(dur.values())
         + w.late * sum(late.values())
         + sum(c * lit for lit, c in cost_terms if c)
     )
