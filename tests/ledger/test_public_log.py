@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete, update
 
 from fangdu.config import Settings
 from fangdu.ledger import merkle, tiles
@@ -21,6 +22,7 @@ from fangdu.ledger.bundle import build_bundle
 from fangdu.ledger.checkpoint import Checkpoint
 from fangdu.ledger.entries import Event, FileRef, parse_entry, pseudonym
 from fangdu.ledger.fsck import fsck
+from fangdu.ledger.models import LogOpening
 from fangdu.ledger.note import generate_signer, open_note, parse_verifier_key, verifier_key_string
 from fangdu.ledger.store import LogStore
 from fangdu.ledger.verify import verify_bundle_bytes
@@ -191,3 +193,28 @@ def test_exported_entries_show_nothing_private_and_bundles_open_the_commitments(
     opened = json.loads(openings[f"openings/{manifest['entries'][-1]['index']}.bin"][32:])
     assert opened["reason"] == REJECTION_REASON
     assert opened["decided_by"] == pseudonym(key, "reviewer", "account:3")
+
+
+def test_a_sealed_entry_logs_only_its_commitment_and_fsck_checks_the_opening(
+    store: LogStore,
+) -> None:
+    sealed = {"title": "unpublished", "created_on": "2024-05-06"}
+    with store.transaction() as session:
+        index = store.append(session, Event("application", "work:1", {}, sealed=sealed),
+                             generate_signer("operator"))
+    store.integrate()
+    facts = parse_entry(store.entry(index))["body"]["facts"]
+    opening = store.openings([index])[index]
+    assert facts == {"commitment": hashlib.sha256(opening).hexdigest()}
+    assert json.loads(opening[32:]) == sealed
+    assert fsck(store).ok
+
+    with store.transaction() as session:
+        session.execute(update(LogOpening).values(data=bytes(32) + opening[32:]))
+    assert fsck(store).problems == [
+        f"entry {index}: opening: SHA-256 of the opening is not the entry's commitment "
+        f"{facts['commitment']}"
+    ]
+    with store.transaction() as session:
+        session.execute(delete(LogOpening))
+    assert fsck(store).problems == [f"entry {index}: the opening of its commitment is lost"]

@@ -1,10 +1,11 @@
 """fsck: re-derive the whole log from its entries and check everything stored against it.
 
-Every entry is parsed (canonical JSON, submitter signature) and re-hashed; the tree is rebuilt
-in memory from those hashes alone; each stored checkpoint must carry the log's signature over
-the root of exactly that prefix; each timestamp must verify over its checkpoint; each
-cosignature must verify with a trusted witness key; and the stored tiles must equal the
-re-derived ones. Nothing is repaired: fsck reports, a person decides.
+Every entry is parsed (canonical JSON, submitter signature) and re-hashed; each sealed entry's
+private opening must open its commitment (or its owner could not prove the facts); the tree
+is rebuilt in memory from those hashes alone; each stored checkpoint must carry the log's
+signature over the root of exactly that prefix; each timestamp must verify over its
+checkpoint; each cosignature must verify with a trusted witness key; and the stored tiles must
+equal the re-derived ones. Nothing is repaired: fsck reports, a person decides.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from fangdu.ledger import tiles
 from fangdu.ledger.checkpoint import Checkpoint
-from fangdu.ledger.entries import EntryError, parse_entry
+from fangdu.ledger.entries import COMMITMENT, EntryError, open_commitment, parse_entry
 from fangdu.ledger.merkle import EMPTY_ROOT, leaf_hash
 from fangdu.ledger.note import CosignatureVerifier, NoteError, open_note, verify_cosignature
 from fangdu.ledger.store import LogStore
@@ -53,6 +54,19 @@ def fsck(
     expected_prev: dict[str, str] = {}
     total = max(checkpoints, default=0) + store.pending()
     batch: list[bytes] = []
+    sealed: dict[int, object] = {}  # index -> commitment, checked a chunk at a time
+
+    def check_openings() -> None:
+        openings = store.openings(list(sealed))
+        for index, commitment in sealed.items():
+            if index not in openings:
+                report.problems.append(f"entry {index}: the opening of its commitment is lost")
+                continue
+            try:
+                open_commitment(commitment, openings[index])
+            except EntryError as exc:
+                report.problems.append(f"entry {index}: opening: {exc}")
+        sealed.clear()
 
     def read(level: int, index: int) -> bytes:
         return derived[(level, index)]
@@ -78,6 +92,11 @@ def fsck(
             report.problems.append(f"entry {index}: {exc}")
             body = None
         if body is not None:
+            facts = body.get("facts")
+            if isinstance(facts, dict) and COMMITMENT in facts:
+                sealed[index] = facts[COMMITMENT]
+                if len(sealed) >= 5_000:
+                    check_openings()
             subject = body.get("subject")
             if body.get("prev") != expected_prev.get(subject):
                 report.problems.append(f"entry {index}: prev does not name the last entry "
@@ -94,6 +113,7 @@ def fsck(
             progress(report.entries, total)
     if batch:
         fold()
+    check_openings()
     for missing in sorted(s for s in checkpoints if s > size):
         report.problems.append(f"checkpoint {missing} is beyond the {size} stored entries")
     latest = max(checkpoints, default=0)
