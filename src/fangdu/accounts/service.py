@@ -188,8 +188,7 @@ class Accounts:
             row = _row_by_username(session, username)
             return None if row is None else _account(row)
 
-    def set_password(self, account_id: int, password: str, *, revoke_tokens: bool = False
-                     ) -> None:
+    def set_password(self, account_id: int, password: str, *, revoke_tokens: bool = False) -> None:
         """Change the password; signs the account out everywhere and lifts its login throttle.
 
         ``revoke_tokens`` also revokes its API tokens (a leaked password may have made some).
@@ -339,7 +338,9 @@ class Accounts:
                 )
                 log.warning(
                     "sign-in alert: %d failed attempts from %s against %s",
-                    count, client_key, f"account {who}" if who else "several or unknown names",
+                    count,
+                    client_key,
+                    f"account {who}" if who else "several or unknown names",
                 )
             session.execute(
                 delete(LoginThrottle).where(LoginThrottle.updated_at <= now - THROTTLE_RESET)
@@ -402,8 +403,9 @@ class Accounts:
             return session.scalar(
                 select(AccountRow.username)
                 .join(TrustedDevice, TrustedDevice.account_id == AccountRow.id)
-                .where(TrustedDevice.token_sha256 == _sha256(device),
-                       TrustedDevice.expires_at > now)
+                .where(
+                    TrustedDevice.token_sha256 == _sha256(device), TrustedDevice.expires_at > now
+                )
             )
 
     # -- browser sessions ----------------------------------------------------------------
@@ -630,19 +632,21 @@ def _optional_text(value: str | None, what: str) -> str | None:
 
 
 def _counter_is(username_key: str, client_key: str) -> ColumnElement[bool]:
-    return (LoginThrottle.username_sha256 == username_key) & (
-        LoginThrottle.client == client_key
-    )
+    return (LoginThrottle.username_sha256 == username_key) & (LoginThrottle.client == client_key)
 
 
-def _insert_counter(session: Session, username_key: str, client_key: str, now: dt.datetime
-                    ) -> None:
+def _insert_counter(session: Session, username_key: str, client_key: str, now: dt.datetime) -> None:
     """The counter row, unless it exists; parallel first attempts must not fail on the key."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
         dialect.insert(LoginThrottle)
-        .values(username_sha256=username_key, client=client_key, attempts=0,
-                next_attempt_at=now, updated_at=now)
+        .values(
+            username_sha256=username_key,
+            client=client_key,
+            attempts=0,
+            next_attempt_at=now,
+            updated_at=now,
+        )
         .on_conflict_do_nothing()
     )
 
