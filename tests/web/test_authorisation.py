@@ -42,6 +42,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("GET", "/check"): EVERYONE,
     ("POST", "/check"): EVERYONE,
     ("GET", "/api"): EVERYONE,
+    ("GET", "/openapi.json"): EVERYONE,
+    ("GET", "/docs"): EVERYONE,
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): EVERYONE,
     ("POST", "/logout"): EVERYONE,
@@ -164,8 +166,10 @@ def _request(world: World, person: str, method: str, path: str, work) -> int:
     client.cookies.clear()
     for name, value in cookies.items():
         client.cookies.set(name, value)
-    if method == "GET":
-        response = client.get(url, headers=headers, follow_redirects=False)
+    if method in ("GET", "HEAD"):
+        response = client.request(method, url, headers=headers, follow_redirects=False)
+        if method == "HEAD":
+            assert not response.content, (person, url)
     else:
         client.cookies.set(CSRF_COOKIE, CSRF)
         data: dict[str, str] = {"csrf_token": CSRF}
@@ -215,3 +219,14 @@ def test_other_applicants_never_learn_of_an_application(world):
         for person in ("applicant", "mediator", "judge", "bank_officer"):
             assert _request(world, person, "GET", path, pending) == 404, (person, path)
 
+
+
+def test_every_get_route_answers_head_as_it_answers_get(world):
+    """Link checkers, monitors and caches use HEAD (issue 12 #12)."""
+    for (method, path), rule in MATRIX.items():
+        if method != "GET":
+            continue
+        for work in ([world.works[s] for s in STATES] if isinstance(rule, dict) else [None]):
+            for person in ("anonymous", "admin"):
+                got = _request(world, person, "GET", path, work)
+                assert _request(world, person, "HEAD", path, work) == got, (person, path)

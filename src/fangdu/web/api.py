@@ -23,6 +23,7 @@ from fangdu.registry.application import MAX_TEXT, MAX_TITLE, ApplicationIn, Cate
 from fangdu.registry.schemas import MatchInfo, WorkInfo
 from fangdu.registry.services import ImageOnFile
 from fangdu.web import records
+from fangdu.web.i18n import N_
 from fangdu.web.policy import Action, WorkFacts, allowed
 from fangdu.web.problems import PROBLEM_RESPONSES, forbidden
 from fangdu.web.state import (
@@ -155,7 +156,7 @@ def _b64(raw: bytes) -> str:
 # -- check and works -------------------------------------------------------------------------
 
 
-@router.post("/check", summary="Check an image against registered works and prior art")
+@router.post("/check", summary=N_("Check an image against registered works and prior art"))
 def check(
     request: Request,
     file: Annotated[UploadFile, File(description="the image (PNG, JPEG, TIFF, WebP, GIF, BMP)")],
@@ -172,7 +173,7 @@ def check(
     return CheckOut(query=display_name(file), matches=[_match(m) for m in matches])
 
 
-@router.post("/works", status_code=201, summary="File an application for registration",
+@router.post("/works", status_code=201, summary=N_("File an application for registration"),
              responses={409: {"description": "this image is already on file"}})
 def apply(
     request: Request,
@@ -216,7 +217,7 @@ def apply(
                           matches=[_match(m) for m in outcome.matches])
 
 
-@router.get("/works", summary="Your applications; reviewers: every work, by status")
+@router.get("/works", summary=N_("Your applications; reviewers: every work, by status"))
 def list_works(
     request: Request,
     account: Annotated[Account, Depends(require_token(Action.PORTFOLIO))],
@@ -245,13 +246,13 @@ def _private(account: Account | None, work: WorkInfo) -> bool:
     return allowed(account, Action.VIEW_APPLICATION, WorkFacts(work.status, work.submitted_by))
 
 
-@router.get("/works/{key}", summary="One work by id (12, W-12) or registration number")
+@router.get("/works/{key}", summary=N_("One work by id (12, W-12) or registration number"))
 def get_work(request: Request, key: str) -> WorkOut:
     work, account = _authorized_work(request, key, Action.VIEW)
     return work_out(work, private=_private(account, work))
 
 
-@router.post("/works/{work_id}/decision", summary="Approve or reject a pending application")
+@router.post("/works/{work_id}/decision", summary=N_("Approve or reject a pending application"))
 def decide(
     request: Request,
     work_id: RecordId,
@@ -270,7 +271,7 @@ def decide(
 
 @router.get(
     "/works/{key}/evidence",
-    summary="The evidence bundle (zip) of a work, verifiable offline with `fangdu verify`",
+    summary=N_("The evidence bundle (zip) of a work, verifiable offline with `fangdu verify`"),
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}, "description": "the bundle"}},
 )
@@ -285,7 +286,7 @@ def evidence(request: Request, key: str,
 # -- the evidence log ------------------------------------------------------------------------
 
 
-@router.get("/proofs/inclusion", summary="Inclusion proof of a log entry")
+@router.get("/proofs/inclusion", summary=N_("Inclusion proof of a log entry"))
 def inclusion(
     request: Request,
     index: Annotated[int, Query(ge=0)],
@@ -301,7 +302,7 @@ def inclusion(
                         proof=[_b64(h) for h in proof])
 
 
-@router.get("/proofs/consistency", summary="Consistency proof between two tree sizes")
+@router.get("/proofs/consistency", summary=N_("Consistency proof between two tree sizes"))
 def consistency(
     request: Request,
     old: Annotated[int, Query(ge=0)],
@@ -316,7 +317,7 @@ def consistency(
                           proof=[_b64(h) for h in store.consistency_proof(old, size)])
 
 
-@router.get("/log/checkpoint", summary="The latest signed checkpoint and the log's key")
+@router.get("/log/checkpoint", summary=N_("The latest signed checkpoint and the log's key"))
 def checkpoint(request: Request) -> CheckpointOut:
     store = app_state(request).registry.ledger
     latest = store.checkpoint()
@@ -338,7 +339,7 @@ log_router = APIRouter(prefix="/log", tags=["log"], responses=PROBLEM_RESPONSES)
 
 
 @log_router.get("/checkpoint", response_class=PlainTextResponse,
-                summary="The signed checkpoint with cosignatures (C2SP tlog-checkpoint)")
+                summary=N_("The signed checkpoint with cosignatures (C2SP tlog-checkpoint)"))
 def log_checkpoint(request: Request) -> Response:
     store = app_state(request).registry.ledger
     latest = store.checkpoint()
@@ -350,7 +351,7 @@ def log_checkpoint(request: Request) -> Response:
 
 
 @log_router.get("/tile/{path:path}", response_class=Response,
-                summary="A hash tile or entry bundle (C2SP tlog-tiles)")
+                summary=N_("A hash tile or entry bundle (C2SP tlog-tiles)"))
 def log_tile(request: Request, path: str) -> Response:
     tile = records.log_tile(app_state(request).registry.ledger, f"tile/{path}")
     caching = "public, max-age=31536000, immutable" if tile.full else "no-cache"

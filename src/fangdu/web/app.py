@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fangdu import __version__
@@ -27,6 +28,28 @@ from fangdu.web.state import AppState
 from fangdu.web.uploads import FORM_OVERHEAD, SMALL_BODY
 
 UPLOAD_PATHS = frozenset({"/check", "/apply", "/api/v1/check", "/api/v1/works"})
+
+
+class HeadAsGet:
+    """Every GET route answers HEAD, as HTTP wants (link checkers, monitors and caches use it):
+    the GET's status and headers, no body. FastAPI routes answer only the methods they name."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def create_app(
@@ -88,6 +111,7 @@ def create_app(
     if hosts:
         # The Host header must not choose the address certificates' QR codes point to.
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False)
+    app.add_middleware(HeadAsGet)
     if web.trusted_proxies:
         # Outermost: the client's address and scheme are settled before anything uses them.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=web.trusted_proxies)

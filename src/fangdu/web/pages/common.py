@@ -19,7 +19,7 @@ from fangdu.accounts import ROLES
 from fangdu.web import i18n
 from fangdu.web.i18n import N_, Language
 from fangdu.web.policy import Action, allowed
-from fangdu.web.problems import LoginRequired, WebProblem
+from fangdu.web.problems import LoginRequired, problem_for
 from fangdu.web.security import CSRF_COOKIE, csrf_token
 from fangdu.web.state import LANG_COOKIE, app_state, current_account
 
@@ -98,6 +98,18 @@ ERROR_EXPLANATIONS = {
     "rate-limited": N_("You have checked many images in a short time. Wait a minute and try "
                        "again."),
     "throttled": N_("Too many failed sign-ins. Wait a while and try again."),
+    "not-found": N_("There is no such record, or it is not public."),
+    "bad-input": N_("Something in the request is not valid: check the address or the form."),
+    "validation": N_("Something in the request is not valid: check the address or the form."),
+    "conflict": N_("This clashes with what is on record, e.g. it was already done."),
+    "unauthorised": N_("Your sign-in or API token is not valid."),
+}
+# By status, where the error has no kind of its own (Starlette's 404, 405, 413).
+STATUS_EXPLANATIONS = {
+    404: ERROR_EXPLANATIONS["not-found"],
+    405: N_("This address does not take that kind of request."),
+    413: N_("The upload is larger than the service accepts."),
+    500: N_("The error was recorded. Please try again later."),
 }
 
 
@@ -211,14 +223,17 @@ def error_page(request: Request, exc: BaseException, status: int, detail: str | 
     if isinstance(exc, LoginRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return redirect(f"/login?next={_quote(target)}")
-    kind = exc.kind if isinstance(exc, WebProblem) else None
+    kind = problem_for(exc)[1]
     title = ERROR_TITLES.get(status) or HTTPStatus(status).phrase
-    explanation = ERROR_EXPLANATIONS.get(kind or "")
+    # People read the page in their language: the English detail stays in the API's problems.
+    explanation = (rejection_message(detail or "") if kind == "image-rejected"
+                   else ERROR_EXPLANATIONS.get(kind or "") or STATUS_EXPLANATIONS.get(status))
+    retry = headers.get("Retry-After") or headers.get("retry-after")
     return render(
         request,
         "error.html",
         {"status": status, "title": title, "explanation": explanation,
-         "detail": detail if status < 500 else None},
+         "retry_after": int(retry) if retry and retry.isdigit() else None},
         status=status,
         headers=headers,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from fangdu.errors import ImageRejected
@@ -89,3 +89,15 @@ def api_index(request: Request) -> Response:
     ]
     return render(request, "api.html", {"operations": operations,
                                         "openapi_url": request.app.openapi_url})
+
+
+# Where FastAPI users look first. The stock /docs page loads scripts from a CDN, which the CSP
+# forbids: the API index (/api) lists the same operations in the page's language.
+@router.get("/openapi.json")
+def openapi_alias(request: Request) -> Response:
+    return RedirectResponse(request.app.openapi_url, status_code=308)
+
+
+@router.get("/docs")
+def docs_alias() -> Response:
+    return RedirectResponse("/api", status_code=308)
