@@ -66,6 +66,13 @@ class Repository:
             select(Work).where(Work.submitted_by == account).order_by(Work.id.desc())
         )
 
+    def registered_works_of(self, owner: str) -> Iterator[Work]:
+        """Registered works whose owner is the party of this name, newest first."""
+        yield from self._stream(
+            select(Work).join(Party, Work.owner_id == Party.id)
+            .where(Party.name == owner, Work.status == "registered").order_by(Work.id.desc())
+        )
+
     def work_by_registration_no(self, registration_no: str) -> Work | None:
         return self.session.scalar(select(Work).where(Work.registration_no == registration_no))
 

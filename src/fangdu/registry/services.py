@@ -574,6 +574,12 @@ class Registry:
         with self.unit_of_work() as repo:
             return [_work_info(repo, w) for w in repo.works_submitted_by(account)]
 
+    def registered_works_of(self, owner: str) -> list[WorkInfo]:
+        """The public records registered to a party (person or company) by its name."""
+        with self.unit_of_work() as repo:
+            return [_work_info(repo, w, with_matches=False)
+                    for w in repo.registered_works_of(owner)]
+
     def list_prior_art(self) -> Iterator[PriorArtInfo]:
         with self.unit_of_work() as repo:
             yield from (_prior_art_info(p) for p in repo.prior_arts())

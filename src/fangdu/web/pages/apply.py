@@ -147,8 +147,15 @@ def application(request: Request, work_id: RecordId,
 @router.get("/portfolio")
 def portfolio(request: Request, account: Annotated[Account, Depends(require(Action.PORTFOLIO))]
               ) -> Response:
-    works = app_state(request).registry.list_applications(account.subject)
-    return render(request, "portfolio.html", {"works": works})
+    """What the account filed, and the works registered to the party it acts for. A party is
+    a name the account states, not a proven identity: its works are listed with their public
+    records only; originals and evidence stay with whoever filed them."""
+    registry = app_state(request).registry
+    filed = registry.list_applications(account.subject)
+    mine = {work.id for work in filed}
+    party_works = ([w for w in registry.registered_works_of(account.party) if w.id not in mine]
+                   if account.party else [])
+    return render(request, "portfolio.html", {"works": filed, "party_works": party_works})
 
 
 # -- images ----------------------------------------------------------------------------------
