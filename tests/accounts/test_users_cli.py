@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from typer.testing import CliRunner, Result
 
-from fangdu.accounts import Accounts
+from fangdu.accounts import Accounts, AuthError
 from fangdu.cli.users import users_app
 from fangdu.config import Settings
 from fangdu.registry.db import make_engine, session_factory
@@ -57,7 +57,8 @@ def test_add_list_token_disable(user: Callable[..., Result], accounts: Accounts)
     table = user("list")
     assert table.exit_code == 0 and "王丽" in table.stdout and "wang.li" in table.stdout
 
-    issued = user("token", "wang.li", "--label", "bank ERP")
+    issued = user("token", "create", "wang.li", "--label", "bank ERP", "--scope", "read",
+                  "--scope", "check", "--days", "30")  # fmt: skip
     assert issued.exit_code == 0, issued.output
     token = issued.stdout.strip()
     assert token.startswith("fdt_") and "not shown again" in issued.stderr
@@ -72,6 +73,46 @@ def test_add_list_token_disable(user: Callable[..., Result], accounts: Accounts)
     ]
     assert user("enable", "admin").exit_code == 0
     assert accounts.authenticate("admin", PASSWORD, client="cli-test").id == admin_id
+
+
+def test_tokens_create_list_revoke(user: Callable[..., Result], accounts: Accounts):
+    """Issue 12 #4: tokens have scopes and an expiry, and can be listed and revoked."""
+    user("add", "bank1", "--role", "bank_officer", "--password-stdin", input=PASSWORD + "\n")
+    token = user("token", "create", "bank1", "--label", "ERP", "--scope", "rights").stdout.strip()
+    assert accounts.token_account(token).scopes == {"rights"}
+
+    listed = user("token", "list", "bank1", "--json")
+    assert listed.exit_code == 0, listed.output
+    [row] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert (row["label"], row["scopes"], row["status"]) == ("ERP", ["rights"], "active")
+    assert token not in listed.stdout
+    table = user("token", "list", "bank1")
+    assert "ERP" in table.stdout and "rights" in table.stdout
+
+    revoked = user("token", "revoke", "bank1", str(row["id"]))
+    assert revoked.exit_code == 0 and revoked.stdout.strip() == f"bank1: token {row['id']} revoked"
+    assert accounts.token_account(token) is None
+    assert "revoked" in user("token", "list", "bank1").stdout
+
+    second = user("token", "create", "bank1", "--label", "x", "--scope", "read").stdout.strip()
+    changed = user("passwd", "bank1", "--revoke-tokens", "--password-stdin",
+                   input="another-secret-1\n")  # fmt: skip
+    assert changed.stdout.strip() == "bank1: password changed, API tokens revoked"
+    assert accounts.token_account(second) is None
+
+
+def test_alerts(user: Callable[..., Result], accounts: Accounts):
+    """Issue 12 #2: a client guessing passwords raises an alert the operator sees."""
+    user("add", "judge.li", "--role", "judge", "--password-stdin", input=PASSWORD + "\n")
+    for _ in range(5):
+        with pytest.raises(AuthError):
+            accounts.authenticate("judge.li", "wrong-password", client="198.51.100.7")
+    listed = user("alerts", "--json")
+    assert listed.exit_code == 0, listed.output
+    [alert] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert (alert["username"], alert["client"], alert["attempts"]) == (
+        "judge.li", "ip:198.51.100.7", 5)  # fmt: skip
+    assert "judge.li" in user("alerts").stdout
 
 
 def test_add_prompts_twice_without_password_stdin(user: Callable[..., Result]):
@@ -106,5 +147,9 @@ def test_errors_are_one_line_with_the_exit_code(user: Callable[..., Result]):
     )
     error(user("add", "BANK1", "--role", "judge", "--password-stdin", input=PASSWORD), 1, "taken")
     error(user("disable", "nobody"), 1, "no user 'nobody'")
-    error(user("token", "nobody", "--label", "x"), 1, "no user")
+    error(user("token", "create", "nobody", "--label", "x", "--scope", "read"), 1, "no user")
+    error(user("token", "create", "bank1", "--label", "x", "--scope", "all"), 2, "scopes")
+    error(user("token", "create", "bank1", "--label", "x", "--scope", "read", "--days", "999"),
+          2, "lifetime")  # fmt: skip
+    error(user("token", "revoke", "bank1", "999"), 1, "no token 999")
     error(user("passwd", "nobody", "--password-stdin", input=PASSWORD), 1, "no user")

@@ -1,12 +1,15 @@
 """``fangdu user``: accounts of the web service, from the operator's shell.
 
 ``fangdu user add admin --role admin`` creates the first admin; everything else can then be done
-in the web service. Exit codes follow ``fangdu``: 0 success, 1 failure (no such user, username
-taken, database), 2 bad input (weak password, bad username or role).
+in the web service. ``fangdu user alerts`` shows clients that were slowed down for guessing
+passwords (accounts are never locked: see docs/WEB.md). Exit codes follow ``fangdu``: 0 success,
+1 failure (no such user, username taken, database), 2 bad input (weak password, bad username or
+role).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +18,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from fangdu.accounts import ROLES, Account, Accounts
+from fangdu.accounts import ROLES, TOKEN_SCOPES, Account, Accounts
 from fangdu.cli import render
 from fangdu.cli.failures import failures
 from fangdu.config import Settings
@@ -23,9 +26,11 @@ from fangdu.errors import InputError, NotFound
 from fangdu.registry.db import make_engine, session_factory, upgrade
 
 users_app = typer.Typer(
-    help="Accounts of the web service: add, list, disable, passwords, API tokens.",
+    help="Accounts of the web service: add, list, disable, passwords, API tokens, alerts.",
     no_args_is_help=True,
 )
+token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
+users_app.add_typer(token_app, name="token")
 
 PasswordStdin = typer.Option(
     False,
@@ -41,7 +46,7 @@ def _accounts(ctx: typer.Context) -> Iterator[Accounts]:
     Only the database is opened: no vector index, no log integration, nothing slow.
     """
     settings: Settings = ctx.obj
-    settings.resolved_home().mkdir(parents=True, exist_ok=True)  # for the default SQLite file
+    settings.ensure_home()  # private, with the default SQLite file in it
     engine = make_engine(settings.db_url)
     try:
         upgrade(engine)
@@ -157,24 +162,119 @@ def passwd(
     ctx: typer.Context,
     username: str = typer.Argument(...),
     password_stdin: bool = PasswordStdin,
+    revoke_tokens: bool = typer.Option(
+        False, "--revoke-tokens", help="Also revoke the account's API tokens."
+    ),
 ) -> None:
     """Set a new password; the account is signed out everywhere."""
     with failures(), _accounts(ctx) as accounts:
         account = _find(accounts, username)
-        accounts.set_password(account.id, _read_password(password_stdin))
-    _say(f"{account.username}: password changed")
+        accounts.set_password(
+            account.id, _read_password(password_stdin), revoke_tokens=revoke_tokens
+        )
+    _say(
+        f"{account.username}: password changed" + (", API tokens revoked" if revoke_tokens else "")
+    )
 
 
-@users_app.command("token")
-def token(
+def _when(moment: dt.datetime | None) -> str:
+    return "-" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+
+
+@token_app.command("create")
+def token_create(
     ctx: typer.Context,
     username: str = typer.Argument(...),
     label: str = typer.Option(
         ..., "--label", help="What the token is for, e.g. 'bank ERP'.", show_default=False
     ),
+    scopes: list[str] = typer.Option(
+        ...,
+        "--scope",
+        help=f"What it may do, repeatable: {', '.join(TOKEN_SCOPES)}.",
+        show_default=False,
+    ),
+    days: int = typer.Option(90, "--days", help="Days until it expires (1 to 366)."),
 ) -> None:
     """Issue an API token and print it; it is shown this once and cannot be recovered."""
     with failures(), _accounts(ctx) as accounts:
-        secret = accounts.issue_api_token(_find(accounts, username).id, label)
+        secret = accounts.issue_api_token(
+            _find(accounts, username).id, label, scopes=scopes, lifetime=dt.timedelta(days=days)
+        )
     render.stderr_console().print("store this token now: it is not shown again", style="yellow")
     sys.stdout.write(secret + "\n")
+
+
+@token_app.command("list")
+def token_list(
+    ctx: typer.Context,
+    username: str = typer.Argument(...),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line on stdout."),
+) -> None:
+    """The account's API tokens, newest first (never their secrets)."""
+    with failures(), _accounts(ctx) as accounts:
+        tokens = accounts.api_tokens(_find(accounts, username).id)
+    if as_json:
+        for t in tokens:
+            render.print_json(
+                {
+                    "id": t.id,
+                    "label": t.label,
+                    "scopes": list(t.scopes),
+                    "status": t.status,
+                    "created_at": t.created_at.isoformat(),
+                    "expires_at": t.expires_at.isoformat(),
+                    "revoked_at": t.revoked_at and t.revoked_at.isoformat(),
+                }
+            )
+        return
+    table = Table()
+    for column in ("id", "label", "scopes", "status", "created (UTC)", "expires (UTC)"):
+        table.add_column(column, justify="right" if column == "id" else "left")
+    for t in tokens:
+        table.add_row(
+            str(t.id), Text(t.label), " ".join(t.scopes), t.status, _when(t.created_at),
+            _when(t.expires_at),
+        )  # fmt: skip
+    render.stdout_console().print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context,
+    username: str = typer.Argument(...),
+    token_id: int = typer.Argument(..., help="The id that 'token list' shows."),
+) -> None:
+    """Revoke one of the account's API tokens for good."""
+    with failures(), _accounts(ctx) as accounts:
+        account = _find(accounts, username)
+        accounts.revoke_api_token_id(account.id, token_id)
+    _say(f"{account.username}: token {token_id} revoked")
+
+
+@users_app.command("alerts")
+def alerts(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line on stdout."),
+) -> None:
+    """Clients slowed down for failed sign-ins, newest first: look into the repeated ones."""
+    with failures(), _accounts(ctx) as accounts:
+        listed = accounts.alerts()
+    if as_json:
+        for a in listed:
+            render.print_json(
+                {
+                    "created_at": a.created_at.isoformat(),
+                    "username": a.username,
+                    "client": a.client,
+                    "attempts": a.attempts,
+                }
+            )
+        return
+    table = Table()
+    for column in ("when (UTC)", "account", "client", "attempts"):
+        table.add_column(column)
+    for a in listed:
+        table.add_row(_when(a.created_at), a.username or "(several or unknown)", a.client,
+                      str(a.attempts))  # fmt: skip
+    render.stdout_console().print(table)
