@@ -6,6 +6,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from fangdu.durable import make_private_dir, make_private_file
 
 
 class WitnessConfig(BaseModel):
@@ -64,10 +67,21 @@ class Settings(BaseSettings):
     def keys_path(self) -> Path:
         return (self.keys_dir or self.resolved_home() / "keys").expanduser().resolve()
 
+    def ensure_home(self) -> None:
+        """The home folder and a SQLite database file, owner-only (0700, 0600): they hold
+        unpublished applications, accounts and keys. SQLite gives its -wal and -shm files the
+        database file's mode."""
+        make_private_dir(self.resolved_home())
+        url = make_url(self.db_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            database = Path(url.database)
+            if database.parent.is_dir():
+                make_private_file(database)
+
     def ensure_dirs(self) -> None:
-        for path in (self.resolved_home(), self.blobs_path, self.index_path):
-            path.mkdir(parents=True, exist_ok=True)
-        self.keys_path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.ensure_home()
+        for path in (self.blobs_path, self.index_path, self.keys_path):
+            make_private_dir(path)
 
 
 def load_settings(home: Path | None = None) -> Settings:

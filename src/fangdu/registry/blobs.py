@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Protocol
 
-from fangdu.durable import write_atomically
+from fangdu.durable import PRIVATE_FILE, write_atomically
 from fangdu.errors import NotFound
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -51,7 +51,9 @@ class LocalBlobStore:
         target = self.path(sha256)
         if target.is_file():
             return sha256
-        write_atomically(target, data)  # readers see the whole blob or none
+        # Readers see the whole blob or none; only the owner, since originals of unpublished
+        # works are secrets (the folders made for it are owner-only too).
+        write_atomically(target, data, PRIVATE_FILE)
         return sha256
 
     def get(self, sha256: str) -> bytes:
@@ -83,4 +85,3 @@ class MemoryBlobStore:
 
     def path(self, sha256: str) -> Path | None:
         return None
-
