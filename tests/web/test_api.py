@@ -159,9 +159,14 @@ def test_proofs_verify_against_the_signed_checkpoint(library_site):
     assert_problem(client.get(f"/api/v1/proofs/consistency?old=1&size={size + 1}"), 400)
 
 
-def test_an_empty_log_has_no_checkpoint(site):
-    assert_problem(site.client.get("/api/v1/log/checkpoint"), 404)
-    assert_problem(site.client.get("/log/checkpoint"), 404)
+def test_an_empty_log_serves_its_signed_size_0_checkpoint(site):
+    # Published when the log is created (issue 12 #11), so monitors can start from it.
+    api = site.client.get("/api/v1/log/checkpoint").json()
+    assert api["size"] == 0 and api["root"] == "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+    static = site.client.get("/log/checkpoint")
+    assert static.status_code == 200 and static.text == api["note"]
+    checkpoint, _ = open_checkpoint(static.content, [parse_verifier_key(api["log_key"])])
+    assert checkpoint.size == 0
 
 
 def test_openapi_documents_every_operation_and_its_problems(site):
