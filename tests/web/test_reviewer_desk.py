@@ -115,3 +115,16 @@ def test_after_a_decision_the_page_says_what_happened(desk):
     assert f"W-{desk.copy_id}" in said
     # A plain visit later says nothing about a decision just made.
     assert 'role="status"' not in desk.client.get(page, headers=HTML).text
+
+
+def test_the_api_refuses_a_copy_approved_without_reason(desk):
+    reviewer = desk.state.accounts.by_username("reviewer-1")
+    token = desk.state.accounts.issue_api_token(reviewer.id, "desk")
+    headers = {"authorization": f"Bearer {token}"}
+    path = f"/api/v1/works/{desk.copy_id}/decision"
+    refused = desk.client.post(path, headers=headers, json={"approve": True})
+    assert refused.status_code == 400 and "copy" in refused.json()["detail"]
+    assert desk.state.registry.show(str(desk.copy_id)).status == "pending"
+    approved = desk.client.post(path, headers=headers,
+                                json={"approve": True, "reason": "the registered work copied it"})
+    assert approved.status_code == 200 and approved.json()["status"] == "registered"
