@@ -393,12 +393,15 @@ REVIEWER = typer.Option("operator", "--reviewer", help="Who decides (recorded an
 def approve(
     ctx: typer.Context,
     key: str = typer.Argument(..., help="A pending work: id (12, W-12)."),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why (required when the check calls it a copy; logged)."
+    ),
     reviewer: str = REVIEWER,
 ) -> None:
     """Approve a pending application: issue its registration number, log the decision."""
     with failures(), opened(ctx) as registry:
         work = _pending(registry, key)
-        decided = registry.decide(work.id, approve=True, reviewer=reviewer)
+        decided = registry.decide(work.id, approve=True, reviewer=reviewer, reason=reason)
     render.stdout_console().print(
         f"registered {decided.registration_no}: {decided.title}", markup=False
     )
