@@ -51,6 +51,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/register-account"): EVERYONE,
     ("GET", "/account"): SIGNED_IN,
     ("POST", "/account/tokens"): SIGNED_IN,
+    ("POST", "/account/tokens/{token_id}/revoke"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
     ("GET", "/admin/users"): frozenset({"admin"}),
     ("POST", "/admin/users"): frozenset({"admin"}),
     ("POST", "/admin/users/{user_id}/disabled"): frozenset({"admin"}),

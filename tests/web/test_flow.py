@@ -286,7 +286,7 @@ def test_admin_creates_users_and_disables_them(site):
 def test_api_tokens_are_issued_once_on_the_account_page(site):
     site.account("merchant", "applicant")
     site.login("merchant")
-    page = site.post_form("/account", "/account/tokens", {"label": "my script"})
+    page = site.post_form("/account", "/account/tokens", {"label": "my script", "scope": "read"})
     token = re.search(r'<code class="token">(fdt_[^<]+)</code>', page.text).group(1)
     assert site.state.accounts.token_account(token).username == "merchant"
     assert token not in site.client.get("/account", headers=HTML).text

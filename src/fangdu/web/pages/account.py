@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from fangdu.accounts import ROLES, Account, AuthError, Throttled
-from fangdu.errors import FangduError
+from fangdu.accounts import ROLES, TOKEN_SCOPES, Account, AuthError, Throttled
+from fangdu.accounts.service import DEVICE_LIFETIME
+from fangdu.errors import FangduError, NotFound
 from fangdu.web.i18n import N_
 from fangdu.web.pages.common import redirect, render, safe_next, set_cookie
 from fangdu.web.policy import Action, allowed
@@ -25,6 +26,18 @@ from fangdu.web.state import (
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 Text = Annotated[str, Form(max_length=1024)]
+
+# The browser's device cookie (OWASP): it keeps a known browser signing in while strangers'
+# failed guesses slow down only the strangers. Not removed at sign-out: it is not a session.
+DEVICE_COOKIE = "fd_device"
+TOKEN_DAYS = (30, 90, 365)  # the lifetimes offered on the account page
+TOKEN_SCOPE_LABELS = {
+    "check": N_("Check designs against the register"),
+    "apply": N_("File and follow applications"),
+    "review": N_("Review applications"),
+    "rights": N_("Look up rights (banks, courts, mediators)"),
+    "read": N_("Read works and the log"),
+}
 
 # The accounts service explains in English, one line; people read these (first match wins).
 ACCOUNT_ERRORS = (
@@ -63,6 +76,9 @@ def sign_in(request: Request, account: Account, next_url: str | None) -> Respons
     token = state.accounts.start_session(account.id, lifetime=dt.timedelta(hours=hours))
     response = redirect(safe_next(next_url, landing(account)))
     set_cookie(request, response, SESSION_COOKIE, token, max_age=hours * 3600)
+    device = state.accounts.trust_device(account.id, request.cookies.get(DEVICE_COOKIE))
+    set_cookie(request, response, DEVICE_COOKIE, device,
+               max_age=int(DEVICE_LIFETIME.total_seconds()))
     # A new CSRF token with the new session: one planted before sign-in is worth nothing.
     set_cookie(request, response, CSRF_COOKIE, new_csrf_token(request))
     return response
@@ -79,7 +95,8 @@ def login(request: Request, username: Text = "", password: Text = "", next: Text
     state = app_state(request)
     context = {"next": safe_next(next, ""), "username": username}
     try:
-        account = state.accounts.authenticate(username, password, client=client_address(request))
+        account = state.accounts.authenticate(username, password, client=client_address(request),
+                                              device=request.cookies.get(DEVICE_COOKIE))
     except Throttled as exc:
         return render(request, "login.html", {**context, "retry_after": exc.retry_after},
                       status=429, headers={"Retry-After": str(exc.retry_after)})
@@ -134,10 +151,22 @@ def register_account(
 # -- the signed-in person's own page ---------------------------------------------------------
 
 
+def _account_page(request: Request, account: Account, *, token: str | None = None,
+                  error: str | None = None, status: int = 200) -> Response:
+    return render(request, "account.html", {
+        "token": token,
+        "error": error,
+        "done": request.query_params.get("done"),
+        "tokens": app_state(request).accounts.api_tokens(account.id),
+        "scopes": [(scope, TOKEN_SCOPE_LABELS[scope]) for scope in TOKEN_SCOPES],
+        "token_days": TOKEN_DAYS,
+    }, status=status)
+
+
 @router.get("/account")
 def account_page(request: Request, account: Annotated[Account, Depends(require(Action.OWN_ACCOUNT))]
                  ) -> Response:
-    return render(request, "account.html", {"token": None, "error": None})
+    return _account_page(request, account)
 
 
 @router.post("/account/tokens")
@@ -145,15 +174,66 @@ def issue_token(
     request: Request,
     account: Annotated[Account, Depends(require(Action.OWN_ACCOUNT))],
     label: Text = "",
+    scope: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies the default)
+    days: Annotated[int, Form()] = 90,
 ) -> Response:
     """A new API token, shown on this page once and never again."""
+    if not scope:
+        return _account_page(request, account, error=N_("Choose what the token may do."),
+                             status=400)
+    if days not in TOKEN_DAYS:
+        return _account_page(request, account, error=N_("Choose when the token expires."),
+                             status=400)
     try:
-        token = app_state(request).accounts.issue_api_token(account.id, label)
+        token = app_state(request).accounts.issue_api_token(
+            account.id, label, scopes=scope, lifetime=dt.timedelta(days=days))
     except FangduError:
-        return render(request, "account.html",
-                      {"token": None, "error": N_("Give the token a label of 1 to 100 "
-                                                  "characters.")}, status=400)
-    return render(request, "account.html", {"token": token, "error": None})
+        return _account_page(request, account, error=N_("Give the token a label of 1 to 100 "
+                                                        "characters."), status=400)
+    return _account_page(request, account, token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(
+    request: Request,
+    token_id: RecordId,
+    account: Annotated[Account, Depends(require(Action.OWN_ACCOUNT))],
+) -> Response:
+    try:
+        app_state(request).accounts.revoke_api_token_id(account.id, token_id)
+    except NotFound:  # someone else's token looks like no token at all
+        return _account_page(request, account, error=N_("No such token."), status=404)
+    return redirect("/account?done=revoked")
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    account: Annotated[Account, Depends(require(Action.OWN_ACCOUNT))],
+    current: Text = "",
+    password: Text = "",
+    password2: Text = "",
+    revoke_tokens: Text = "",
+) -> Response:
+    """Change one's own password: every other session ends, this browser stays signed in."""
+    if password != password2:
+        return _account_page(request, account, error=N_("The two passwords differ."),
+                             status=400)
+    state = app_state(request)
+    try:
+        state.accounts.change_password(account.id, current, password,
+                                       client=client_address(request),
+                                       revoke_tokens=revoke_tokens == "1")
+    except Throttled:
+        return _account_page(request, account, error=N_("Too many wrong passwords: wait a "
+                                                        "little and try again."),
+                             status=429)
+    except AuthError:
+        return _account_page(request, account, error=N_("The current password is wrong."),
+                             status=400)
+    except FangduError as exc:
+        return _account_page(request, account, error=account_error(exc), status=400)
+    return sign_in(request, account, "/account?done=password")
 
 
 # -- administrators --------------------------------------------------------------------------
@@ -169,7 +249,8 @@ def _users_page(request: Request, error: str | None = None, created: str | None 
                 status: int = 200) -> Response:
     return render(request, "admin_users.html",
                   {"users": app_state(request).accounts.list(), "error": error,
-                   "created": created}, status=status)
+                   "created": created, "alerts": app_state(request).accounts.alerts(20)},
+                  status=status)
 
 
 @router.post("/admin/users")
