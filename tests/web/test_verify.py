@@ -98,7 +98,8 @@ def test_the_certificate_points_at_the_public_address(make_site, write_prints, t
     site = make_site(web=WebSettings(public_url="https://fangdu.example/"))
     site.import_prints(write_prints(tmp_path / "p", [3]), owner="柯桥")
     number = site.state.registry.show("1").registration_no
-    assert site.client.get(f"/works/{number}/certificate.pdf").status_code == 200
+    assert site.client.get(f"/works/{number}/certificate.pdf",
+                           headers={"host": "fangdu.example"}).status_code == 200
     [data] = captured
     assert data.verify_url == f"https://fangdu.example/verify/{number}"
     assert data.log_index == 0 and data.checkpoint_size == 1 and data.owner == "柯桥"
