@@ -153,3 +153,19 @@ def test_colourway_keeps_the_layout_and_changes_colours() -> None:
     v = make_variant(p, "colourway", np.random.default_rng(3))
     assert v.shape == p.rgb.shape
     assert np.abs(v.astype(int) - p.rgb.astype(int)).mean() > 10
+
+
+def test_simple_prints_are_deterministic_and_lookalikes_differ() -> None:
+    from fangdu.synth import SIMPLE_LOOKALIKE_KINDS, simple_lookalike, simple_print
+
+    a, b = simple_print(3, SIZE), simple_print(3, SIZE)
+    assert a.rgb.tobytes() == b.rgb.tobytes() and a.spec == b.spec
+    _valid(a.rgb)
+    assert simple_print(4, SIZE).rgb.tobytes() != a.rgb.tobytes()
+    for kind in SIMPLE_LOOKALIKE_KINDS:
+        look = simple_lookalike(a, kind, np.random.default_rng(0))
+        _valid(look)
+        assert look.shape == a.rgb.shape and np.abs(look.astype(int) - a.rgb).mean() > 1.0
+    with pytest.raises(ValueError):
+        simple_lookalike(make_print(1, SIZE, real_art=False), "other_size",
+                         np.random.default_rng(0))

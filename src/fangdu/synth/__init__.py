@@ -2,7 +2,9 @@
 
 ``make_print(seed)`` draws a repeat print; ``make_variant(print, kind, rng)`` makes a copy by
 one of VARIANT_KINDS; ``make_hard_negative(print, kind, rng)`` a look-alike that is not a copy
-(HARD_NEGATIVE_KINDS); ``stock_pattern(kind, rng)`` plain stripes, checks or dots. Specs are
+(HARD_NEGATIVE_KINDS); ``stock_pattern(kind, rng)`` plain stripes, checks or dots;
+``simple_print(seed)`` a few plain shapes on a half-drop lattice and ``simple_lookalike`` a
+different simple design. Specs are
 frozen dataclasses: ``render(dataclasses.replace(spec, palette=...))`` redraws a variant.
 """
 
@@ -18,6 +20,13 @@ from fangdu.synth._generate import (
     stock_pattern,
 )
 from fangdu.synth._render import render
+from fangdu.synth._simple import (
+    SIMPLE_LOOKALIKE_KINDS,
+    SIMPLE_SHAPES,
+    render_simple,
+    simple_lookalike,
+    simple_print,
+)
 from fangdu.synth._spec import (
     Background,
     Layout,
@@ -25,6 +34,7 @@ from fangdu.synth._spec import (
     Placement,
     Print,
     PrintSpec,
+    SimpleSpec,
     StockSpec,
 )
 from fangdu.synth._variants import (
@@ -36,6 +46,8 @@ from fangdu.synth._variants import (
 
 __all__ = [
     "HARD_NEGATIVE_KINDS",
+    "SIMPLE_LOOKALIKE_KINDS",
+    "SIMPLE_SHAPES",
     "STOCK_KINDS",
     "VARIANT_KINDS",
     "Background",
@@ -44,6 +56,7 @@ __all__ = [
     "Placement",
     "Print",
     "PrintSpec",
+    "SimpleSpec",
     "StockSpec",
     "clipart_files",
     "colourway",
@@ -55,6 +68,9 @@ __all__ = [
     "random_layout",
     "random_palette",
     "render",
+    "render_simple",
     "render_stock",
+    "simple_lookalike",
+    "simple_print",
     "stock_pattern",
 ]

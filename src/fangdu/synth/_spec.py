@@ -92,9 +92,26 @@ class StockSpec:
     size: int
 
 
+@dataclass(frozen=True)
+class SimpleSpec:
+    """A simple geometric repeat: plain shapes on a half-drop lattice (``fangdu.synth._simple``).
+
+    ``offsets`` are fractions of the square tile of side ``tile`` px; ``radii`` fractions of it;
+    ``angles`` degrees. Slot 0 of ``palette`` is the ground, the inks cycle over the shapes.
+    """
+
+    shapes: tuple[str, ...]
+    offsets: tuple[tuple[float, float], ...]
+    radii: tuple[float, ...]
+    angles: tuple[float, ...]
+    tile: float
+    palette: tuple[RGB, ...]
+    size: int
+
+
 @dataclass(frozen=True, eq=False)
 class Print:
     """A rendered print and the spec it was drawn from."""
 
     rgb: np.ndarray  # (size, size, 3) uint8
-    spec: PrintSpec | StockSpec
+    spec: PrintSpec | StockSpec | SimpleSpec
