@@ -42,13 +42,13 @@ def test_round_trip(plan: Plan, tmp_path: Path) -> None:
     for d in plan.declarations:
         items = _sheet(tmp_path / f"declarations/{d.id}-declaration.xlsx", "商品")[1:]
         assert [r[1] for r in items] == [it.code for it in d.items]
-        assert sum(Decimal(r[7]) for r in items) == d.amount
+        assert sum(Decimal(str(r[7])) for r in items) == d.amount
         metres = sum(Decimal(r[3].split()[0]) for r in items)
         assert metres == sum(ln.metres for ln in d.lines)
         mapping = _sheet(tmp_path / f"declarations/{d.id}-declaration.xlsx", "合并对照")[1:]
         assert len(mapping) == sum(len(it.merged_from) for it in d.items)
         invoice = _sheet(tmp_path / f"declarations/{d.id}-invoice.xlsx", "货物")
-        assert Decimal(invoice[-1][5]) == d.amount
+        assert Decimal(str(invoice[-1][5])) == d.amount
         text = "".join(p.extract_text() for p in
                        PdfReader(tmp_path / f"declarations/{d.id}-declaration.pdf").pages)
         assert "1039" in text and d.items[0].code in text and "待填" in text

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.trade.conftest import Rows, row_for
 
-from fangdu.trade.binpack import lower_bound, pack
+from fangdu.trade.binpack import _cpsat, lower_bound, pack
 from fangdu.trade.models import CONTAINERS, Line, TradeSettings
 from fangdu.trade.plan import plan_lines
 from fangdu.trade.simplified import declaration_items
@@ -43,7 +43,10 @@ def test_cpsat_beats_ffd_where_ffd_is_not_optimal() -> None:
     ffd = pack(sizes, [1] * 6, (100,), seconds=0)
     best = pack(sizes, [1] * 6, (100,), seconds=5)
     assert ffd.count == 3 and ffd.method == "ffd"
-    assert best.count == 2 and best.method == "cp-sat optimal" and best.lower_bound == 2
+    assert best.count == 2 and best.method == "mbs=lb" and best.lower_bound == 2
+    # CP-SAT alone, started from FFD's three bins, proves two optimal
+    solved = _cpsat(sizes, [1] * 6, (100,), ffd.bins, 1, 5.0)
+    assert solved is not None and len(solved[0]) == 2 and solved[1]
 
 
 # ---- the plan ------------------------------------------------------------------------------

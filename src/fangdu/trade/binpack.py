@@ -5,7 +5,7 @@ equal values in a benchmark. Sizes and capacities are integers (callers scale ce
 tenths of a kilogram). The lower bound is the larger of the volume bound (ceil of the sum over
 the capacity, per dimension) and the count of units larger than half a capacity in some
 dimension (no two such units share a bin). CP-SAT runs only when FFD is above that bound, with
-FFD's packing as its hint, so it can only improve on it.
+the better of FFD's and minimum-bin-slack's packing as its hint, so it can only improve.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = ["Packing", "lower_bound", "pack"]
 class Packing:
     bins: list[dict[int, int]]  # per bin: type index → units
     lower_bound: int
-    method: str  # "ffd", "ffd=lb", "cp-sat optimal", "cp-sat feasible"
+    method: str  # "ffd", "ffd=lb", "mbs=lb", "cp-sat optimal", "cp-sat feasible"
 
     @property
     def count(self) -> int:
@@ -65,6 +65,72 @@ def _ffd(sizes: Sequence[Sequence[int]], counts: Sequence[int],
             bins.append({t: k})
             free.append([c - k * s for c, s in zip(cap, size, strict=True)])
             left -= k
+    return bins
+
+
+class _BestFill:
+    """One bin of minimum slack: a bounded depth-first search over the remaining types."""
+
+    def __init__(self, sizes: Sequence[Sequence[int]], cap: Sequence[int], left: dict[int, int],
+                 cands: list[int], node_limit: int) -> None:
+        self.sizes, self.cap, self.left, self.cands = sizes, cap, left, cands
+        self.node_limit = node_limit
+        self.nodes = 0
+        self.current: dict[int, int] = {}
+        self.best: dict[int, int] = {}
+        self.best_fill = -1.0
+
+    def fill(self, room: list[int]) -> float:
+        return max(1 - r / c for r, c in zip(room, self.cap, strict=True))
+
+    def search(self, i: int, room: list[int]) -> bool:
+        """True to stop: a full bin was found or the node budget is spent."""
+        self.nodes += 1
+        f = self.fill(room)
+        if f > self.best_fill:
+            self.best, self.best_fill = dict(self.current), f
+            if f >= 1:
+                return True
+        if self.nodes > self.node_limit:
+            return True
+        for j in range(i, len(self.cands)):
+            t = self.cands[j]
+            size = self.sizes[t]
+            if self.left[t] - self.current.get(t, 0) <= 0 or any(
+                    s > r for s, r in zip(size, room, strict=True)):
+                continue
+            self.current[t] = self.current.get(t, 0) + 1
+            stop = self.search(j, [r - s for r, s in zip(room, size, strict=True)])
+            self.current[t] -= 1
+            if not self.current[t]:
+                del self.current[t]
+            if stop:
+                return True
+        return False
+
+
+def _mbs(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int],
+         node_limit: int = 4000) -> list[dict[int, int]]:
+    """Minimum bin slack (Gupta and Ho): fill one bin at a time with the subset of the
+    remaining units that leaves it fullest, starting from the largest unit; a bounded search."""
+    order = sorted(range(len(sizes)),
+                   key=lambda t: (-max(s / c for s, c in zip(sizes[t], cap, strict=True)), t))
+    left = {t: counts[t] for t in order if counts[t]}
+    bins: list[dict[int, int]] = []
+    while left:
+        first = next(t for t in order if left.get(t))
+        left[first] -= 1
+        room = [c - s for c, s in zip(cap, sizes[first], strict=True)]
+        search = _BestFill(sizes, cap, left, [t for t in order if left.get(t)], node_limit)
+        search.search(0, room)
+        content = dict(search.best)
+        left[first] += 1
+        content[first] = content.get(first, 0) + 1
+        for t, n in content.items():
+            left[t] -= n
+            if not left[t]:
+                del left[t]
+        bins.append(content)
     return bins
 
 
@@ -120,12 +186,23 @@ def pack(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[in
     bins = _ffd(sizes, counts, cap)
     if len(bins) <= lb:
         return Packing(bins, lb, "ffd=lb")
+    heuristic = "ffd"
+    if seconds > 0 and sum(counts) <= max_units_for_cpsat:
+        mbs = _mbs(sizes, counts, cap)
+        if len(mbs) < len(bins):
+            bins, heuristic = mbs, "mbs"
+            if len(bins) <= lb:
+                return Packing(bins, lb, "mbs=lb")
     if seconds <= 0 or sum(counts) > max_units_for_cpsat:
-        return Packing(bins, lb, "ffd")
+        return Packing(bins, lb, heuristic)
     solved = _cpsat(sizes, counts, cap, bins, lb, seconds)
-    if solved is None or len(solved[0]) > len(bins):
-        return Packing(bins, lb, "ffd")
+    if solved is None:
+        return Packing(bins, lb, heuristic)
     new, optimal = solved
+    if len(new) >= len(bins):
+        new = bins  # keep the heuristic's packing (and its numbering) when no better
     if optimal:
         lb = len(new)  # CP-SAT proved no fewer bins exist
-    return Packing(new, lb, "cp-sat optimal" if optimal else "cp-sat feasible")
+    method = "cp-sat optimal" if optimal else \
+        ("cp-sat feasible" if new is not bins else heuristic)
+    return Packing(new, lb, method)

@@ -10,8 +10,8 @@ title, a header of fields and tables; one renderer writes XLSX (openpyxl), one P
 Drafts say so on their face. Fields the goods list does not give (e.g. 境内货源地, 成交方式)
 are left "待填 / to fill": Fangdu does not invent them.
 
-Stability: the XLSX zip entries get a fixed timestamp and the workbook fixed properties; the
-PDF canvas runs in ReportLab's invariant mode. Dates printed are the export dates of the goods.
+Stability: the XLSX writer (xlsx.py) fixes every timestamp; the PDF canvas runs in
+ReportLab's invariant mode. Dates printed are the export dates of the goods.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ import functools
 import hashlib
 import io
 import os
-import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from xml.sax.saxutils import escape
 from fangdu.trade.models import Line, Roll
 from fangdu.trade.plan import Container, Declaration, Plan
 from fangdu.trade.summary import merchant_months
+from fangdu.trade.xlsx import write_workbook
 
 __all__ = ["Document", "Table", "build_documents", "render_pdf", "render_xlsx",
            "write_documents"]
@@ -45,7 +44,6 @@ CJK_TTF_CANDIDATES: tuple[str, ...] = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
 )
-_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 @dataclass(slots=True)
@@ -243,58 +241,13 @@ def build_documents(plan: Plan) -> list[Document]:
 
 
 def render_xlsx(doc: Document) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)  # streams rows: several times faster for big lists
-    ws = wb.create_sheet("文件")
-    bold = Font(bold=True)
-    title = WriteOnlyCell(ws, value=doc.title)
-    title.font = Font(bold=True, size=14)
-    ws.append([title])
-    if doc.note:
-        ws.append([doc.note])
-    for k, v in doc.header:
-        ws.append([k, v])
-    for t in doc.tables:
-        sheet = wb.create_sheet(t.title.split(" / ")[0][:31])
-        cells = []
-        for c in t.columns:
-            cell = WriteOnlyCell(sheet, value=c)
-            cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
-        for row in t.rows:
-            sheet.append(row)
-    stamp = dt.datetime.combine(doc.date, dt.time())
-    wb.properties.created = stamp
-    wb.properties.creator = "Fangdu"
-    raw = io.BytesIO()
-    wb.save(raw)
-    return _fixed_zip(raw.getvalue(), stamp)
-
-
-_MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
-
-
-def _fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """The same archive with fixed timestamps (entries and properties): equal input, equal
-    bytes. openpyxl stamps the save time into docProps/core.xml; the export date replaces it."""
-    out = io.BytesIO()
-    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = _MODIFIED.sub(rb"<dcterms:modified\1>" + when + rb"</dcterms:modified>",
-                                     body)
-            fixed = zipfile.ZipInfo(info.filename, date_time=_EPOCH)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, body)
-    return out.getvalue()
+    """A first sheet with the title, note and header fields; one sheet per table."""
+    first: list[list[str]] = [[doc.title]] + ([[doc.note]] if doc.note else [])
+    first += [[k, v] for k, v in doc.header]
+    sheets = [("文件", first, frozenset({0}))]
+    sheets += [(t.title.split(" / ")[0], [t.columns, *t.rows], frozenset({0}))
+               for t in doc.tables]
+    return write_workbook(sheets)
 
 
 @functools.cache
@@ -349,11 +302,14 @@ def render_pdf(doc: Document) -> bytes:
         if not t.rows:
             story.append(p("（无 / none）"))
             continue
-        data = [[p(c) for c in t.columns]] + [[p(v) for v in row] for row in t.rows]
+        # Paragraphs (wrapping) only where text is long: a roll list has thousands of cells.
+        data = [[p(c) for c in t.columns]] + [[p(v) if len(v) > 14 else v for v in row]
+                                              for row in t.rows]
         tbl = RLTable(data, colWidths=[width / len(t.columns)] * len(t.columns), repeatRows=1,
                       hAlign="LEFT")
         tbl.setStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                       ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                      ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 7.5),
                       ("VALIGN", (0, 0), (-1, -1), "TOP")])
         story.append(tbl)
     pdf.build(story)
@@ -371,7 +327,7 @@ def write_documents(plan: Plan, out: Path, pdf: bool = True,
                     workers: int | None = None) -> dict[str, str]:
     """Write every document as XLSX (and PDF); returns relative path → SHA-256.
 
-    Rendering is per-file work (about 30 ms each format), so a big day is rendered in
+    Rendering is per-file work (about 30 ms the PDF), so a big day is rendered in
     ``workers`` processes (default: the CPU count, at most 2 — the machine's size).
     """
     docs = build_documents(plan)

@@ -61,20 +61,25 @@ def sample_rows(n_lines: int = 200, seed: int = 18, containers_hint: int | None 
                 day: dt.date = dt.date(2026, 12, 7)) -> list[dict[str, str]]:
     """``n_lines`` clean rows keyed by the Chinese headers."""
     rng = random.Random(seed)
-    merchants = [(_MERCHANT_NAMES[i % 3].format(1000 + i), uscc(rng))
-                 for i in range(max(3, n_lines // 25))]
     operators = [(f"绍兴柯桥{n}进出口有限公司", uscc(rng)) for n in ("华纺", "越丰", "轻联")]
-    purchasers = [(name, nat, f"P{rng.randrange(10**7, 10**8)}") for name, nat in _PURCHASERS]
-    groups = containers_hint or max(1, n_lines // 40)
-    sailings = [f"COSCO V{100 + g}" for g in range(max(1, groups // 6 + 1))]
+    # A stall exports through one agent; a buyer's day fills a container or two.
+    merchants = [(_MERCHANT_NAMES[i % 3].format(1000 + i), uscc(rng), operators[i % 3])
+                 for i in range(max(3, n_lines // 25))]
+    n_groups = containers_hint or max(1, n_lines // 35)
+    purchasers = [(f"{_PURCHASERS[k % 6][0]} {k // 6 + 1}", _PURCHASERS[k % 6][1],
+                   f"P{rng.randrange(10**7, 10**8)}") for k in range(max(1, n_groups // 2))]
+    sailings = ["COSCO V101", "MAERSK V202"]
     rows: list[dict[str, str]] = []
     for i in range(n_lines):
         # every fabric once first, so a small sample still has each kind
         f = FABRICS[i] if i < len(FABRICS) else FABRICS[rng.randrange(len(FABRICS))]
         name, comp, cons, yarn, tex, finish, weave, gsm, width, code = f
-        merchant = merchants[rng.randrange(len(merchants))]
-        op = operators[i % len(operators)]
-        pur = purchasers[(i // 7) % len(purchasers)]
+        g = rng.randrange(n_groups)
+        op = operators[g % 3]
+        pool = [m for m in merchants if m[2] == op]
+        merchant = pool[rng.randrange(len(pool))]
+        pur = purchasers[(g // 3) % len(purchasers)]
+        sailing = sailings[g % 2]
         metres = Decimal(rng.randrange(300, 4000))
         rolls_n = max(1, int(metres // 100))
         base = metres / rolls_n
@@ -90,7 +95,7 @@ def sample_rows(n_lines: int = 200, seed: int = 18, containers_hint: int | None 
             "operator": op[0], "operator_uscc": op[1], "operator_registered": "是",
             "operator_consignor": "是", "purchaser": pur[0], "purchaser_nationality": pur[1],
             "purchaser_id": pur[2], "destination": pur[1],
-            "sailing": sailings[rng.randrange(len(sailings))], "settlement": "电汇",
+            "sailing": sailing, "settlement": "电汇",
             "export_date": day.isoformat(), "name": name, "code": code + "0000",
             "elements": "", "composition": comp, "construction": cons, "yarn": yarn,
             "textured": tex, "finish": finish, "weave": weave, "width_cm": str(width),

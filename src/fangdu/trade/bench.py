@@ -1,0 +1,133 @@
+"""Benchmarks of the trade context; one JSON object per line on stdout.
+
+    python -m fangdu.trade.bench day [--lines 5000]      # read, check, plan, documents
+    python -m fangdu.trade.bench triplets [--n 501]      # Falkenauer-T-style, optimum n/3
+    python -m fangdu.trade.bench bpplib FILE...          # BPPLIB files (n, C, weights)
+
+BPPLIB (Delorme, Iori & Martello) is CC BY-NC-ND and not shipped: pass its files. Each
+instance is read as values against a cap, exactly as declarations are split (binpack.pack).
+The triplet instances are built the way Falkenauer's T class is (three items filling a bin
+exactly, each between a quarter and a half of it), so their optimum is n/3 by construction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from fangdu.trade.binpack import pack
+
+__all__ = ["bpplib_instance", "main", "run_day", "solve_instance", "triplets"]
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def triplets(n_bins: int, cap: int = 1000, seed: int = 0) -> list[int]:
+    """3 × n_bins items, each in (cap/4, cap/2), in triples that fill a bin exactly."""
+    rng = random.Random(seed)
+    items = []
+    for _ in range(n_bins):
+        while True:
+            a = rng.randint(cap // 4 + 1, cap // 2 - 1)
+            b = rng.randint(cap // 4 + 1, cap // 2 - 1)
+            c = cap - a - b
+            if cap // 4 < c < cap // 2:
+                items += [a, b, c]
+                break
+    rng.shuffle(items)
+    return items
+
+
+def bpplib_instance(path: Path) -> tuple[int, list[int]]:
+    """(capacity, weights) from a BPPLIB file: n, C, then n weights, one per line."""
+    nums = [int(x) for x in path.read_text().split()]
+    n, cap = nums[0], nums[1]
+    return cap, nums[2: 2 + n]
+
+
+def solve_instance(cap: int, weights: list[int], seconds: float = 10.0) -> dict[str, Any]:
+    counts: dict[int, int] = {}
+    for w in weights:
+        counts[w] = counts.get(w, 0) + 1
+    sizes = sorted(counts)
+    t = time.perf_counter()
+    ffd = pack([(s,) for s in sizes], [counts[s] for s in sizes], (cap,), seconds=0)
+    p = pack([(s,) for s in sizes], [counts[s] for s in sizes], (cap,), seconds=seconds,
+             max_units_for_cpsat=10_000)
+    return {"n": len(weights), "cap": cap, "ffd": ffd.count, "bins": p.count,
+            "lower_bound": p.lower_bound, "method": p.method,
+            "seconds": round(time.perf_counter() - t, 2)}
+
+
+def run_day(lines: int, out: Path, seed: int = 18, pdf: bool = True) -> dict[str, Any]:
+    from fangdu.trade.checks import check_lines
+    from fangdu.trade.documents import write_documents
+    from fangdu.trade.models import TradeSettings
+    from fangdu.trade.plan import plan_lines
+    from fangdu.trade.reader import read_lines
+    from fangdu.trade.sample import sample_rows, write_xlsx
+
+    path = write_xlsx(sample_rows(lines, seed=seed), out / "day.xlsx")
+    settings = TradeSettings(cpsat_seconds=1.0)
+    t0 = time.perf_counter()
+    parsed = read_lines(path)
+    t1 = time.perf_counter()
+    report = check_lines(parsed, settings)
+    t2 = time.perf_counter()
+    plan = plan_lines(parsed, settings, report)
+    t3 = time.perf_counter()
+    files = write_documents(plan, out / "docs", pdf=pdf)
+    t4 = time.perf_counter()
+    return {"bench": "day", "lines": lines, **plan.summary(), "files": len(files),
+            "findings": len(report.findings), "read_s": round(t1 - t0, 2),
+            "check_s": round(t2 - t1, 2), "plan_s": round(t3 - t2, 2),
+            "docs_s": round(t4 - t3, 2), "total_s": round(t4 - t0, 2)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    d = sub.add_parser("day")
+    d.add_argument("--lines", type=int, default=5000)
+    d.add_argument("--no-pdf", action="store_true")
+    t = sub.add_parser("triplets")
+    t.add_argument("--n", type=int, default=501)
+    t.add_argument("--instances", type=int, default=5)
+    t.add_argument("--seconds", type=float, default=10.0)
+    b = sub.add_parser("bpplib")
+    b.add_argument("files", nargs="+", type=Path)
+    b.add_argument("--seconds", type=float, default=10.0)
+    args = ap.parse_args(argv)
+    if args.cmd == "day":
+        with tempfile.TemporaryDirectory() as tmp:
+            _emit(run_day(args.lines, Path(tmp), pdf=not args.no_pdf))
+    elif args.cmd == "triplets":
+        gaps = []
+        for seed in range(args.instances):
+            weights = triplets(args.n // 3, seed=seed)
+            r = solve_instance(1000, weights, args.seconds)
+            r.update(bench="triplets", seed=seed, optimum=args.n // 3)
+            gaps.append(r["bins"] - r["optimum"])
+            _emit(r)
+        _emit({"bench": "triplets", "median_gap": statistics.median(gaps), "max_gap": max(gaps)})
+    else:
+        for f in args.files:
+            cap, weights = bpplib_instance(f)
+            r = solve_instance(cap, weights, args.seconds)
+            r.update(bench="bpplib", instance=f.name)
+            _emit(r)
+
+
+if __name__ == "__main__":
+    main()
