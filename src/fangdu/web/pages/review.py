@@ -42,7 +42,8 @@ def queue(request: Request, account: Reviewer) -> Response:
         {"work": work, "best": best_match(registry.show(str(work.id)).review_matches)}
         for work in registry.list_works("pending")
     ]
-    # What the check calls a copy comes first, then the similar; oldest first within each.
+    # What the check calls a copy comes first, then the similar; the highest score, then
+    # the oldest, first within each.
     rows.sort(key=lambda row: (
         VERDICT_RANK["none"] if row["best"] is None else VERDICT_RANK.get(row["best"].verdict, 3),
         0.0 if row["best"] is None else -row["best"].score,
