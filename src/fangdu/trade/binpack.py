@@ -109,6 +109,25 @@ class _BestFill:
         return False
 
 
+def _exact_pair(sizes: Sequence[Sequence[int]], left: dict[int, int],
+                room: int) -> dict[int, int] | None:
+    """One or two remaining units that fill ``room`` exactly, the larger unit as large as
+    possible (1-D only): what the bounded search misses among hundreds of sizes."""
+    by_size = {sizes[t][0]: t for t, n in left.items() if n > 0}
+    if room in by_size:
+        return {by_size[room]: 1}
+    for size in sorted(by_size, reverse=True):
+        other = room - size
+        if other < size or other not in by_size:
+            continue
+        t, u = by_size[size], by_size[other]
+        if t != u:
+            return {t: 1, u: 1}
+        if left[t] >= 2:
+            return {t: 2}
+    return None
+
+
 def _mbs(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int],
          node_limit: int = 4000) -> list[dict[int, int]]:
     """Minimum bin slack (Gupta and Ho): fill one bin at a time with the subset of the
@@ -121,9 +140,12 @@ def _mbs(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[in
         first = next(t for t in order if left.get(t))
         left[first] -= 1
         room = [c - s for c, s in zip(cap, sizes[first], strict=True)]
-        search = _BestFill(sizes, cap, left, [t for t in order if left.get(t)], node_limit)
-        search.search(0, room)
-        content = dict(search.best)
+        exact = _exact_pair(sizes, left, room[0]) if len(cap) == 1 else None
+        if exact is None:
+            search = _BestFill(sizes, cap, left, [t for t in order if left.get(t)], node_limit)
+            search.search(0, room)
+            exact = search.best
+        content = dict(exact)
         left[first] += 1
         content[first] = content.get(first, 0) + 1
         for t, n in content.items():

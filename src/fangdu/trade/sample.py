@@ -65,7 +65,7 @@ def sample_rows(n_lines: int = 200, seed: int = 18, containers_hint: int | None 
     # A stall exports through one agent; a buyer's day fills a container or two.
     merchants = [(_MERCHANT_NAMES[i % 3].format(1000 + i), uscc(rng), operators[i % 3])
                  for i in range(max(3, n_lines // 25))]
-    n_groups = containers_hint or max(1, n_lines // 35)
+    n_groups = containers_hint or max(1, n_lines // 80)
     purchasers = [(f"{_PURCHASERS[k % 6][0]} {k // 6 + 1}", _PURCHASERS[k % 6][1],
                    f"P{rng.randrange(10**7, 10**8)}") for k in range(max(1, n_groups // 2))]
     sailings = ["COSCO V101", "MAERSK V202"]
@@ -89,7 +89,7 @@ def sample_rows(n_lines: int = 200, seed: int = 18, containers_hint: int | None 
         gross = _q(net * Decimal("1.02") + Decimal(rolls_n) * Decimal("0.6"))
         price = Decimal(rng.randrange(80, 520)) / 100
         amount = _q(metres * price, "0.01")
-        volume = _q(Decimal(rolls_n) * Decimal("0.1") * width / 150, "0.01")  # a 100 m roll
+        volume = _q(Decimal(rolls_n) * Decimal("0.08") * width / 150, "0.01")  # a 100 m roll
         values = {
             "merchant": merchant[0], "merchant_uscc": merchant[1],
             "operator": op[0], "operator_uscc": op[1], "operator_registered": "是",
