@@ -25,8 +25,16 @@ def test_approving_a_copy_needs_a_reason(tmp_path, library):
     Image.fromarray(np.ascontiguousarray(mirrored)).save(buffer, "PNG")
     copy = tmp_path / "copy.png"
     copy.write_bytes(buffer.getvalue())
-    filed = fangdu("register", copy, "--title", "Mine now", "--owner", "Copycat",
-                   "--submit-for-review", "--json")
+    filed = fangdu(
+        "register",
+        copy,
+        "--title",
+        "Mine now",
+        "--owner",
+        "Copycat",
+        "--submit-for-review",
+        "--json",
+    )
     work = str(json.loads(filed.stdout)["work"]["id"])
 
     bare = fangdu("approve", work)

@@ -35,9 +35,9 @@ def background(button: Locator) -> tuple[int, int, int]:
     return red, green, blue
 
 
-def test_a_copy_needs_a_reason_and_the_buttons_differ(open_site: Callable[[str], Page],
-                                                      live_server: LiveServer, tmp_path: Path,
-                                                      lang: str) -> None:
+def test_a_copy_needs_a_reason_and_the_buttons_differ(
+    open_site: Callable[[str], Page], live_server: LiveServer, tmp_path: Path, lang: str
+) -> None:
     _ = gettext(lang)
     copy = tmp_path / "copy.png"
     Image.fromarray(mirrored_crop(demo_print(COPIED[lang]))).save(copy)
@@ -61,27 +61,31 @@ def test_a_copy_needs_a_reason_and_the_buttons_differ(open_site: Callable[[str],
     assert green > red  # approving is green...
     assert background(reject) != background(approve)  # ...and rejecting is not
     assert reject.evaluate("b => getComputedStyle(b).color") != approve.evaluate(
-        "b => getComputedStyle(b).color")
+        "b => getComputedStyle(b).color"
+    )
 
     # One click is not enough: the reason is required, and the page stays as it was.
     approve.click()
     reason = reviewer.get_by_label(
-        _("Reasons (required: recorded in the evidence log)"), exact=True)
+        _("Reasons (required: recorded in the evidence log)"), exact=True
+    )
     assert reason.evaluate("t => t.validity.valueMissing")
     expect(reviewer.locator("main .status-pending").first).to_have_text(_("Pending review"))
     assert reviewer.url.endswith(f"/review/{work_id}")
 
-    reason.fill("The applicant showed the 2019 hand-drawn original; the registered print "
-                "was derived from it.")
+    reason.fill(
+        "The applicant showed the 2019 hand-drawn original; the registered print "
+        "was derived from it."
+    )
     approve.click()
     said = reviewer.get_by_role("status")
     expect(said).to_contain_text(f"W-{work_id}")
     expect(said).to_contain_text(NUMBER)
 
 
-def test_a_tiff_original_is_viewed_as_png_and_downloaded(open_site: Callable[[str], Page],
-                                                         live_server: LiveServer,
-                                                         tmp_path: Path, lang: str) -> None:
+def test_a_tiff_original_is_viewed_as_png_and_downloaded(
+    open_site: Callable[[str], Page], live_server: LiveServer, tmp_path: Path, lang: str
+) -> None:
     _ = gettext(lang)
     design = tmp_path / "design.tif"
     rgb = new_print(1200 + LANGS.index(lang))
@@ -92,8 +96,11 @@ def test_a_tiff_original_is_viewed_as_png_and_downloaded(open_site: Callable[[st
     work_id = file_application(page, lang, design, f"TIFF ({lang})")
 
     with page.expect_download() as download:
-        page.get_by_role("link", name=_("Download the original file (%(format)s)")
-                         % {"format": "TIFF"}, exact=True).click()
+        page.get_by_role(
+            "link",
+            name=_("Download the original file (%(format)s)") % {"format": "TIFF"},
+            exact=True,
+        ).click()
     saved = tmp_path / "original.tif"
     download.value.save_as(saved)
     assert download.value.suggested_filename == f"W-{work_id}.tif"

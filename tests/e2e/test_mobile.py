@@ -22,8 +22,12 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 pytestmark = pytest.mark.parametrize("lang", LANGS)
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
-         "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
 COPIED = 6  # the demo print the check copies
 
 
@@ -44,9 +48,9 @@ def phone(browser: Browser, live_server: LiveServer) -> Iterator[Callable[[str],
         context.close()
 
 
-def test_tapping_the_comparison_shows_it_full_size(phone: Callable[[str], Page],
-                                                   live_server: LiveServer, tmp_path: Path,
-                                                   lang: str) -> None:
+def test_tapping_the_comparison_shows_it_full_size(
+    phone: Callable[[str], Page], live_server: LiveServer, tmp_path: Path, lang: str
+) -> None:
     _ = gettext(lang)
     copy = write_png(mirrored_crop(demo_print(COPIED)), tmp_path / "stall-photo.png")
     page = phone(lang)
@@ -77,9 +81,9 @@ def test_tapping_the_comparison_shows_it_full_size(phone: Callable[[str], Page],
     assert picture.bounding_box()["width"] < natural / 2
 
 
-def test_the_verification_page_answers_plainly_first(phone: Callable[[str], Page],
-                                                     live_server: LiveServer,
-                                                     lang: str) -> None:
+def test_the_verification_page_answers_plainly_first(
+    phone: Callable[[str], Page], live_server: LiveServer, lang: str
+) -> None:
     _ = gettext(lang)
     work = get_json(f"{live_server.url}/api/v1/works/1")
     page = phone(lang)

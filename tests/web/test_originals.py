@@ -28,13 +28,17 @@ def applicant_site(site):
     return site
 
 
-@pytest.mark.parametrize(("fmt", "media_type", "extension", "disposition"), [
-    ("BMP", "image/bmp", ".bmp", "inline"),
-    ("TIFF", "image/tiff", ".tif", "attachment"),
-    ("PNG", "image/png", ".png", "inline"),
-])
-def test_the_original_is_served_as_what_it_is(applicant_site, fmt, media_type, extension,
-                                              disposition):
+@pytest.mark.parametrize(
+    ("fmt", "media_type", "extension", "disposition"),
+    [
+        ("BMP", "image/bmp", ".bmp", "inline"),
+        ("TIFF", "image/tiff", ".tif", "attachment"),
+        ("PNG", "image/png", ".png", "inline"),
+    ],
+)
+def test_the_original_is_served_as_what_it_is(
+    applicant_site, fmt, media_type, extension, disposition
+):
     site = applicant_site
     _rgb, data = encoded(fmt, 70)
     work_id = site.file_application(data, site.applicant)
@@ -42,8 +46,10 @@ def test_the_original_is_served_as_what_it_is(applicant_site, fmt, media_type, e
     assert response.status_code == 200
     assert response.content == data  # the file as filed, byte for byte
     assert response.headers["content-type"] == media_type
-    assert response.headers["content-disposition"] == \
-        f'{disposition}; filename="W-{work_id}{extension}"'
+    assert (
+        response.headers["content-disposition"]
+        == f'{disposition}; filename="W-{work_id}{extension}"'
+    )
 
 
 @pytest.mark.parametrize("fmt", ["TIFF", "BMP"])

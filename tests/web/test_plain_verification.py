@@ -11,8 +11,10 @@ import pytest
 
 from fangdu.web.pages.common import BEIJING
 
-JARGON = {"zh": ("根哈希", "检查点", "规模", "C2SP", "叶子哈希"),
-          "en": ("Root hash", "Checkpoint", "Size", "C2SP", "Leaf hash")}
+JARGON = {
+    "zh": ("根哈希", "检查点", "规模", "C2SP", "叶子哈希"),
+    "en": ("Root hash", "Checkpoint", "Size", "C2SP", "Leaf hash"),
+}
 SUMMARY = {"zh": "技术细节", "en": "Technical details"}
 
 

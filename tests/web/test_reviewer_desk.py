@@ -66,8 +66,9 @@ def test_approving_a_copy_needs_a_reason_that_is_logged(desk):
     assert logged_decisions(desk, desk.copy_id) == []
 
     reason = "The motif is the applicant's own 2019 sketch; the registered work copied it."
-    approved = desk.post_form(page, f"{page}/decision", {"action": "approve", "reason": reason},
-                              follow_redirects=False)
+    approved = desk.post_form(
+        page, f"{page}/decision", {"action": "approve", "reason": reason}, follow_redirects=False
+    )
     assert approved.status_code == 303
     work = desk.state.registry.show(str(desk.copy_id))
     assert work.status == "registered" and work.decision_reason == reason
@@ -80,8 +81,9 @@ def test_the_registry_refuses_a_copy_approved_without_reason(desk):
     with pytest.raises(InputError, match="copy"):
         registry.decide(desk.copy_id, approve=True, reviewer="account:999", reason=" ")
     # A clean application still needs no reason to be approved.
-    assert registry.decide(desk.clean_id, approve=True, reviewer="account:999").status == \
-        "registered"
+    assert (
+        registry.decide(desk.clean_id, approve=True, reviewer="account:999").status == "registered"
+    )
 
 
 def test_the_page_says_whose_the_matched_work_is_and_its_status(desk):
@@ -109,8 +111,9 @@ def test_after_a_decision_the_page_says_what_happened(desk):
     assert f"W-{desk.clean_id}" in said and number in said
 
     page = f"/review/{desk.copy_id}"
-    rejected = desk.post_form(page, f"{page}/decision",
-                              {"action": "reject", "reason": "copies FD-2026"})
+    rejected = desk.post_form(
+        page, f"{page}/decision", {"action": "reject", "reason": "copies FD-2026"}
+    )
     said = rejected.text.split('class="alert ok" role="status">', 1)[1].split("</p>", 1)[0]
     assert f"W-{desk.copy_id}" in said
     # A plain visit later says nothing about a decision just made.
@@ -125,6 +128,7 @@ def test_the_api_refuses_a_copy_approved_without_reason(desk):
     refused = desk.client.post(path, headers=headers, json={"approve": True})
     assert refused.status_code == 400 and "copy" in refused.json()["detail"]
     assert desk.state.registry.show(str(desk.copy_id)).status == "pending"
-    approved = desk.client.post(path, headers=headers,
-                                json={"approve": True, "reason": "the registered work copied it"})
+    approved = desk.client.post(
+        path, headers=headers, json={"approve": True, "reason": "the registered work copied it"}
+    )
     assert approved.status_code == 200 and approved.json()["status"] == "registered"

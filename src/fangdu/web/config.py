@@ -39,6 +39,12 @@ class WebSettings(BaseSettings):
         description="addresses of reverse proxies whose X-Forwarded-For/-Proto are believed "
         "(FANGDU_TRUSTED_PROXIES, a JSON list); default: none, the peer's address counts",
     )
+    issuer: str = Field(
+        default=DEFAULT_ISSUER,
+        min_length=1,
+        max_length=200,
+        description="the institution named as issuer on certificates (FANGDU_ISSUER)",
+    )
 
     def host_allow_list(self) -> list[str]:
         """The Host headers to accept; empty: any (only tests and a demo on loopback)."""
@@ -48,7 +54,3 @@ class WebSettings(BaseSettings):
             if host and host not in hosts:
                 hosts.append(host)
         return hosts
-    issuer: str = Field(
-        default=DEFAULT_ISSUER, min_length=1, max_length=200,
-        description="the institution named as issuer on certificates (FANGDU_ISSUER)",
-    )
