@@ -104,6 +104,13 @@ def test_two_currencies_in_one_declaration_group(clean_rows: Rows, check_rows: C
     assert check_rows([a, other_sailing], rates).findings == []
 
 
+def test_woven_declared_as_knitted_and_a_pile_code(clean_rows: Rows, check_rows: Check) -> None:
+    knitted = _break(clean_rows, "涤纶雪纺印花布", {"商品编码": "6006320000"})
+    assert [f.rule for f in check_rows(knitted).findings] == ["CLS-CONSTRUCTION"]
+    pile = _break(clean_rows, "涤纶雪纺印花布", {"商品编码": "5801370000"})
+    assert [f.rule for f in check_rows(pile).findings] == ["CLS-OUT-OF-SCOPE"]
+
+
 def test_elements_string_in_the_codes_order(clean_rows: Rows, check_rows: Check) -> None:
     report = check_rows([row_for(clean_rows, "涤棉府绸")])
     assert report.lines[0].elements == (

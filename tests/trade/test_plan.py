@@ -49,6 +49,17 @@ def test_cpsat_beats_ffd_where_ffd_is_not_optimal() -> None:
     assert solved is not None and len(solved[0]) == 2 and solved[1]
 
 
+def test_triplets_are_packed_to_their_optimum() -> None:
+    from fangdu.trade.bench import triplets
+
+    for seed in range(3):
+        weights = triplets(12, seed=seed)  # 36 items, optimum 12 by construction
+        sizes = sorted(set(weights))
+        p = pack([(s,) for s in sizes], [weights.count(s) for s in sizes], (1000,),
+                 seconds=2)
+        assert p.count <= 13 and p.lower_bound == 12
+
+
 # ---- the plan ------------------------------------------------------------------------------
 
 @settings(max_examples=15, deadline=None,

@@ -60,13 +60,15 @@ def solve_instance(cap: int, weights: list[int], seconds: float = 10.0) -> dict[
     for w in weights:
         counts[w] = counts.get(w, 0) + 1
     sizes = sorted(counts)
-    t = time.perf_counter()
     ffd = pack([(s,) for s in sizes], [counts[s] for s in sizes], (cap,), seconds=0)
+    t, cpu = time.perf_counter(), time.process_time()
     p = pack([(s,) for s in sizes], [counts[s] for s in sizes], (cap,), seconds=seconds,
              max_units_for_cpsat=10_000)
+    # CPU seconds beside wall seconds: the shared 2-core machine's load inflates the wall.
     return {"n": len(weights), "cap": cap, "ffd": ffd.count, "bins": p.count,
             "lower_bound": p.lower_bound, "method": p.method,
-            "seconds": round(time.perf_counter() - t, 2)}
+            "seconds": round(time.perf_counter() - t, 2),
+            "cpu_s": round(time.process_time() - cpu, 2)}
 
 
 def run_day(lines: int, out: Path, seed: int = 18, pdf: bool = True) -> dict[str, Any]:
@@ -79,7 +81,7 @@ def run_day(lines: int, out: Path, seed: int = 18, pdf: bool = True) -> dict[str
 
     path = write_xlsx(sample_rows(lines, seed=seed), out / "day.xlsx")
     settings = TradeSettings(cpsat_seconds=1.0)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     parsed = read_lines(path)
     t1 = time.perf_counter()
     report = check_lines(parsed, settings)
@@ -91,7 +93,9 @@ def run_day(lines: int, out: Path, seed: int = 18, pdf: bool = True) -> dict[str
     return {"bench": "day", "lines": lines, **plan.summary(), "files": len(files),
             "findings": len(report.findings), "read_s": round(t1 - t0, 2),
             "check_s": round(t2 - t1, 2), "plan_s": round(t3 - t2, 2),
-            "docs_s": round(t4 - t3, 2), "total_s": round(t4 - t0, 2)}
+            "docs_s": round(t4 - t3, 2), "total_s": round(t4 - t0, 2),
+            # this process only; the document workers' CPU is in the caller's rusage
+            "cpu_main_s": round(time.process_time() - cpu0, 2)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,10 +108,10 @@ def main(argv: list[str] | None = None) -> None:
     t = sub.add_parser("triplets")
     t.add_argument("--n", type=int, default=501)
     t.add_argument("--instances", type=int, default=5)
-    t.add_argument("--seconds", type=float, default=10.0)
+    t.add_argument("--seconds", type=float, default=8.0)  # CP-SAT share of the 10 s
     b = sub.add_parser("bpplib")
     b.add_argument("files", nargs="+", type=Path)
-    b.add_argument("--seconds", type=float, default=10.0)
+    b.add_argument("--seconds", type=float, default=8.0)
     args = ap.parse_args(argv)
     if args.cmd == "day":
         with tempfile.TemporaryDirectory() as tmp:

@@ -184,9 +184,12 @@ def _cpsat(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[
         for t in types:
             m.add_hint(x[t, b], content.get(t, 0))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = 2  # the machine has two cores
-    solver.parameters.random_seed = 18  # same input, same plan
+    # One worker and a deterministic time budget: the same input gives the same plan (and so
+    # the same documents) on any machine; wall time only as a safety net.
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = seconds
+    solver.parameters.max_time_in_seconds = 2 * seconds
+    solver.parameters.random_seed = 18
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -196,6 +199,39 @@ def _cpsat(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[
         if content:
             bins.append(content)
     return bins, status == cp_model.OPTIMAL
+
+
+def _lns(sizes: Sequence[Sequence[int]], cap: Sequence[int], bins: list[dict[int, int]],
+         lb: int, seconds: float) -> list[dict[int, int]]:
+    """Large-neighbourhood search: free the emptiest bins and a few others, re-pack those
+    units exactly with CP-SAT into one bin fewer; repeat. Deterministic (fixed seed, fixed
+    number of rounds); ``seconds`` bounds the wall time as a safety net only."""
+    import random
+    import time
+
+    rng = random.Random(18)
+    deadline = time.perf_counter() + seconds
+
+    def fill(b: dict[int, int]) -> float:
+        return max(sum(sizes[t][d] * n for t, n in b.items()) / c for d, c in enumerate(cap))
+
+    for _ in range(60):
+        if len(bins) <= lb or time.perf_counter() > deadline:
+            break
+        order = sorted(range(len(bins)), key=lambda i: (fill(bins[i]), i))
+        chosen = set(order[:3]) | set(rng.sample(order[3:], min(7, len(order) - 3)))
+        sub = [bins[i] for i in sorted(chosen)]
+        types = sorted({t for b in sub for t in b})
+        local = {t: k for k, t in enumerate(types)}
+        sub_sizes = [sizes[t] for t in types]
+        sub_counts = [sum(b.get(t, 0) for b in sub) for t in types]
+        start = [{local[t]: n for t, n in b.items()} for b in sorted(sub, key=fill, reverse=True)]
+        solved = _cpsat(sub_sizes, sub_counts, cap, start, lower_bound(sub_sizes, sub_counts,
+                                                                     cap), 0.3)
+        if solved is not None and len(solved[0]) < len(sub):
+            rest = [b for i, b in enumerate(bins) if i not in chosen]
+            bins = rest + [{types[k]: n for k, n in b.items()} for b in solved[0]]
+    return bins
 
 
 def pack(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int], *,
@@ -217,6 +253,13 @@ def pack(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[in
                 return Packing(bins, lb, "mbs=lb")
     if seconds <= 0 or sum(counts) > max_units_for_cpsat:
         return Packing(bins, lb, heuristic)
+    if len(bins) > lb:
+        improved = _lns(sizes, cap, bins, lb, seconds / 2)
+        if len(improved) < len(bins):
+            bins, heuristic = improved, f"{heuristic}+lns"
+            if len(bins) <= lb:
+                return Packing(bins, lb, f"{heuristic}=lb")
+        seconds /= 2
     solved = _cpsat(sizes, counts, cap, bins, lb, seconds)
     if solved is None:
         return Packing(bins, lb, heuristic)

@@ -191,7 +191,10 @@ def _classification(line: Line, out: list[Finding]) -> Classification:
     if absent:
         out.append(finding("TAR-ABSENT", ref, code))
     c = classify(spec)
-    if c.out_of_scope or (code[:2].isdigit() and not in_scope and c.code is None):
+    # Woven vs knitted is judged (60 against 52/54/55); other Section XI headings (pile,
+    # special, technical fabrics) are not modelled, so a code there is not second-guessed.
+    judged = in_scope or code[:2] == "60"
+    if c.out_of_scope or not judged:
         out.append(finding("CLS-OUT-OF-SCOPE", ref, c.out_of_scope or code))
         return c
     if c.ask:
