@@ -363,7 +363,7 @@ def test_failure_inside_a_batch_rolls_back_only_that_batch(registry, library, mo
 
 
 def test_crash_after_commit_before_index_save_is_healed(registry, library, monkeypatch):
-    def crash(self):
+    def crash(self, position=None):
         raise RuntimeError("killed while saving the index")
 
     monkeypatch.setattr(FaissIndex, "save", crash)

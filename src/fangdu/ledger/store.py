@@ -270,6 +270,20 @@ class LogStore:
             state = session.get(LogState, 1)
             return 0 if state is None else state.next_index - state.integrated_size
 
+    def subjects_since(self, start: int) -> tuple[list[str], int]:
+        """What the entries from ``start`` on are about, and the number of entries so far: a
+        change feed for what is derived from the registry (the vector index). Entries commit
+        in index order (the state row is locked from append to commit), so every entry below
+        the returned count is visible."""
+        with self._sessions() as session:
+            state = session.get(LogState, 1)
+            end = 0 if state is None else state.next_index
+            subjects = session.scalars(
+                select(LogEntry.subject)
+                .where(LogEntry.idx >= start, LogEntry.idx < end, LogEntry.subject.is_not(None))
+            ).all()
+        return list(dict.fromkeys(subjects)), end
+
     def checkpoint(self, size: int | None = None) -> SignedCheckpoint | None:
         """The checkpoint of ``size`` (default: the latest), with its token and cosignatures."""
         query = select(LogCheckpoint)

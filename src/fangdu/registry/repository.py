@@ -177,6 +177,19 @@ class Repository:
             for row in self.session.execute(batch):
                 yield row.id, row.fingerprint, row.fingerprint_version
 
+    def searchable_refs_of(self, work_ids: Sequence[int], prior_art_ids: Sequence[int]
+                           ) -> list[int]:
+        """The searchable references of these works and prior-art records."""
+        found: list[int] = []
+        for column, ids in ((SearchRef.work_id, work_ids), (SearchRef.prior_art_id, prior_art_ids)):
+            ids = sorted(set(ids))
+            for start in range(0, len(ids), 500):
+                found += self.session.scalars(
+                    self._searchable().with_only_columns(SearchRef.id)
+                    .where(column.in_(ids[start : start + 500]))
+                ).all()
+        return found
+
     def ref(self, ref_id: int) -> SearchRef | None:
         return self.session.get(SearchRef, ref_id)
 

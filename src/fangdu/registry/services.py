@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -142,8 +143,12 @@ class Registry:
         # Names accounts in the public log by HMAC, so nobody can reverse them by enumeration.
         self.pseudonym_key = load_or_create_secret(keys / "pseudonym.key")
         self._fingerprints: OrderedDict[int, Fingerprint] = OrderedDict()
+        self._fingerprints_lock = threading.Lock()
+        self._catch_up_lock = threading.Lock()
         self.searcher = Searcher(index, self._fetch_fingerprints)
         self.last_sync = IndexSync(0, 0, 0)
+        # A reader (a check worker) never writes the index files: one process owns them.
+        self.read_only = getattr(index, "read_only", False)
 
     @classmethod
     def open(
@@ -157,11 +162,14 @@ class Registry:
         engine = make_engine(settings.db_url)
         try:
             upgrade(engine)
-            index = FaissIndex.open(settings.index_path, DESCRIPTOR_DIM)
+            index = FaissIndex.open(settings.index_path, DESCRIPTOR_DIM, read_only=not sync)
             registry = cls(settings, engine, blobs or LocalBlobStore(settings.blobs_path), index)
             if sync:
                 registry.ledger.integrate()
+                _, position = registry.ledger.subjects_since(registry.index.position)
                 registry.last_sync = registry.sync_index()
+                registry.index.save(position=position)
+            registry.catch_up()
         except BaseException:
             engine.dispose()
             raise
@@ -308,7 +316,7 @@ class Registry:
             self.ledger.append_many(repo.session, filed, self.operator)
         # Committed: from here on the rows and their log entries exist whatever happens next.
         self.ledger.integrate()
-        self._index_add([ref.id for _, ref in rows], [p.vectors for _, _, p in batch])
+        self.catch_up()
         for (path, _, _), (target, _) in zip(batch, rows, strict=True):
             number = target.registration_no if isinstance(target, Work) else None
             report(ImportItem(path, ImportStatus.IMPORTED, id=target.id, registration_no=number))
@@ -373,6 +381,7 @@ class Registry:
         return draw_explanation(query_rgb, reference_rgb, match.match, caption=caption)
 
     def _search(self, prepared: Prepared, top_k: int) -> list[MatchInfo]:
+        self.catch_up()  # what another process registered is searchable here too
         results = self.searcher.search(prepared.fingerprint_object(), top_k)
         with self.unit_of_work() as repo:
             targets = repo.ref_targets([ref_id for ref_id, _ in results])
@@ -399,18 +408,20 @@ class Registry:
         return matches
 
     def _fetch_fingerprints(self, ref_ids: Sequence[int]) -> dict[int, Fingerprint]:
-        found = {i: self._fingerprints[i] for i in ref_ids if i in self._fingerprints}
+        with self._fingerprints_lock:
+            found = {i: self._fingerprints[i] for i in ref_ids if i in self._fingerprints}
         missing = [i for i in ref_ids if i not in found]
         if missing:
             with self.unit_of_work() as repo:
                 for ref_id, data, version in repo.searchable_fingerprints(missing):
                     if version == CURRENT_VERSION:
                         found[ref_id] = Fingerprint.from_bytes(data)
-        for ref_id, fingerprint in found.items():
-            self._fingerprints[ref_id] = fingerprint
-            self._fingerprints.move_to_end(ref_id)
-        while len(self._fingerprints) > 1024:  # ~45 MB: a few shortlists' worth
-            self._fingerprints.popitem(last=False)
+        with self._fingerprints_lock:
+            for ref_id, fingerprint in found.items():
+                self._fingerprints[ref_id] = fingerprint
+                self._fingerprints.move_to_end(ref_id)
+            while len(self._fingerprints) > 1024:  # ~45 MB: a few shortlists' worth
+                self._fingerprints.popitem(last=False)
         return found
 
     # -- register ------------------------------------------------------------------------
@@ -481,8 +492,7 @@ class Registry:
             self.ledger.append(repo.session, event, submitter or self.operator)
             info = _work_info(repo, work)
         self.ledger.integrate()
-        if registered:
-            self._index_add([ref.id], [prepared.vectors])
+        self.catch_up()  # a registered work becomes searchable
         return RegistrationOutcome(info, found, blocking)
 
     def decide(
@@ -532,12 +542,9 @@ class Registry:
                                       self.pseudonym_key),
                 submitter or self.operator,
             )
-            ref = repo.ref_for_work(work.id)
-            vectors = Fingerprint.from_bytes(ref.fingerprint).global_vectors if ref else None
             info = _work_info(repo, work)
         self.ledger.integrate()
-        if approve and ref is not None and ref.fingerprint_version == CURRENT_VERSION:
-            self._index_add([ref.id], [vectors])  # the new work becomes searchable
+        self.catch_up()  # an approved work becomes searchable
         return info
 
     # -- show and list -------------------------------------------------------------------
@@ -599,8 +606,32 @@ class Registry:
                 self.index.add(np.asarray(ids, np.int64), vectors)
         if unknown or missing:
             self.index.save()
-            self._fingerprints.clear()
+            with self._fingerprints_lock:
+                self._fingerprints.clear()
         return IndexSync(added=len(missing), removed=len(unknown), stale=stale)
+
+    def catch_up(self) -> int:
+        """Index what became searchable since the index's position in the evidence log (new
+        registrations, approvals, prior art): one query when nothing did. Returns how many
+        references were added."""
+        with self._catch_up_lock:
+            start = self.index.position
+            subjects, end = self.ledger.subjects_since(start)
+            if end <= start:
+                return 0
+            works = [int(s.split(":", 1)[1]) for s in subjects if s.startswith("work:")]
+            prior_art = [int(s.split(":", 1)[1]) for s in subjects if s.startswith("prior_art:")]
+            added = 0
+            with self.unit_of_work() as repo:
+                refs = repo.searchable_refs_of(works, prior_art)
+                for ids, vectors in _vector_chunks(repo.searchable_fingerprints(refs)):
+                    self.index.add(np.asarray(ids, np.int64), vectors)
+                    added += len(ids)
+            if self.read_only:
+                self.index.position = end  # in memory only: this process never writes
+            else:
+                self.index.save(position=end)
+            return added
 
     def rebuild_index(self, progress: Progress | None = None) -> int:
         """Recreate the index from the database, re-fingerprinting references from older
@@ -634,10 +665,13 @@ class Registry:
             index = FaissIndex.build(
                 self.settings.index_path, DESCRIPTOR_DIM, np.zeros(0, np.int64), []
             )
-        index.save()
+        _, position = self.ledger.subjects_since(0)
+        index.position = position
+        index.compact()
         self.index = index
         self.searcher.index = index
-        self._fingerprints.clear()
+        with self._fingerprints_lock:
+            self._fingerprints.clear()
         return len(index)
 
     def _refingerprint_stale(self, progress: Progress | None) -> None:
@@ -655,9 +689,6 @@ class Registry:
                 if progress is not None:
                     progress(done, len(stale))
 
-    def _index_add(self, ref_ids: list[int], vectors: list[np.ndarray]) -> None:
-        self.index.add(np.asarray(ref_ids, np.int64), vectors)
-        self.index.save()
 
 
 # -- check workers: one read-only Registry per process ---------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -29,6 +30,7 @@ class Searcher:
         # numpy calls that release the GIL. 1 verifies in the calling thread.
         self.workers = workers
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()  # searches run from many threads at once
 
     def search(self, query: Fingerprint, top_k: int = 10) -> list[tuple[int, Match]]:
         candidates = self.index.search(query.global_vectors, max(self.shortlist, top_k))
@@ -52,6 +54,7 @@ class Searcher:
         """``compare(query, r)`` for each reference, in order."""
         if self.workers <= 1 or len(references) < 2:
             return [compare(query, reference) for reference in references]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="fangdu-verify")
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="fangdu-verify")
         return list(self._pool.map(lambda reference: compare(query, reference), references))

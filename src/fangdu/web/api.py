@@ -168,8 +168,7 @@ def check(
         raise forbidden("this token's scopes do not include check")
     state.check_limiter.hit(account.subject if account else client_address(request))
     data = read_upload(file, state.registry.settings.max_image_bytes)
-    with state.index_lock:
-        matches = state.registry.check_bytes(data, top_k=top_k)
+    matches = state.registry.check_bytes(data, top_k=top_k)
     return CheckOut(query=display_name(file), matches=[_match(m) for m in matches])
 
 
@@ -205,11 +204,10 @@ def apply(
         ) from None
     data = read_upload(file, state.registry.settings.max_image_bytes)
     try:
-        with state.index_lock:
-            outcome = state.registry.register(
-                data, filed.to_request(account.subject), review_required=True, channel="api",
-                submitter=state.accounts.signer(account.id),
-            )
+        outcome = state.registry.register(
+            data, filed.to_request(account.subject), review_required=True, channel="api",
+            submitter=state.accounts.signer(account.id),
+        )
     except ImageOnFile:
         # It may be someone else's unpublished application: say no more than that.
         raise Conflict("this image is already on file") from None
@@ -261,11 +259,10 @@ def decide(
 ) -> WorkOut:
     state = app_state(request)
     authorize_work(account, Action.DECIDE, records.find_work(state.registry, str(work_id)))
-    with state.index_lock:
-        work = state.registry.decide(
-            work_id, approve=decision.approve, reviewer=account.subject, reason=decision.reason,
-            channel="api", submitter=state.accounts.signer(account.id),
-        )
+    work = state.registry.decide(
+        work_id, approve=decision.approve, reviewer=account.subject, reason=decision.reason,
+        channel="api", submitter=state.accounts.signer(account.id),
+    )
     return work_out(work, private=True)
 
 

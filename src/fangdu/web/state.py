@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 
 from babel.support import Translations
@@ -38,9 +37,6 @@ class AppState:
     templates: dict[str, Environment]  # one Jinja environment per language
     check_limiter: RateLimiter
     previews: PreviewCache
-    # The registry keeps its vector index and fingerprint cache in this process; searches and
-    # the writes that change the index take turns.
-    index_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def app_state(request: Request) -> AppState:

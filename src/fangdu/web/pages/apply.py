@@ -117,11 +117,10 @@ def apply(
     try:
         data = read_upload(image, state.registry.settings.max_image_bytes)
         application = filed.to_request(account.subject)
-        with state.index_lock:
-            outcome = state.registry.register(
-                data, application, review_required=True, channel="web",
-                submitter=state.accounts.signer(account.id),
-            )
+        outcome = state.registry.register(
+            data, application, review_required=True, channel="web",
+            submitter=state.accounts.signer(account.id),
+        )
     except ImageRejected as exc:
         return _form_page(request, values, refused=exc.reason, status=422)
     except ImageOnFile:  # perhaps someone else's: say no more than that

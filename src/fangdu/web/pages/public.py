@@ -67,8 +67,7 @@ def explained_check(state: AppState, data: bytes) -> list[dict[str, object]]:
     """The check's matches worth showing, the best few with their side-by-side picture.
 
     The upload lives only in this function's memory and the page it makes."""
-    with state.index_lock:
-        matches = state.registry.check_bytes(data, top_k=CHECK_TOP_K)
+    matches = state.registry.check_bytes(data, top_k=CHECK_TOP_K)
     shown: list[MatchInfo] = [m for m in matches if m.verdict != "none"]
     return [
         {"match": m, "picture": records.explanation(state.registry, data, m) if i < EXPLAINED

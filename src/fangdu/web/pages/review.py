@@ -54,11 +54,10 @@ def queue(request: Request, account: Reviewer) -> Response:
 
 def _fresh_matches(state: AppState, work: WorkInfo, query: bytes) -> dict[int, MatchInfo]:
     """Today's check of the application's image, without itself and without the dissimilar."""
-    with state.index_lock:
-        return {
-            m.ref_id: m for m in state.registry.check_bytes(query, top_k=20)
-            if not (m.kind == "work" and m.target_id == work.id) and m.verdict != "none"
-        }
+    return {
+        m.ref_id: m for m in state.registry.check_bytes(query, top_k=20)
+        if not (m.kind == "work" and m.target_id == work.id) and m.verdict != "none"
+    }
 
 
 def review_evidence(state: AppState, work: WorkInfo) -> list[dict[str, object]]:
@@ -160,11 +159,10 @@ def decide(
     if action == "approve" and not reason and _copy_found(state, account, work_id):
         return _detail(request, account, work_id, error=COPY_NEEDS_REASON, status=400)
     try:
-        with state.index_lock:
-            state.registry.decide(
-                work_id, approve=action == "approve", reviewer=account.subject,
-                reason=reason or None, channel="web", submitter=state.accounts.signer(account.id),
-            )
+        state.registry.decide(
+            work_id, approve=action == "approve", reviewer=account.subject,
+            reason=reason or None, channel="web", submitter=state.accounts.signer(account.id),
+        )
     except InputError:
         message = (COPY_NEEDS_REASON if action == "approve"
                    else N_("A rejection needs its reasons."))

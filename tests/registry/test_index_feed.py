@@ -1,0 +1,83 @@
+"""The index follows the evidence log: registrations, approvals and imports become searchable
+by catching up from the index's position; a second process sees them without a rewrite; checks
+run from many threads at once while a registration goes on (issue 13, item 5)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from fangdu.registry.schemas import RegistrationRequest
+from fangdu.registry.services import Registry
+from fangdu.similarity.index import FaissIndex
+
+
+@pytest.fixture
+def registry(settings):
+    with Registry.open(settings) as opened:
+        yield opened
+
+
+def request(title: str, **kwargs) -> RegistrationRequest:
+    return RegistrationRequest(title=title, owner="柯桥花样工作室", **kwargs)
+
+
+def test_the_index_position_is_the_log_size(registry, print_png):
+    registry.register(print_png(1), request("one"))
+    registry.register(print_png(2), request("two"))
+    _, size = registry.ledger.subjects_since(0)
+    assert registry.index.position == size and len(registry.index) == 2
+
+
+def test_an_approval_is_found_by_catching_up(registry, print_png):
+    work = registry.register(print_png(3), request("pending"), review_required=True).work
+    assert len(registry.index) == 0  # an application is not searchable
+    registry.decide(work.id, approve=True, reviewer="account:99")
+    assert registry.check_bytes(print_png(3))[0].target_id == work.id
+
+
+def test_another_process_catches_up_from_the_log_without_reloading(settings, print_png):
+    with Registry.open(settings) as writer, Registry.open(settings, sync=False) as reader:
+        assert reader.check_bytes(print_png(4)) == []
+        writer.register(print_png(4), request("new"))
+        assert reader.check_bytes(print_png(4))[0].verdict == "copy"  # caught up in memory
+        assert reader.index.position == writer.index.position
+
+
+def test_a_registration_appends_to_the_journal_and_leaves_the_snapshot(registry, print_png,
+                                                                       settings):
+    registry.register(print_png(5), request("first"))
+    snapshot = settings.index_path / FaissIndex.FILE_NAME
+    before = snapshot.stat()
+    registry.register(print_png(6), request("second"))
+    after = snapshot.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    with Registry.open(settings) as reopened:
+        assert reopened.last_sync.added == 0 and len(reopened.index) == 2
+
+
+def test_checks_run_in_parallel_with_a_registration(registry, print_png):
+    for seed in range(4):
+        registry.register(print_png(10 + seed), request(f"w{seed}"))
+    queries = {seed: print_png(10 + seed) for seed in range(4)}
+    failures: list[BaseException] = []
+    found: list[int] = []
+
+    def check(seed: int) -> None:
+        try:
+            for _ in range(3):
+                best = registry.check_bytes(queries[seed])[0]
+                assert best.verdict == "copy" and best.title == f"w{seed}"
+                found.append(seed)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=check, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    registry.register(print_png(20), request("during"))
+    for thread in threads:
+        thread.join()
+    assert not failures and len(found) == 12
+    assert registry.check_bytes(print_png(20))[0].title == "during"
