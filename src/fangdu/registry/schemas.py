@@ -78,6 +78,11 @@ class MatchInfo:
     match: Match | None = field(default=None, compare=False, repr=False)
 
     @property
+    def same_design(self) -> bool:
+        """The whole of a simple design found again: shown as "same design (simple)"."""
+        return self.match is not None and self.match.same_design
+
+    @property
     def label(self) -> str:
         """How a person refers to the match: registration number, W-<id> or P-<id>."""
         if self.kind == "prior_art":
@@ -94,6 +99,8 @@ class MatchInfo:
             "verdict": self.verdict,
             "query_box": self.query_box,
             "match_box": self.match_box,
+            # Only when set, so the shape of a plain match stays as it was.
+            **({"same_design": True} if self.same_design else {}),
         }
 
 

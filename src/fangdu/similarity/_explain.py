@@ -70,8 +70,9 @@ def draw_explanation(
     _draw_box(canvas, match.match_box, sr, dx, colour)
 
     if caption:
+        what = "same design (simple)" if match.same_design else f"inliers {len(corr)}"
         text = (f"score {match.score:.2f}  verdict {match.verdict.value.upper()}  "
-                f"inliers {len(match.correspondences)}   left: query   right: reference")
+                f"{what}   left: query   right: reference")
         cv2.putText(canvas, text, (8, height + 29), cv2.FONT_HERSHEY_SIMPLEX, 0.6, colour, 2,
                     cv2.LINE_AA)
     return canvas

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from fangdu.errors import ImageRejected, InputError
-from fangdu.similarity._features import detect, working_scale
+from fangdu.similarity._design import SIMPLE_COMPLEXITY, complexity, design_picture
+from fangdu.similarity._features import detect_on, gradient_image, working_scale
 from fangdu.similarity._fingerprint import MAX_WORK_SIDE, Fingerprint
 from fangdu.similarity._model import QUANT_SCALE, load_model
 
@@ -34,11 +35,15 @@ def extract(rgb: np.ndarray) -> Fingerprint:
     if min(height, width) < MIN_SIDE:
         raise ImageRejected(f"image is {width}x{height}; each side needs {MIN_SIDE} px or more")
     scale = min(working_scale(width, height), (MAX_WORK_SIDE - 1) / max(width, height))
-    kps, root, (ww, wh) = detect(rgb, scale)
+    grad = gradient_image(rgb, scale)
+    kps, root, (ww, wh) = detect_on(grad)
     model = load_model()
     desc = model.project(root)
     deq = desc.astype(np.float32) / QUANT_SCALE
     vectors = np.stack([model.global_vector(deq), model.global_vector(deq * model.signs)])
-    fp = Fingerprint(width, height, scale, (ww, wh), kps, desc, vectors)
+    cx = complexity(desc)
+    # Only simple images need their design picture (see _design); the rest keep none.
+    design = design_picture(grad) if cx <= SIMPLE_COMPLEXITY else np.zeros((0, 0), np.uint8)
+    fp = Fingerprint(width, height, scale, (ww, wh), kps, desc, vectors, cx, design)
     # Round-trip once so a fresh fingerprint equals its stored form exactly.
     return Fingerprint.from_bytes(fp.to_bytes())

@@ -87,7 +87,11 @@ def _spread(kps: np.ndarray, response: np.ndarray, w: int, h: int, limit: int) -
 
 def detect(rgb: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
     """Keypoints (n, 4: x, y, size, angle in working pixels/degrees) and RootSIFT (n, 128)."""
-    grad = gradient_image(rgb, scale)
+    return detect_on(gradient_image(rgb, scale))
+
+
+def detect_on(grad: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """``detect`` on a ``gradient_image`` already computed."""
     h, w = grad.shape
     kp, desc = _sift.detectAndCompute(grad, None)
     if desc is None or not kp:

@@ -37,3 +37,6 @@ class Match:
     match_box: Box | None = None
     # (m, 4) float32: query x, y -> reference x, y, original pixel coordinates; inliers only
     correspondences: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
+    # The whole design of a simple image is found again (see fangdu.similarity._design): shown to
+    # reviewers as "same design (simple)"; the verdict is then at least COPY.
+    same_design: bool = False

@@ -30,6 +30,10 @@ How a pair is judged
    build evidence. Evidence ``e`` becomes ``score = 1 - exp(-e / EVIDENCE_SCALE)``.
 6. The mirrored query is tried as well; the better of the two views (or their pool) is the
    result.
+7. Two *simple* images (few distinct-looking features, see ``_design``) are also compared as
+   whole design pictures: the same design after colour normalisation, a quarter turn or mirror
+   and a shift is at least a ``copy`` (``Match.same_design``), however few distinct features
+   it has; step 5's cap would otherwise give a simple design nothing even against itself.
 
 Thresholds
 ----------
@@ -47,11 +51,12 @@ already convincing and cheaper.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
+from fangdu.similarity._design import SAME_DESIGN_NCC, same_design
 from fangdu.similarity._fingerprint import Fingerprint
 from fangdu.similarity._model import load_model, matmul_t
 from fangdu.similarity.types import Box, Match, Verdict
@@ -460,6 +465,23 @@ def verdict_for(score: float) -> Verdict:
 
 def compare(query: Fingerprint, reference: Fingerprint) -> Match:
     """How much of ``reference`` is found in ``query``: score, verdict, boxes and inliers."""
+    match = _compare_features(query, reference)
+    if query.design.size == 0 or reference.design.size == 0:
+        return match  # not two simple images: the features have said all there is
+    ncc = same_design(query.design, reference.design)
+    if ncc < SAME_DESIGN_NCC:
+        return match
+    # The whole simple design again: at least a copy, more the closer the pictures agree.
+    score = max(match.score, COPY_THRESHOLD + (1.0 - COPY_THRESHOLD)
+                * (ncc - SAME_DESIGN_NCC) / (1.0 - SAME_DESIGN_NCC))
+    whole_q = Box(0.0, 0.0, float(query.width), float(query.height))
+    whole_r = Box(0.0, 0.0, float(reference.width), float(reference.height))
+    return replace(match, score=float(min(score, 1.0)), verdict=verdict_for(score),
+                   query_box=match.query_box or whole_q, match_box=match.match_box or whole_r,
+                   same_design=True)
+
+
+def _compare_features(query: Fingerprint, reference: Fingerprint) -> Match:
     if len(query.keypoints) < MIN_INLIERS or len(reference.keypoints) < MIN_INLIERS:
         return Match(0.0, Verdict.NONE)
     signs = load_model().signs
