@@ -126,6 +126,12 @@ def solve_window(
         r: md.new_int_var(0, max(max(row) for row in inst.setup_times), f"w{r}") for r in jobs
     }
     arcs_of: dict[int, list[tuple[int, int, cp_model.IntVar]]] = {}
+    # Wash start and run end as plain variables, for the interval constraints below.
+    ws = {r: md.new_int_var(0, hi_t, f"ws{r}") for r in jobs}
+    ev = {r: md.new_int_var(0, hi_t, f"ev{r}") for r in jobs}
+    for r in jobs:
+        md.add(ws[r] == start[r] - wash_in[r])
+        md.add(ev[r] == end[r])
     for m, v in ctx.items():
         reps = [r for r in jobs if (r, m) in b]
         arcs: list[tuple[int, int, cp_model.IntVar]] = []
@@ -180,6 +186,14 @@ def solve_window(
                 cost_terms.append((lit, w.setup_cost * inst.setup_cost(ar, aq) + w.setup_time * st))
         md.add_circuit(arcs)
         arcs_of[m] = arcs
+        # Redundant with the circuit, but propagates much earlier: wash+run intervals of one
+        # vat do not overlap.
+        md.add_no_overlap(
+            md.new_optional_interval_var(
+                ws[r], md.new_int_var(0, hi_t, f"sz{r}_{m}"), ev[r], b[r, m], f"iv{r}_{m}"
+            )
+            for r in reps
+        )
         # Run and its wash inside one availability window.
         upper = tail.start if tail is not None else inst.horizon
         shifts = [(s, e) for s, e in inst.machines[m - 1].shifts if e > v.free_from and s < upper]
