@@ -85,12 +85,25 @@ def ledger(
     print(f"wrote {out / 'ledger.md'}")
 
 
+@app.command()
+def dyehouse(
+    out: Path = OUT,
+    instances: Path | None = typer.Option(None, "--instances", help="OSP .dat/.dzn folder."),
+) -> None:
+    """Dye-house vat scheduler (fangdu.dyehouse.bench): 60 s per instance, 300 s from n = 250."""
+    from fangdu.dyehouse.bench import main as run_dyehouse
+
+    extra = ["--instances", str(instances)] if instances else []
+    run_dyehouse(["--generated", "--out", str(out / "dyehouse.jsonl"), *extra])
+
+
 @app.command("all")
 def all_benchmarks(out: Path = OUT, n_originals: int = N_ORIGINALS, seed: int = SEED) -> None:
     """Accuracy (with the baselines), then speed."""
     run_accuracy(out, n_originals=n_originals, seed=seed)
     speed(out, seed=seed, references=100_000, rendered=200, index_references=1_000_000)
     ledger(out, events=20_000, size=1_000_000)
+    dyehouse(out, instances=None)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ values. One JSON line per run goes to ``--out`` as soon as it is known (a long r
 while it goes); a Markdown summary follows at the end.
 
     python -m fangdu.dyehouse.bench --instances DIR --time-limit 60 --out bench-out/dyehouse.jsonl
-    python -m fangdu.dyehouse.bench --generated --sizes 10,25,50,100 --time-limit 60
+    python -m fangdu.dyehouse.bench --generated --sizes 10,25,50,100,250,500 --time-limit 60 \
+        --long-from 250 --long-limit 300      # what `make bench` runs
 """
 
 from __future__ import annotations
@@ -98,9 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--instances", type=Path, help="folder of OSP .dat/.dzn files")
     ap.add_argument("--generated", action="store_true", help="run generated instances")
-    ap.add_argument("--sizes", default="10,25,50,100", help="generated n values")
-    ap.add_argument("--per-size", type=int, default=4)
+    ap.add_argument("--sizes", default="10,25,50,100,250,500", help="generated n values")
+    ap.add_argument("--per-size", type=int, default=2)
     ap.add_argument("--time-limit", type=float, nargs="+", default=[60.0])
+    ap.add_argument("--long-from", type=int, default=250, help="from this n, also --long-limit")
+    ap.add_argument("--long-limit", type=float, default=300.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--best-known", type=Path, default=DEFAULT_BEST)
     ap.add_argument("--out", type=Path, default=Path("bench-out/dyehouse.jsonl"))
@@ -120,13 +123,18 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows = []
     with args.out.open("a") as fh:
-        for tl in args.time_limit:
-            for inst, bk in jobs:
-                row = run_one(inst, tl, args.seed, bk)
-                rows.append(row)
-                fh.write(json.dumps(row) + "\n")
-                fh.flush()
-                print(json.dumps(row), file=sys.stderr, flush=True)
+        runs = [(tl, inst, bk) for tl in args.time_limit for inst, bk in jobs]
+        runs += [
+            (args.long_limit, inst, bk)
+            for inst, bk in jobs
+            if len(inst.jobs) >= args.long_from and args.long_limit not in args.time_limit
+        ]
+        for tl, inst, bk in runs:
+            row = run_one(inst, tl, args.seed, bk)
+            rows.append(row)
+            fh.write(json.dumps(row) + "\n")
+            fh.flush()
+            print(json.dumps(row), file=sys.stderr, flush=True)
     summary = summarise(rows)
     args.out.with_suffix(".md").write_text(summary + "\n")
     print(summary)
