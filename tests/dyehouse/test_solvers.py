@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from fangdu.dyehouse.bounds import lower_bound
 from fangdu.dyehouse.generator import generate
+from fangdu.dyehouse.greedy import ScheduleInfeasible
 from fangdu.dyehouse.models import Instance
 from fangdu.dyehouse.solve import Method, solve
 from fangdu.dyehouse.validate import validate
@@ -57,3 +58,14 @@ def test_every_method_gives_a_valid_plan(method: Method) -> None:
     inst = generate(12, 2, 3, seed=3)
     res = solve(inst, time_limit=1.0, method=method, workers=1)
     assert validate(inst, res.plan) == []
+
+
+def test_an_unplaceable_lot_is_named(tiny: Instance) -> None:
+    # Lot 3 may only use vat 2, whose one window [5, 40] is shorter than a 50-minute program.
+    jobs = list(tiny.jobs)
+    jobs[2] = jobs[2].model_copy(update={"min_time": 50, "max_time": 60})
+    bad = tiny.model_copy(update={"jobs": tuple(jobs)})
+    with pytest.raises(
+        ScheduleInfeasible, match=r"lot 3: no availability window of vat\(s\) \[2\]"
+    ):
+        solve(bad, time_limit=1)

@@ -24,6 +24,21 @@ def _earliest_end(inst: Instance, j: int) -> int:
     return int(best) if best < math.inf else inst.horizon + 1
 
 
+def unplaceable_lots(inst: Instance) -> list[str]:
+    """Lots that fit no eligible vat at all, even alone: one reason each (the usual cause of an
+    infeasible instance, named before any search)."""
+    out = []
+    for j, job in enumerate(inst.jobs, 1):
+        if _earliest_end(inst, j) <= inst.horizon:
+            continue
+        fits = [m for m in job.eligible if job.size <= inst.machines[m - 1].max_cap]
+        out.append(
+            f"lot {j}: no availability window of vat(s) {fits} holds its {job.min_time}-minute "
+            f"program plus the shortest wash after its release at {job.release}"
+        )
+    return out
+
+
 def lower_bound(inst: Instance) -> int:
     """Runtime: lots split freely into the largest vat; late: lots that cannot finish by their
     due time even alone; washes: every class needs ⌈load / largest vat⌉ runs, each with the

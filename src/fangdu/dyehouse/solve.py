@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from fangdu.dyehouse.bounds import lower_bound
+from fangdu.dyehouse.bounds import lower_bound, unplaceable_lots
 from fangdu.dyehouse.cpsat import VatContext, solve_window
 from fangdu.dyehouse.greedy import ScheduleInfeasible, greedy
 from fangdu.dyehouse.models import Batch, Instance, Plan
@@ -153,6 +153,8 @@ def solve(
     t0 = time.monotonic()
     deadline = t0 + time_limit
     lb = lower_bound(inst)
+    if reasons := unplaceable_lots(inst):
+        raise ScheduleInfeasible("; ".join(reasons[:3]) + (" …" if len(reasons) > 3 else ""))
     try:
         base: list[Batch] | None = greedy(inst)
     except ScheduleInfeasible:
