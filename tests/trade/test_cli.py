@@ -68,3 +68,17 @@ def test_missing_rate_is_an_input_error(tmp_path: Path) -> None:
     assert runner.invoke(trade_app, ["check", str(day)]).exit_code == 2
     r = runner.invoke(trade_app, ["check", str(day), "--rate", "EUR=1.08"])
     assert r.exit_code == 0, r.output
+
+
+def test_a_merchant_sees_only_its_own_lines(tmp_path: Path) -> None:
+    from fangdu.trade.reader import read_lines
+
+    day = tmp_path / "day.csv"
+    runner.invoke(trade_app, ["sample", str(day), "--lines", "40"])
+    lines = read_lines(day)
+    uscc = lines[0].merchant.uscc
+    r = runner.invoke(trade_app, ["check", str(day), "--json", "--merchant", uscc])
+    shown = {json.loads(x)["line"] for x in r.stdout.splitlines()}
+    assert shown == {ln.ref for ln in lines if ln.merchant.uscc == uscc}
+    r = runner.invoke(trade_app, ["check", str(day), "--merchant", "91330621XXXXXXXXXX"])
+    assert r.exit_code == 2

@@ -109,13 +109,25 @@ def sample_cmd(
     _console().print(f"{len(rows)} lines → {out}")
 
 
+PartyOpt = Annotated[str | None, typer.Option(
+    help="Only this party's lines (统一社会信用代码): a merchant sees its own lines, an "
+    "operator those it declares.")]
+
+
 @trade_app.command("check")
 def check_cmd(file: FileArg, rate: RateOpt = None, exclusions: ExclOpt = None,
-              as_json: JsonOpt = False) -> None:
+              as_json: JsonOpt = False, merchant: PartyOpt = None,
+              operator: PartyOpt = None) -> None:
     """Findings per line and per declaration group, the derived code and the 申报要素."""
     with _failures():
         settings = _settings(rate)
         lines = read_lines(file)
+        if merchant:
+            lines = [ln for ln in lines if ln.merchant.uscc == merchant.strip().upper()]
+        if operator:
+            lines = [ln for ln in lines if ln.operator.uscc == operator.strip().upper()]
+        if not lines:
+            raise InputError("没有该当事方的行 / no lines of that party")
         report = check_lines(lines, settings, load_exclusions(exclusions))
     if as_json:
         for r in report.lines:
