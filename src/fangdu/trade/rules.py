@@ -34,7 +34,7 @@ _R = Rule
 _E, _Q, _W, _I = Severity.ERROR, Severity.QUESTION, Severity.WARNING, Severity.INFO
 GACC221 = "GACC Announcement 2019 No. 221 (市场采购贸易监管办法)"
 SAT89 = "SAT Announcement 2015 No. 89"
-HS = "Harmonized System, Section XI (via UN Comtrade HS dataset, data/hs_woven.csv)"
+HS = "Harmonized System, Section XI (via UN Comtrade HS dataset, data/hs_woven.json)"
 
 _ALL: tuple[Rule, ...] = (
     # Regime

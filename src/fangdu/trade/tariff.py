@@ -1,7 +1,8 @@
 """The tariff rows this context knows, and the 申报要素 layout it writes.
 
 Rows: HS 6-digit subheadings of woven fabrics of headings 5208-5212, 5407-5408 and 5512-5516,
-read from data/hs_woven.csv (its header names the source). Codes of other chapters get format
+read from data/hs_woven.json (its "source" names where they come from; JSON so that the
+package data travels with a wheel). Codes of other chapters get format
 and 申报要素 checks only (rule CLS-OUT-OF-SCOPE). China's 8+2-digit splits, legal units per
 code, export duty and inspection class are not transcribed: the legal units 米/千克 below are
 the ones issue 18 states for fabrics, and duty/inspection default to none, overridable per line.
@@ -9,8 +10,8 @@ the ones issue 18 states for fabrics, and duty/inspection default to none, overr
 
 from __future__ import annotations
 
-import csv
 import functools
+import json
 from importlib.resources import files
 
 __all__ = [
@@ -39,9 +40,8 @@ LEGAL_UNITS: tuple[str, str] = ("米", "千克")
 @functools.cache
 def subheadings() -> dict[str, str]:
     """6-digit code → abridged description."""
-    text = files("fangdu.trade").joinpath("data/hs_woven.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return {r["code"]: r["description"] for r in rows}
+    text = files("fangdu.trade").joinpath("data/hs_woven.json").read_text(encoding="utf-8")
+    return dict(json.loads(text)["subheadings"])
 
 
 def covered(code: str) -> bool:
