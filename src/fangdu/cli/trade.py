@@ -88,12 +88,12 @@ def _json(obj: dict[str, Any]) -> None:
 
 def _findings_table(report: CheckReport) -> Table:
     table = Table(title="发现 / Findings", title_justify="left")
-    for col in ("where", "rule", "severity", "中文", "English", "detail"):
+    for col in ("where", "rule", "severity", "中文", "English", "clause", "detail"):
         table.add_column(col, overflow="fold")
     for f in report.findings:
         style = {"error": "red", "question": "yellow", "warning": "yellow"}.get(f.severity)
         table.add_row(Text(f.where), f.rule, Text(f.severity, style=style or ""), Text(f.zh),
-                      Text(f.en), Text(f.detail))
+                      Text(f.en), Text(f.clause), Text(f.detail))
     return table
 
 
