@@ -295,7 +295,9 @@ def test_fangdu_home_comes_from_the_environment_unless_given(tmp_path, library):
     result = runner.invoke(app, ["import", str(library)], env={"FANGDU_HOME": str(env_home)})
     assert result.exit_code == 0 and (env_home / "fangdu.sqlite3").exists()
     flag_home = tmp_path / "from-flag"
-    runner.invoke(app, ["--home", str(flag_home), "list"], env={"FANGDU_HOME": str(env_home)})
+    # `db upgrade` writes (reading commands create nothing, not even a database).
+    runner.invoke(app, ["--home", str(flag_home), "db", "upgrade"],
+                  env={"FANGDU_HOME": str(env_home)})
     assert (flag_home / "fangdu.sqlite3").exists()
 
 

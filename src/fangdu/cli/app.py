@@ -39,6 +39,7 @@ from fangdu.errors import NotFound as NotFoundError
 from fangdu.ledger.fsck import fsck
 from fangdu.ledger.merkle import leaf_hash
 from fangdu.ledger.note import parse_cosigner_key, verifier_key_string
+from fangdu.registry.db import current_revision, make_engine, upgrade
 from fangdu.registry.files import expand, read_file
 from fangdu.registry.pipeline import tune_allocator
 from fangdu.registry.schemas import (
@@ -65,6 +66,8 @@ ledger_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(ledger_app, name="ledger")
+db_app = typer.Typer(help="The registry's database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 app.add_typer(witness_app, name="witness")
 app.add_typer(users_app, name="user")
 app.add_typer(schedule_app, name="schedule")
@@ -103,9 +106,10 @@ def root(
 
 
 @contextmanager
-def opened(ctx: typer.Context) -> Iterator[Registry]:
+def opened(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Registry]:
+    """The registry; ``read_only`` for commands that only read: they write nothing at all."""
     settings: Settings = ctx.obj
-    registry = Registry.open(settings)
+    registry = Registry.open(settings, read_only=read_only)
     try:
         if registry.last_sync.stale:
             render.stderr_console().print(
@@ -227,7 +231,7 @@ def check(
             explain.mkdir(parents=True, exist_ok=True)
         failed = 0
         written: set[Path] = set()
-        with opened(ctx) as registry:
+        with opened(ctx, read_only=True) as registry:
             results = registry.check_files(
                 items, top_k=top_k, jobs=jobs or None, expected=len(items)
             )
@@ -341,7 +345,7 @@ def show(
     as_json: bool = JSON,
 ) -> None:
     """Show one work or prior-art record."""
-    with failures(), opened(ctx) as registry:
+    with failures(), opened(ctx, read_only=True) as registry:
         item = registry.show(key)
     if as_json:
         render.print_json(item.to_json())
@@ -359,7 +363,7 @@ def list_command(
     status: WorkStatus | None = typer.Option(None, "--status", help="Only works in this status."),
 ) -> None:
     """List works (or prior art), oldest first."""
-    with failures(), opened(ctx) as registry:
+    with failures(), opened(ctx, read_only=True) as registry:
         if prior_art:
             records = list(registry.list_prior_art())
         else:
@@ -371,6 +375,25 @@ def list_command(
         render.stdout_console().print(render.prior_art_table(records))
     else:
         render.stdout_console().print(render.works_table(records))
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Bring the database to this version's schema (writing commands and `serve` do it too;
+    reading commands never migrate)."""
+    settings: Settings = ctx.obj
+    with failures():
+        settings.ensure_dirs()
+        engine = make_engine(settings.db_url)
+        try:
+            before = current_revision(engine)
+            upgrade(engine)
+            after = current_revision(engine)
+        finally:
+            engine.dispose()
+    render.stdout_console().print(
+        f"schema {before or 'none'} -> {after}" if before != after else f"schema {after}: "
+        "already current", markup=False)
 
 
 @index_app.command("rebuild")
@@ -434,7 +457,7 @@ def _pending(registry: Registry, key: str) -> WorkInfo:
 @ledger_app.command("key")
 def ledger_key(ctx: typer.Context) -> None:
     """Print the log's verifier key (signed-note format) as the last line."""
-    with failures(), opened(ctx) as registry:
+    with failures(), opened(ctx, read_only=True) as registry:
         store = registry.ledger
         out = render.stdout_console()
         out.print(f"log origin: {store.origin}", markup=False)
@@ -444,7 +467,7 @@ def ledger_key(ctx: typer.Context) -> None:
 @ledger_app.command("status")
 def ledger_status(ctx: typer.Context, as_json: bool = JSON) -> None:
     """Size, entries waiting, and the latest checkpoint with its timestamp and cosignatures."""
-    with failures(), opened(ctx) as registry:
+    with failures(), opened(ctx, read_only=True) as registry:
         store = registry.ledger
         latest = store.checkpoint()
         record = {
@@ -468,7 +491,7 @@ def ledger_export(
     directory: Path = typer.Argument(..., help="Folder for checkpoint and tile/ files."),
 ) -> None:
     """Write the log as C2SP static files (checkpoint, tile/<L>/<N>, tile/entries/<N>)."""
-    with failures(), opened(ctx) as registry:
+    with failures(), opened(ctx, read_only=True) as registry:
         try:
             published = registry.ledger.export(directory)
         except LookupError as exc:
@@ -487,7 +510,7 @@ def ledger_inclusion(
     size: int | None = typer.Option(None, "--size", min=1, help="Tree size (default latest)."),
 ) -> None:
     """Inclusion proof of one entry, as one JSON line (hashes in base64)."""
-    with failures(), opened(ctx) as registry:
+    with failures(), opened(ctx, read_only=True) as registry:
         store = registry.ledger
         size = size or store.size()
         if not index < size <= store.size():
@@ -505,7 +528,7 @@ def ledger_consistency(
     size: int | None = typer.Option(None, "--size", min=1, help="Newer size (default latest)."),
 ) -> None:
     """Consistency proof between two tree sizes, as one JSON line (hashes in base64)."""
-    with failures(), opened(ctx) as registry:
+    with failures(), opened(ctx, read_only=True) as registry:
         store = registry.ledger
         size = size or store.size()
         if not old <= size <= store.size():
@@ -519,7 +542,7 @@ def ledger_fsck(ctx: typer.Context) -> None:
     """Re-derive the whole tree from the entries; check every checkpoint, signature and
     timestamp. Exit 1 if anything is wrong."""
     settings: Settings = ctx.obj
-    with failures(), opened(ctx) as registry, progress_bar() as progress:
+    with failures(), opened(ctx, read_only=True) as registry, progress_bar() as progress:
         task = progress.add_task("checking", total=None)
         roots = settings.timestamp_ca.read_bytes() if settings.timestamp_ca else None
         report = fsck(
@@ -553,7 +576,7 @@ def evidence(
     from fangdu.ledger.bundle import BundleError, write_bundle
     from fangdu.registry.evidence import collect_evidence
 
-    with failures(), opened(ctx) as registry:
+    with failures(), opened(ctx, read_only=True) as registry:
         contents = collect_evidence(registry, key)
         try:
             write_bundle(output, contents)

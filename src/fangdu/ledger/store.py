@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,17 +72,25 @@ class LogStore:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        signer: Signer,
+        signer: Signer | Callable[[], Signer],
         *,
         origin: str,
         timestamper: TimestampAuthority | None = None,
         witnesses: Sequence[tuple[str, CosignatureVerifier]] = (),
     ) -> None:
+        """``signer`` may be a function that loads it: a reader that never signs nor shows
+        the log's key then never reads the key file."""
         self._sessions = sessions
-        self.signer = signer
+        self._signer = signer
         self.origin = origin
         self.timestamper = timestamper
         self.witnesses = list(witnesses)  # (base URL, the witness's cosigner key)
+
+    @property
+    def signer(self) -> Signer:
+        if not isinstance(self._signer, Signer):
+            self._signer = self._signer()
+        return self._signer
 
     # -- appending (inside the caller's transaction) ---------------------------------------
 

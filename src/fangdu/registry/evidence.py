@@ -28,7 +28,8 @@ def collect_evidence(registry: Registry, key: str) -> BundleContents:
     """The contents of the evidence bundle of ``key`` (work id, number, or P-<id>)."""
     record = registry.show(key)
     store = registry.ledger
-    store.integrate()  # entries committed but not yet in a checkpoint
+    if not registry.read_only:
+        store.integrate()  # entries committed but not yet in a checkpoint
     if isinstance(record, WorkInfo):
         subject = events.work_subject(record.id)
         facts = {"title": record.title, "registration_no": record.registration_no,

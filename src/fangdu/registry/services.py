@@ -30,14 +30,14 @@ from sqlalchemy import Engine
 from fangdu.config import Settings
 from fangdu.errors import Conflict, ImageRejected, InputError, NotFound
 from fangdu.imaging import decode_image
-from fangdu.ledger.keys import load_or_create_secret, load_or_create_signer
+from fangdu.ledger.keys import load_or_create_secret, load_or_create_signer, load_signer
 from fangdu.ledger.note import Signer, parse_cosigner_key
 from fangdu.ledger.store import LogStore
 from fangdu.ledger.timestamp import HttpTimestampAuthority
 from fangdu.registry import events
 from fangdu.registry.application import HIDDEN, MAX_COLOURWAY, MAX_NAME, MAX_TEXT, MAX_TITLE
 from fangdu.registry.blobs import BlobStore, LocalBlobStore, sha256_hex
-from fangdu.registry.db import make_engine, session_factory, upgrade
+from fangdu.registry.db import make_engine, require_current_schema, session_factory, upgrade
 from fangdu.registry.files import read_file
 from fangdu.registry.models import (
     Party,
@@ -123,48 +123,73 @@ class Registry:
         index: FaissIndex,
         *,
         batch_size: int = BATCH_SIZE,
+        read_only: bool = False,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.blobs = blobs
         self.index = index
         self.batch_size = batch_size
+        # A reader (`check`, `show`, a check worker) writes nothing: no key, no index file.
+        self.read_only = read_only
         self._sessions = session_factory(engine)
         keys = settings.keys_path
+        log_key = keys / "log.key"
         self.ledger = LogStore(
             self._sessions,
-            load_or_create_signer(keys / "log.key", settings.log_origin),
+            (lambda: load_signer(log_key)) if read_only
+            else load_or_create_signer(log_key, settings.log_origin),
             origin=settings.log_origin,
             timestamper=_timestamper(settings),
             witnesses=[(w.url, parse_cosigner_key(w.key)) for w in settings.witnesses],
         )
-        # Events filed from this installation's command line are signed by its operator key.
-        self.operator: Signer = load_or_create_signer(keys / "operator.key", "operator")
-        # Names accounts in the public log by HMAC, so nobody can reverse them by enumeration.
-        self.pseudonym_key = load_or_create_secret(keys / "pseudonym.key")
         self._fingerprints: OrderedDict[int, Fingerprint] = OrderedDict()
         self._fingerprints_lock = threading.Lock()
         self._catch_up_lock = threading.Lock()
         self.searcher = Searcher(index, self._fetch_fingerprints)
         self.last_sync = IndexSync(0, 0, 0)
-        # A reader (a check worker) never writes the index files: one process owns them.
-        self.read_only = getattr(index, "read_only", False)
+
+    @functools.cached_property
+    def operator(self) -> Signer:
+        """Signs the events filed from this installation's command line."""
+        return load_or_create_signer(self._writable_keys() / "operator.key", "operator")
+
+    @functools.cached_property
+    def pseudonym_key(self) -> bytes:
+        """Names accounts in the public log by HMAC, so nobody can reverse them by
+        enumeration."""
+        return load_or_create_secret(self._writable_keys() / "pseudonym.key")
+
+    def _writable_keys(self) -> Path:
+        if self.read_only:
+            raise InputError("this registry was opened for reading only")
+        return self.settings.keys_path
 
     @classmethod
     def open(
-        cls, settings: Settings, *, blobs: BlobStore | None = None, sync: bool = True
+        cls, settings: Settings, *, blobs: BlobStore | None = None, sync: bool = True,
+        read_only: bool = False,
     ) -> Registry:
         """Migrate the database to the current schema and bring the index in line with it.
 
+        ``read_only`` (the reading commands, check workers) writes nothing anywhere: no
+        migration (a database of another schema is refused with what to run), no log
+        integration, no network, no key or index file; the index is caught up in memory.
         ``sync=False`` is for read-only helpers of a process that has just synced.
         """
-        settings.ensure_dirs()
-        engine = make_engine(settings.db_url)
+        read_only = read_only or not sync
+        if not read_only:
+            settings.ensure_dirs()
+        engine = make_engine(settings.db_url, read_only=read_only)
         try:
-            upgrade(engine)
-            index = FaissIndex.open(settings.index_path, DESCRIPTOR_DIM, read_only=not sync)
-            registry = cls(settings, engine, blobs or LocalBlobStore(settings.blobs_path), index)
-            if sync:
+            if read_only:
+                require_current_schema(engine)
+            else:
+                upgrade(engine)
+            index = FaissIndex.open(settings.index_path, DESCRIPTOR_DIM, read_only=read_only)
+            registry = cls(settings, engine, blobs or LocalBlobStore(settings.blobs_path), index,
+                           read_only=read_only)
+            if not read_only:
                 registry.ledger.integrate()
                 _, position = registry.ledger.subjects_since(registry.index.position)
                 registry.last_sync = registry.sync_index()
