@@ -165,3 +165,14 @@ def test_merchant_monthly_summary(clean_rows: Rows,
     by_merchant = {m.uscc: m for m in months}
     for ln in lines:
         assert ln in by_merchant[ln.merchant.uscc].lines
+
+
+def test_equal_sizes_in_different_types_keep_their_counts() -> None:
+    sizes = [(300,), (300,), (400,), (300,), (260,)]
+    counts = [1, 2, 2, 1, 1]
+    p = pack(sizes, counts, (1000,), seconds=1)
+    placed: Counter[int] = Counter()
+    for b in p.bins:
+        assert sum(sizes[t][0] * n for t, n in b.items()) <= 1000
+        placed.update(b)
+    assert [placed[t] for t in range(len(sizes))] == counts

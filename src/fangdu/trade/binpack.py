@@ -11,6 +11,8 @@ the better of FFD's and minimum-bin-slack's packing as its hint, so it can only 
 from __future__ import annotations
 
 import math
+import random
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -128,6 +130,119 @@ def _exact_pair(sizes: Sequence[Sequence[int]], left: dict[int, int],
     return None
 
 
+class _Triples:
+    """Bins of at most three units (every unit over a quarter of the capacity, as in
+    Falkenauer's T class) into exactly ``k`` bins: depth-first from the largest unit, each
+    completion one or two units, total waste within k × cap − the sum. Exact for k when it
+    finishes; node-limited, with seeded restarts that shuffle equally good completions."""
+
+    def __init__(self, sizes: list[int], counts: list[int], cap: int, k: int) -> None:
+        self.sizes, self.cap, self.k = sizes, cap, k
+        self.left = {s: n for s, n in zip(sizes, counts, strict=True) if n}
+        self.budget = k * cap - sum(s * n for s, n in self.left.items())
+
+    def _completions(self, room: int, slack: int, rng: random.Random | None) -> list[
+            tuple[int, tuple[int, ...]]]:
+        sizes = sorted((s for s, n in self.left.items() if n > 0), reverse=True)
+        out: list[tuple[int, tuple[int, ...]]] = []
+        for i, b in enumerate(sizes):
+            if b > room:
+                continue
+            if room - b <= slack:
+                out.append((room - b, (b,)))
+            for c in sizes[i:]:
+                if c > room - b or (c == b and self.left[b] < 2):
+                    continue
+                if room - b - c <= slack:
+                    out.append((room - b - c, (b, c)))
+                break  # sizes descend: the first c that fits fills the bin best for this b
+        if room <= slack:
+            out.append((room, ()))
+        if rng is None:
+            out.sort()
+        else:
+            rng.shuffle(out)
+            out.sort(key=lambda x: x[0])
+        return out
+
+    def solve(self, node_limit: int, rng: random.Random | None = None) -> list[list[int]] | None:
+        if self.budget < 0:
+            return None
+        bins: list[list[int]] = []
+        nodes = 0
+
+        def dfs(slack: int) -> bool:
+            nonlocal nodes
+            nodes += 1
+            if nodes > node_limit:
+                raise TimeoutError
+            if not any(self.left.values()):
+                return True
+            if len(bins) >= self.k:
+                return False
+            a = max(s for s, n in self.left.items() if n > 0)
+            self.left[a] -= 1
+            for waste, comp in self._completions(self.cap - a, slack, rng):
+                for s in comp:
+                    self.left[s] -= 1
+                bins.append([a, *comp])
+                if dfs(slack - waste):
+                    return True
+                bins.pop()
+                for s in comp:
+                    self.left[s] += 1
+            self.left[a] += 1
+            return False
+
+        saved = dict(self.left)
+        try:
+            found = dfs(self.budget)
+        except TimeoutError:
+            found = False
+        self.left = saved
+        return bins if found else None
+
+
+def _triples(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int],
+             k: int) -> list[dict[int, int]] | None:
+
+    per_size: dict[int, int] = {}
+    for s, n in zip(sizes, counts, strict=True):
+        per_size[s[0]] = per_size.get(s[0], 0) + n
+    flat = sorted(per_size)
+    solver = _Triples(flat, [per_size[s] for s in flat], cap[0], k)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * k + 100))  # one frame per bin
+    try:
+        rng = random.Random(18)
+        found = solver.solve(40_000)
+        for _ in range(12):
+            if found is not None:
+                break
+            found = solver.solve(5_000, rng)
+    finally:
+        sys.setrecursionlimit(limit)
+    if found is None:
+        return None
+    # Types of equal size are interchangeable: hand each size's units out type by type.
+    pools: dict[int, list[list[int]]] = {}
+    for t, (s, n) in enumerate(zip(sizes, counts, strict=True)):
+        if n:
+            pools.setdefault(s[0], []).append([t, n])
+    out = []
+    for b in found:
+        content: dict[int, int] = {}
+        for size in b:
+            pool = pools[size]
+            t = pool[0][0]
+            pool[0][1] -= 1
+            if not pool[0][1]:
+                pool.pop(0)
+            content[t] = content.get(t, 0) + 1
+        out.append(content)
+    return out
+
+
 def _mbs(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int],
          node_limit: int = 4000) -> list[dict[int, int]]:
     """Minimum bin slack (Gupta and Ho): fill one bin at a time with the subset of the
@@ -206,7 +321,6 @@ def _lns(sizes: Sequence[Sequence[int]], cap: Sequence[int], bins: list[dict[int
     """Large-neighbourhood search: free the emptiest bins and a few others, re-pack those
     units exactly with CP-SAT into one bin fewer; repeat. Deterministic (fixed seed, fixed
     number of rounds); ``seconds`` bounds the wall time as a safety net only."""
-    import random
     import time
 
     rng = random.Random(18)
@@ -245,6 +359,14 @@ def pack(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[in
     if len(bins) <= lb:
         return Packing(bins, lb, "ffd=lb")
     heuristic = "ffd"
+    if seconds > 0 and len(cap) == 1 and all(4 * s[0] > cap[0] for s in sizes):
+        import time
+
+        started = time.perf_counter()
+        exact = _triples(sizes, counts, cap, lb)
+        if exact is not None:
+            return Packing(exact, lb, "triples=lb")
+        seconds = max(0.5, seconds - (time.perf_counter() - started))  # one budget in all
     if seconds > 0 and sum(counts) <= max_units_for_cpsat:
         mbs = _mbs(sizes, counts, cap)
         if len(mbs) < len(bins):
