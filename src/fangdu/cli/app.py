@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -462,6 +463,37 @@ def ledger_key(ctx: typer.Context) -> None:
         out = render.stdout_console()
         out.print(f"log origin: {store.origin}", markup=False)
         out.print(verifier_key_string(store.signer), markup=False, soft_wrap=True)
+
+
+@ledger_app.command("integrate")
+def ledger_integrate(
+    ctx: typer.Context,
+    watch: bool = typer.Option(False, "--watch", help="Keep going: publish each new checkpoint "
+                               "as entries arrive, retrying an authority or witness that is "
+                               "down, until interrupted."),
+    interval: float = typer.Option(10.0, "--interval", min=0.5, help="Seconds between looks "
+                                   "for new entries with --watch."),
+) -> None:
+    """Fold waiting entries into a signed checkpoint, then timestamp it and ask the witnesses
+    (FANGDU_TIMESTAMP_URL, FANGDU_WITNESSES). Exit 1 if that could not be done now."""
+    out = render.stdout_console()
+    with failures(), opened(ctx) as registry:
+        if not watch:
+            published = registry.ledger.publish()
+            latest = registry.ledger.checkpoint()
+            out.print(f"checkpoint {latest.checkpoint.size if latest else 0}: "
+                      f"{'published' if published else 'not fully published'}", markup=False)
+            if not published:
+                raise typer.Exit(EXIT_FAILURE)
+            return
+        publisher = registry.start_publisher(interval=interval)
+        out.print("publishing checkpoints; Ctrl-C stops", markup=False)
+        try:
+            while True:
+                time.sleep(interval)
+                publisher.wake()
+        except KeyboardInterrupt:
+            pass
 
 
 @ledger_app.command("status")

@@ -142,10 +142,13 @@ class LogStore:
 
     # -- integrating ------------------------------------------------------------------------
 
-    def integrate(self) -> SignedCheckpoint | None:
-        """Fold every waiting entry into the tree and publish a checkpoint; None if none.
+    def integrate(self, *, publish: bool = True) -> SignedCheckpoint | None:
+        """Fold every waiting entry into the tree and sign a checkpoint; None if none.
 
         A new log, with nothing to fold, publishes its signed empty tree (size 0) once.
+        ``publish`` also timestamps it and asks the witnesses, over the network, before
+        returning; a service leaves that to a background :class:`~fangdu.ledger.publisher.
+        Publisher` instead, so no request waits for an authority or a witness.
         """
         published = None
         while True:
@@ -153,11 +156,33 @@ class LogStore:
             if step is None:
                 break
             published = step
-        if published is not None and (self.timestamper is not None or self.witnesses):
-            self.timestamp_pending()
-            self.request_cosignatures()
+        if publish and published is not None and (self.timestamper is not None
+                                                  or self.witnesses):
+            self.publish()
             return self.checkpoint(published.checkpoint.size)
         return published
+
+    def publish(self) -> bool:
+        """Timestamp the newest checkpoint and ask the witnesses to cosign it (network);
+        True when nothing is left to do for it."""
+        self.timestamp_pending()
+        self.request_cosignatures()
+        return self.published()
+
+    def published(self) -> bool:
+        """Whether the newest checkpoint has its timestamp (if an authority is set) and the
+        cosignature of every witness."""
+        latest = self.checkpoint()
+        if latest is None:
+            return True
+        if self.timestamper is not None and latest.timestamp_token is None:
+            return False
+        with self._sessions() as session:
+            cosigned = set(session.scalars(
+                select(LogCosignature.witness)
+                .where(LogCosignature.checkpoint_size == latest.checkpoint.size)
+            ))
+        return all(verifier.name in cosigned for _, verifier in self.witnesses)
 
     def _integrate_batch(self) -> SignedCheckpoint | None:
         with self.transaction() as session:

@@ -29,7 +29,7 @@ def collect_evidence(registry: Registry, key: str) -> BundleContents:
     record = registry.show(key)
     store = registry.ledger
     if not registry.read_only:
-        store.integrate()  # entries committed but not yet in a checkpoint
+        registry.integrate()  # entries committed but not yet in a checkpoint
     if isinstance(record, WorkInfo):
         subject = events.work_subject(record.id)
         facts = {"title": record.title, "registration_no": record.registration_no,

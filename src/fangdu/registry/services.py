@@ -32,6 +32,7 @@ from fangdu.errors import Conflict, ImageRejected, InputError, NotFound
 from fangdu.imaging import decode_image
 from fangdu.ledger.keys import load_or_create_secret, load_or_create_signer, load_signer
 from fangdu.ledger.note import Signer, parse_cosigner_key
+from fangdu.ledger.publisher import Publisher
 from fangdu.ledger.store import LogStore
 from fangdu.ledger.timestamp import HttpTimestampAuthority
 from fangdu.registry import events
@@ -148,6 +149,9 @@ class Registry:
         self._catch_up_lock = threading.Lock()
         self.searcher = Searcher(index, self._fetch_fingerprints)
         self.last_sync = IndexSync(0, 0, 0)
+        # Without a running publisher, writes timestamp and ask witnesses before returning
+        # (one command, one process); a service runs one so that no request waits for them.
+        self.publisher: Publisher | None = None
 
     @functools.cached_property
     def operator(self) -> Signer:
@@ -190,7 +194,7 @@ class Registry:
             registry = cls(settings, engine, blobs or LocalBlobStore(settings.blobs_path), index,
                            read_only=read_only)
             if not read_only:
-                registry.ledger.integrate()
+                registry.ledger.integrate(publish=False)  # never the network when opening
                 _, position = registry.ledger.subjects_since(registry.index.position)
                 registry.last_sync = registry.sync_index()
                 registry.index.save(position=position)
@@ -200,7 +204,24 @@ class Registry:
             raise
         return registry
 
+    def start_publisher(self, interval: float = 30.0) -> Publisher:
+        """Publish checkpoints (timestamps, cosignatures) from a background thread."""
+        if self.publisher is None:
+            self.publisher = Publisher(self.ledger, interval=interval).start()
+            self.publisher.wake()
+        return self.publisher
+
+    def integrate(self) -> None:
+        """After a write: fold the new entries into a signed checkpoint now; publish it now,
+        or let the publisher do it."""
+        self.ledger.integrate(publish=self.publisher is None)
+        if self.publisher is not None:
+            self.publisher.wake()
+
     def close(self) -> None:
+        if self.publisher is not None:
+            self.publisher.stop()
+            self.publisher = None
         self.engine.dispose()
 
     def __enter__(self) -> Registry:
@@ -340,7 +361,7 @@ class Registry:
             ]
             self.ledger.append_many(repo.session, filed, self.operator)
         # Committed: from here on the rows and their log entries exist whatever happens next.
-        self.ledger.integrate()
+        self.integrate()
         self.catch_up()
         for (path, _, _), (target, _) in zip(batch, rows, strict=True):
             number = target.registration_no if isinstance(target, Work) else None
@@ -516,7 +537,7 @@ class Registry:
             event = events.work_filed(work, owner, designers, found, events.provenance(channel))
             self.ledger.append(repo.session, event, submitter or self.operator)
             info = _work_info(repo, work)
-        self.ledger.integrate()
+        self.integrate()
         self.catch_up()  # a registered work becomes searchable
         return RegistrationOutcome(info, found, blocking)
 
@@ -568,7 +589,7 @@ class Registry:
                 submitter or self.operator,
             )
             info = _work_info(repo, work)
-        self.ledger.integrate()
+        self.integrate()
         self.catch_up()  # an approved work becomes searchable
         return info
 

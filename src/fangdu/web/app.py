@@ -68,6 +68,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         registry = await run_in_threadpool(Registry.open, settings)
+        # Timestamps and cosignatures from a thread of their own: no request waits for them.
+        registry.start_publisher()
         try:
             accounts = Accounts(session_factory(registry.engine), settings.keys_path,
                                 hasher=password_hasher)
