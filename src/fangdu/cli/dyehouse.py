@@ -33,7 +33,7 @@ from fangdu.dyehouse.solve import Method, solve
 EXIT_FAILURE, EXIT_INPUT = 1, 2
 
 schedule_app = typer.Typer(
-    help="Dye-house vat scheduling (印染排缸): solve, validate and generate OSP instances.",
+    help="Dye-house vat scheduling (印染排缸): solve, validate, re-plan; generate OSP instances.",
     no_args_is_help=True,
 )
 
