@@ -119,6 +119,7 @@ def test_a_batch_torn_by_a_crash_is_dropped_and_the_rest_kept(tmp_path):
     whole = journal.read_bytes()
     index.add(np.array([11]), [unit(rng, 1)])
     index.save(position=3)
+    index.close()  # the process dies
     journal.write_bytes(journal.read_bytes()[:-5])  # the last batch half-written
     reopened = FaissIndex.open(tmp_path, DIM)
     assert reopened.position == 2 and reopened.ref_ids() == set(range(11))
@@ -155,3 +156,18 @@ def test_a_read_only_index_never_writes(tmp_path):
     assert reader.ref_ids() == {1} and journal.read_bytes() == before
     with pytest.raises(PermissionError):
         reader.save()
+
+
+def test_one_process_owns_the_files_and_the_next_reads_in_memory(tmp_path):
+    rng = np.random.default_rng(7)
+    owner = FaissIndex.open(tmp_path, DIM)
+    owner.add(np.array([1]), [unit(rng, 1)])
+    owner.save(position=1)
+    second = FaissIndex.open(tmp_path, DIM)  # e.g. another web worker
+    assert not owner.read_only and second.read_only and second.ref_ids() == {1}
+    second.add(np.array([2]), [unit(rng, 1)])  # kept current in memory only
+    with pytest.raises(PermissionError):
+        second.save(position=2)
+    owner.close()
+    third = FaissIndex.open(tmp_path, DIM)  # the owner is gone: the files are free again
+    assert not third.read_only and third.ref_ids() == {1}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 from fastapi import FastAPI
 from typer.testing import CliRunner
@@ -52,3 +54,18 @@ def test_serve_takes_the_public_url_and_believes_no_forwarded_headers(monkeypatc
     assert result.exit_code == 0, result.output
     # uvicorn's own proxy handling (which trusts 127.0.0.1) is off: the app decides.
     assert options["proxy_headers"] is False
+
+
+def test_serve_runs_several_workers_from_the_environment(monkeypatch, web_settings):
+    monkeypatch.setenv("FANGDU_PUBLIC_URL", "https://fangdu.example.cn")
+    monkeypatch.setenv("FANGDU_HOME", "restored after the test")
+    result, [(target, options)] = _serve(monkeypatch, web_settings, "--workers", "3")
+    assert result.exit_code == 0, result.output
+    assert target == "fangdu.web.app:from_environment" and options["factory"]
+    assert options["workers"] == 3
+    assert os.environ["FANGDU_HOME"] == str(web_settings.resolved_home())
+
+
+def test_a_demo_is_one_process(monkeypatch, web_settings):
+    result, calls = _serve(monkeypatch, web_settings, "--demo", "--workers", "2")
+    assert result.exit_code == 2 and not calls

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from fangdu.cli import render
@@ -19,12 +21,16 @@ def serve(
         False, "--demo", help="On first start with an empty registry, seed a demo library and "
         "demo accounts (their passwords are printed once)."
     ),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="Processes serving requests over the one database; "
+        "each keeps the vector index current in memory from the evidence log."
+    ),
 ) -> None:
     """Serve the web pages, the JSON API (/api/v1) and the static evidence log (/log).
 
-    One worker process: the registry keeps its vector index in memory. Set FANGDU_PUBLIC_URL
-    (the address certificates' QR codes point to) or FANGDU_ALLOWED_HOSTS; behind a reverse
-    proxy, FANGDU_TRUSTED_PROXIES too.
+    Set FANGDU_PUBLIC_URL (the address certificates' QR codes point to) or
+    FANGDU_ALLOWED_HOSTS; behind a reverse proxy, FANGDU_TRUSTED_PROXIES too. With several
+    workers, one process owns the index files and the others follow the log in memory.
     """
     import uvicorn
 
@@ -41,7 +47,15 @@ def serve(
             raise typer.Exit(EXIT_INPUT)
         # A demo answers only the names of this machine's loopback.
         web = web.model_copy(update={"allowed_hosts": sorted(LOOPBACK_NAMES | {host})})
-    app = create_app(settings, demo=demo, web=web)
     # The app believes X-Forwarded-* only from FANGDU_TRUSTED_PROXIES, not uvicorn's default.
-    uvicorn.run(app, host=host, port=port, workers=1, proxy_headers=False,
-                server_header=False, log_level="info")
+    options = {"host": host, "port": port, "workers": workers, "proxy_headers": False,
+               "server_header": False, "log_level": "info"}
+    if workers == 1:
+        uvicorn.run(create_app(settings, demo=demo, web=web), **options)
+        return
+    if demo:
+        render.error_line(render.stderr_console(), "--demo seeds one process: use --workers 1")
+        raise typer.Exit(EXIT_INPUT)
+    # Worker processes build their app from the environment: the home chosen here goes there.
+    os.environ["FANGDU_HOME"] = str(settings.resolved_home())
+    uvicorn.run("fangdu.web.app:from_environment", factory=True, **options)

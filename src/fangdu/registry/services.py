@@ -195,6 +195,7 @@ class Registry:
                            read_only=read_only)
             if not read_only:
                 registry.ledger.integrate(publish=False)  # never the network when opening
+            if not index.read_only:  # this process owns the index files: heal them
                 _, position = registry.ledger.subjects_since(registry.index.position)
                 registry.last_sync = registry.sync_index()
                 registry.index.save(position=position)
@@ -222,6 +223,7 @@ class Registry:
         if self.publisher is not None:
             self.publisher.stop()
             self.publisher = None
+        self.index.close()
         self.engine.dispose()
 
     def __enter__(self) -> Registry:
@@ -673,8 +675,8 @@ class Registry:
                 for ids, vectors in _vector_chunks(repo.searchable_fingerprints(refs)):
                     self.index.add(np.asarray(ids, np.int64), vectors)
                     added += len(ids)
-            if self.read_only:
-                self.index.position = end  # in memory only: this process never writes
+            if self.index.read_only:
+                self.index.position = end  # in memory only: another process owns the files
             else:
                 self.index.save(position=end)
             return added
@@ -682,6 +684,9 @@ class Registry:
     def rebuild_index(self, progress: Progress | None = None) -> int:
         """Recreate the index from the database, re-fingerprinting references from older
         engines from their original bytes. Returns the number of references indexed."""
+        if self.index.read_only:
+            raise Conflict("another process owns the index files (a running `fangdu serve`?): "
+                           "stop it, then rebuild")
         self._refingerprint_stale(progress)
         with self.unit_of_work() as repo:
             total = len(repo.searchable_ref_ids(CURRENT_VERSION))
@@ -714,6 +719,7 @@ class Registry:
         _, position = self.ledger.subjects_since(0)
         index.position = position
         index.compact()
+        index.take_ownership(self.index)
         self.index = index
         self.searcher.index = index
         with self._fingerprints_lock:

@@ -22,6 +22,7 @@ and its fresh journal only replays what the snapshot already holds.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import struct
 import tempfile
@@ -189,14 +190,27 @@ class FaissIndex:
         self._journal_lock = threading.Lock()  # one save or compaction at a time
         self._pending: list[bytes] = []
         self._compacting: threading.Thread | None = None
+        self._owner_lock: int | None = None  # the open lock file while this process owns them
         # Built or re-dimensioned in memory: the files on disk describe another index.
         self._needs_snapshot = True
 
     @classmethod
     def open(cls, directory: Path, dim: int, *, read_only: bool = False) -> FaissIndex:
         """Load the snapshot in ``directory`` and replay its journal, or start an empty index;
-        a wrong dimension starts anew."""
+        a wrong dimension starts anew.
+
+        One process at a time owns the files (an exclusive lock on ``vectors.lock``); another
+        process that opens them, such as a second web worker, gets a read-only index that it
+        keeps current in memory."""
         path = Path(directory) / cls.FILE_NAME
+        lock = None if read_only else _own(Path(directory))
+        read_only = lock is None
+        opened = cls._load(path, dim, read_only)
+        opened._owner_lock = lock
+        return opened
+
+    @classmethod
+    def _load(cls, path: Path, dim: int, read_only: bool) -> FaissIndex:
         stored = faiss.read_index(str(path)) if path.exists() else None
         if stored is None or stored.d != dim:
             return cls(path, dim, _flat(dim), read_only=read_only)
@@ -292,6 +306,20 @@ class FaissIndex:
         with self._journal_lock:
             self._write_snapshot()
 
+    def take_ownership(self, previous: FaissIndex) -> None:
+        """Replace ``previous`` (a rebuild): its lock on the files passes to this index."""
+        previous.wait_for_compaction()
+        self._owner_lock, previous._owner_lock = previous._owner_lock, None
+        previous.read_only = True
+
+    def close(self) -> None:
+        """Give up the files (another process may own them from now on)."""
+        self.wait_for_compaction()
+        if self._owner_lock is not None:
+            os.close(self._owner_lock)  # closing the descriptor releases the lock
+            self._owner_lock = None
+        self.read_only = True
+
     def wait_for_compaction(self) -> None:
         thread = self._compacting
         if thread is not None:
@@ -365,6 +393,22 @@ class FaissIndex:
             with open(self.journal_path, "r+b") as journal:
                 journal.truncate(offset)
                 os.fsync(journal.fileno())
+
+
+def _own(directory: Path) -> int | None:
+    """The descriptor holding this process's exclusive lock on the index files; None when
+    another process holds it (or the folder cannot be written)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(directory / "vectors.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
 
 
 # Journal format (little-endian): batches of

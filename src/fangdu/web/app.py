@@ -123,3 +123,8 @@ def create_app(
     for pages in (public, account, apply, review, verify):
         app.include_router(pages.router)
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app of one worker process of `fangdu serve --workers N` (settings from FANGDU_*)."""
+    return create_app(Settings(), web=WebSettings())
