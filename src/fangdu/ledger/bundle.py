@@ -39,6 +39,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from fangdu.errors import VerificationError
 from fangdu.ledger.bundle_readme import readme_text
 from fangdu.ledger.checkpoint import open_checkpoint
 from fangdu.ledger.entries import COMMITMENT, EntryError, open_commitment, parse_entry
@@ -93,7 +94,7 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}", re.ASCII)
 EXTENSION = re.compile(r"(\.[A-Za-z0-9]{1,16})?", re.ASCII)
 
 
-class BundleError(ValueError):
+class BundleError(VerificationError):
     """The contents given cannot make a well-formed bundle; the message says why."""
 
 

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fangdu.errors import VerificationError
 from fangdu.ledger.merkle import HASH_SIZE
 from fangdu.ledger.note import (
     CosignatureVerifier,
@@ -34,7 +35,7 @@ MAX_TREE_SIZE = 2**63 - 1
 _SIZE = re.compile(r"0|[1-9][0-9]*", re.ASCII)
 
 
-class CheckpointError(ValueError):
+class CheckpointError(VerificationError):
     """A checkpoint text or field is malformed; the message says which and why."""
 
 

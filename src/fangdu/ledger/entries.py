@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from fangdu.errors import VerificationError
 from fangdu.ledger.note import Signer
 
 ENTRY_VERSION = 1
@@ -61,7 +62,7 @@ COMMITMENT = "commitment"
 SALT_BYTES = 32
 
 
-class EntryError(ValueError):
+class EntryError(VerificationError):
     """An entry that is malformed, too large, or whose signature does not verify."""
 
 

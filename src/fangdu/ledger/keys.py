@@ -12,10 +12,11 @@ import stat
 from pathlib import Path
 
 from fangdu.durable import create_exclusively
+from fangdu.errors import LedgerError
 from fangdu.ledger.note import Signer, generate_signer, parse_signer_key, signer_key_string
 
 
-class KeyFileError(ValueError):
+class KeyFileError(LedgerError, ValueError):
     """A key file is unreadable, malformed, or open to other users."""
 
 

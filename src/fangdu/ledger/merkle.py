@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from fangdu.errors import VerificationError
+
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
@@ -36,7 +38,7 @@ HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 
-class ProofError(ValueError):
+class ProofError(VerificationError):
     """An inclusion or consistency proof does not prove what it claims; the message says why."""
 
 

@@ -41,6 +41,8 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
+from fangdu.errors import VerificationError
+
 __all__ = [
     "ALG_COSIGNATURE_V1",
     "ALG_ED25519",
@@ -81,7 +83,7 @@ _HEX_ID = re.compile(r"[0-9a-fA-F]{8}", re.ASCII)
 _NOT_GO_SPACES = frozenset("\x1c\x1d\x1e\x1f")
 
 
-class NoteError(ValueError):
+class NoteError(VerificationError):
     """A note, signature or key string is malformed, or a signature does not verify."""
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from fangdu.durable import write_atomically
+from fangdu.errors import LedgerError
 from fangdu.ledger import tiles
 from fangdu.ledger.checkpoint import Checkpoint
 from fangdu.ledger.entries import Event, build_entry, seal
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 INTEGRATE_BATCH = 50_000
 
 
-class LogConflict(RuntimeError):
+class LogConflict(LedgerError, RuntimeError):
     """Another integrator moved the log meanwhile; nothing was written."""
 
 

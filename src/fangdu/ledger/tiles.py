@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from fangdu.errors import VerificationError
 from fangdu.ledger.merkle import EMPTY_ROOT, HASH_SIZE, node_hash, split_point
 
 __all__ = [
@@ -48,7 +49,7 @@ TileReader = Callable[[int, int], bytes]
 """(tile level, tile index) -> the stored bytes of that tile, possibly wider than needed."""
 
 
-class TileError(ValueError):
+class TileError(VerificationError):
     """A tile or entry bundle is malformed, or narrower than the tree size needs."""
 
 

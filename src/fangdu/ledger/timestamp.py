@@ -36,12 +36,14 @@ from rfc3161_client import (
     decode_timestamp_response,
 )
 
+from fangdu.errors import LedgerError
+
 SHA256_OID = x509.ObjectIdentifier("2.16.840.1.101.3.4.2.1")
 MAX_REPLY_BYTES = 1 << 20  # real replies are a few KiB; do not buffer whatever a server sends
 _OPENSSL_ERROR = re.compile(r'reason: "([^"]*)"[^}]*?(?:data: "([^"]*)")?\s*}')
 
 
-class TimestampError(ValueError):
+class TimestampError(LedgerError, ValueError):
     """No usable time-stamp: the TSA failed, or a token does not verify. str() is one line."""
 
 

@@ -43,6 +43,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from fangdu.errors import LedgerError
 from fangdu.ledger.bundle import (
     CHECKPOINT,
     CHECKPOINT_TEXT,
@@ -100,7 +101,7 @@ _POLICY_FIELDS = frozenset(
 )
 
 
-class PolicyError(ValueError):
+class PolicyError(LedgerError, ValueError):
     """A policy file is unreadable or inconsistent; the message says why."""
 
 

@@ -54,6 +54,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from fangdu.durable import create_exclusively, write_atomically
+from fangdu.errors import LedgerError
 from fangdu.ledger.checkpoint import MAX_TREE_SIZE, Checkpoint, CheckpointError
 from fangdu.ledger.keys import KeyFileError
 from fangdu.ledger.merkle import EMPTY_ROOT, HASH_SIZE, ProofError, verify_consistency
@@ -120,7 +121,7 @@ STATE_FILE = "state.json"
 EVIDENCE_DIR = "evidence"
 
 
-class WitnessError(RuntimeError):
+class WitnessError(LedgerError, RuntimeError):
     """A witness refused a checkpoint or could not be reached; the message says why."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
@@ -136,7 +137,7 @@ class WitnessConflict(WitnessError):
         self.size = size
 
 
-class WitnessStateError(RuntimeError):
+class WitnessStateError(LedgerError, RuntimeError):
     """The witness's state file is missing or damaged; the witness must not run on guesses."""
 
 
