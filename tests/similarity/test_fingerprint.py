@@ -13,6 +13,7 @@ from fangdu.similarity import DESCRIPTOR_DIM, FINGERPRINT_VERSION, Fingerprint, 
 from fangdu.similarity import _procedural as proc
 from fangdu.similarity._features import mirror_descriptors, root_sift
 from fangdu.similarity._model import QUANT_SCALE, load_model
+from fangdu.synth import make_print
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +46,15 @@ def test_fingerprint_is_compact_and_round_trips(fp: Fingerprint) -> None:
     assert back == fp
     assert back.to_bytes() == data
     np.testing.assert_array_equal(back.global_vectors, fp.global_vectors)
+    np.testing.assert_array_equal(back.motifs, fp.motifs)
+
+
+def test_motif_inventory_is_stored() -> None:
+    fp = extract(make_print(5, 768, real_art=False).rgb)
+    assert len(fp.motifs) >= 8
+    back = Fingerprint.from_bytes(fp.to_bytes())
+    np.testing.assert_array_equal(back.motifs["shape"], fp.motifs["shape"])
+    np.testing.assert_array_equal(back.motifs["box"], fp.motifs["box"])
 
 
 def test_extract_is_deterministic() -> None:
@@ -84,9 +94,10 @@ def test_from_bytes_rejects_damage_and_other_versions(fp: Fingerprint) -> None:
     with pytest.raises(ValueError):
         Fingerprint.from_bytes(bytes(flipped))
     other = data.copy()
-    other[4] = FINGERPRINT_VERSION + 1
-    with pytest.raises(ValueError, match="version"):
-        Fingerprint.from_bytes(bytes(other))
+    for version in (FINGERPRINT_VERSION - 1, FINGERPRINT_VERSION + 1):
+        other[4] = version
+        with pytest.raises(ValueError, match="version"):
+            Fingerprint.from_bytes(bytes(other))
 
 
 def test_extract_rejects_unusable_input() -> None:

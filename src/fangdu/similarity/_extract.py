@@ -6,9 +6,16 @@ import numpy as np
 
 from fangdu.errors import ImageRejected, InputError
 from fangdu.similarity._design import SIMPLE_COMPLEXITY, complexity, design_picture
-from fangdu.similarity._features import detect_on, gradient_image, working_scale
+from fangdu.similarity._features import (
+    detect,
+    feature_image,
+    gradient_magnitude,
+    working_lab,
+    working_scale,
+)
 from fangdu.similarity._fingerprint import MAX_WORK_SIDE, Fingerprint
 from fangdu.similarity._model import QUANT_SCALE, load_model
+from fangdu.similarity._motifs import find_motifs
 
 MIN_SIDE = 32
 
@@ -35,8 +42,10 @@ def extract(rgb: np.ndarray) -> Fingerprint:
     if min(height, width) < MIN_SIDE:
         raise ImageRejected(f"image is {width}x{height}; each side needs {MIN_SIDE} px or more")
     scale = min(working_scale(width, height), (MAX_WORK_SIDE - 1) / max(width, height))
-    grad = gradient_image(rgb, scale)
-    kps, root, (ww, wh) = detect_on(grad)
+    lab = working_lab(rgb, scale)
+    magnitude = gradient_magnitude(lab)
+    grad = feature_image(magnitude)
+    kps, root, (ww, wh) = detect(grad)
     model = load_model()
     desc = model.project(root)
     deq = desc.astype(np.float32) / QUANT_SCALE
@@ -44,6 +53,7 @@ def extract(rgb: np.ndarray) -> Fingerprint:
     cx = complexity(desc)
     # Only simple images need their design picture (see _design); the rest keep none.
     design = design_picture(grad) if cx <= SIMPLE_COMPLEXITY else np.zeros((0, 0), np.uint8)
-    fp = Fingerprint(width, height, scale, (ww, wh), kps, desc, vectors, cx, design)
+    fp = Fingerprint(width, height, scale, (ww, wh), kps, desc, vectors, cx, design,
+                     find_motifs(lab, magnitude))
     # Round-trip once so a fresh fingerprint equals its stored form exactly.
     return Fingerprint.from_bytes(fp.to_bytes())

@@ -38,15 +38,19 @@ def working_scale(width: int, height: int) -> float:
     return min(scale, 2.0)
 
 
-def gradient_image(rgb: np.ndarray, scale: float) -> np.ndarray:
-    """Resize to working size and return the normalised colour-gradient magnitude as uint8."""
+def working_lab(rgb: np.ndarray, scale: float) -> np.ndarray:
+    """The image resized to working size, as lightly blurred float32 Lab (OpenCV's 8-bit scale)."""
     h, w = rgb.shape[:2]
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(rgb, size, interpolation=interp)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab).astype(np.float32)
     # A light blur first: photo noise and weave texture live at the finest scale.
-    lab = cv2.GaussianBlur(lab, (0, 0), 0.7)
+    return cv2.GaussianBlur(lab, (0, 0), 0.7)
+
+
+def gradient_magnitude(lab: np.ndarray) -> np.ndarray:
+    """Colour-gradient magnitude (Sobel over the three channels) as float32."""
     gx = cv2.Sobel(lab, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(lab, cv2.CV_32F, 0, 1, ksize=3)
     # Sum of squares over the three channels, in place: numpy's reduction over a length-3 last
@@ -55,7 +59,11 @@ def gradient_image(rgb: np.ndarray, scale: float) -> np.ndarray:
     sq += gy * gy
     mag = sq[..., 0] + sq[..., 1]
     mag += sq[..., 2]
-    np.sqrt(mag, out=mag)
+    return np.sqrt(mag, out=mag)
+
+
+def feature_image(mag: np.ndarray) -> np.ndarray:
+    """The gradient magnitude with the ground's weak gradients cut away, as uint8 for SIFT."""
     # The ground's texture (linen, twill, stone, weave in a photo) is a field of weak gradients
     # over most of the image; motif outlines are the strong ones. Subtracting a floor taken from
     # the image's own gradient statistics keeps the motifs and drops the ground, which is not
@@ -85,13 +93,9 @@ def _spread(kps: np.ndarray, response: np.ndarray, w: int, h: int, limit: int) -
     return chosen
 
 
-def detect(rgb: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
-    """Keypoints (n, 4: x, y, size, angle in working pixels/degrees) and RootSIFT (n, 128)."""
-    return detect_on(gradient_image(rgb, scale))
-
-
-def detect_on(grad: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
-    """``detect`` on a ``gradient_image`` already computed."""
+def detect(grad: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """Keypoints (n, 4: x, y, size, angle in working pixels/degrees) and RootSIFT (n, 128) of a
+    ``feature_image``."""
     h, w = grad.shape
     kp, desc = _sift.detectAndCompute(grad, None)
     if desc is None or not kp:

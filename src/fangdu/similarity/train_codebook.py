@@ -17,7 +17,14 @@ import faiss
 import numpy as np
 
 from fangdu.similarity import _procedural as proc
-from fangdu.similarity._features import detect, mirror_descriptors, working_scale
+from fangdu.similarity._features import (
+    detect,
+    feature_image,
+    gradient_magnitude,
+    mirror_descriptors,
+    working_lab,
+    working_scale,
+)
 from fangdu.similarity._model import DESCRIPTOR_DIM, LOCAL_DIM, QUANT_SCALE, Model, save_model
 
 VOCABULARY = 32
@@ -58,7 +65,8 @@ def _images(n: int):
 
 def _raw(rgb: np.ndarray) -> np.ndarray:
     h, w = rgb.shape[:2]
-    return detect(rgb, working_scale(w, h))[1]
+    lab = working_lab(rgb, working_scale(w, h))
+    return detect(feature_image(gradient_magnitude(lab)))[1]
 
 
 def _symmetric_pca(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

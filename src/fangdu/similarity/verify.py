@@ -30,7 +30,13 @@ How a pair is judged
    build evidence. Evidence ``e`` becomes ``score = 1 - exp(-e / EVIDENCE_SCALE)``.
 6. The mirrored query is tried as well; the better of the two views (or their pool) is the
    result.
-7. Two *simple* images (few distinct-looking features, see ``_design``) are also compared as
+7. Still below ``_LOCAL_GATE_EVIDENCE``, the motif inventories are compared (see ``_motifs``):
+   each of the reference's distinct motif types found again in the query with the same shape
+   signature, the same ink and one common size change adds ``_MOTIF_UNITS``, beyond the first
+   (one shared simple shape is chance), up to ``_MOTIF_CAP``. Flat motifs re-arranged one by one
+   give SIFT too few features for step 4, yet their outlines survive moving, turning and
+   flipping. The cap keeps motifs alone from reaching ``copy`` without some feature geometry.
+8. Two *simple* images (few distinct-looking features, see ``_design``) are also compared as
    whole design pictures: the same design after colour normalisation, a quarter turn or mirror
    and a shift is at least a ``copy`` (``Match.same_design``), however few distinct features
    it has; step 5's cap would otherwise give a simple design nothing even against itself.
@@ -59,6 +65,7 @@ import numpy as np
 from fangdu.similarity._design import SAME_DESIGN_NCC, same_design
 from fangdu.similarity._fingerprint import Fingerprint
 from fangdu.similarity._model import load_model, matmul_t
+from fangdu.similarity._motifs import match_motifs
 from fangdu.similarity.types import Box, Match, Verdict
 
 COPY_THRESHOLD = 0.80
@@ -82,6 +89,10 @@ _SCALE_BIN = 0.5
 _SCALE_BINS = 24  # +-6 octaves
 _MAX_MISSES = 2  # Hough peaks that may fail to verify before giving up
 _LOCAL_GATE_EVIDENCE = -EVIDENCE_SCALE * float(np.log(1.0 - 0.60))
+# Motif inventories (step 7): units per re-found motif type beyond the first, and their cap.
+_MOTIF_UNITS = 4.0
+_FREE_MOTIFS = 1
+_MOTIF_CAP = _LOCAL_GATE_EVIDENCE
 _SURE_EVIDENCE = 5 * EVIDENCE_SCALE  # score >= 0.993: more models cannot change anything
 _ANGLE_BIN = 30.0
 _SCALE_TOL = 0.7
@@ -517,20 +528,32 @@ def _compare_features(query: Fingerprint, reference: Fingerprint) -> Match:
             evidence = _evidence(pooled, [qd0, qd], rd)
             if evidence > best_evidence:
                 best, best_evidence = pooled, evidence
-    if not best:
+    motif_evidence, motif_q, motif_r = 0.0, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if best_evidence < _LOCAL_GATE_EVIDENCE:
+        motif_q, motif_r = match_motifs(query.motifs, query.scale, reference.motifs,
+                                        reference.scale)
+        motif_evidence = float(min(_MOTIF_CAP,
+                                   _MOTIF_UNITS * max(0, len(motif_q) - _FREE_MOTIFS)))
+        if motif_evidence == 0.0:
+            motif_q = motif_r = motif_q[:0]
+    if not best and len(motif_q) == 0:
         return Match(0.0, Verdict.NONE)
-    score = float(1.0 - np.exp(-best_evidence / EVIDENCE_SCALE))
-    qi = np.concatenate([m.q for m in best])
-    ri = np.concatenate([m.r for m in best])
-    qpts = query.keypoints[qi, :2] / query.scale
-    rpts = reference.keypoints[ri, :2] / reference.scale
+    score = float(1.0 - np.exp(-(best_evidence + motif_evidence) / EVIDENCE_SCALE))
+    qi = np.concatenate([m.q for m in best] or [np.zeros(0, np.int64)])
+    ri = np.concatenate([m.r for m in best] or [np.zeros(0, np.int64)])
+    qm, rm = query.motifs[motif_q], reference.motifs[motif_r]
+    # Original-pixel points with a radius each: inlier features, then matched motifs' centres.
+    qpts = np.concatenate([query.keypoints[qi, :2], np.stack([qm["x"], qm["y"]], 1)])
+    rpts = np.concatenate([reference.keypoints[ri, :2], np.stack([rm["x"], rm["y"]], 1)])
+    qrad = np.concatenate([query.keypoints[qi, 2] / 2, qm["radius"]])
+    rrad = np.concatenate([reference.keypoints[ri, 2] / 2, rm["radius"]])
+    qpts, qrad = qpts / query.scale, qrad / query.scale
+    rpts, rrad = rpts / reference.scale, rrad / reference.scale
     corr = np.concatenate([qpts, rpts], axis=1).astype(np.float32)
     return Match(
         score=score,
         verdict=verdict_for(score),
-        query_box=_box(qpts, query.keypoints[qi, 2] / 2 / query.scale,
-                       query.width, query.height),
-        match_box=_box(rpts, reference.keypoints[ri, 2] / 2 / reference.scale,
-                       reference.width, reference.height),
+        query_box=_box(qpts, qrad, query.width, query.height),
+        match_box=_box(rpts, rrad, reference.width, reference.height),
         correspondences=corr,
     )
