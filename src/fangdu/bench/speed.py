@@ -108,9 +108,9 @@ def check_benchmark(n_refs: int = 100_000, n_real: int = 200, n_queries: int = 6
     fetches and verifies as many candidates as it would in a full library. The fingerprint
     cache is cleared before each query so each one reads its candidates from the database.
     """
+    from fangdu.app import Fangdu
     from fangdu.config import Settings
     from fangdu.registry.pipeline import tune_allocator
-    from fangdu.registry.services import Registry
     from fangdu.synth import VARIANT_KINDS, make_print, make_variant
 
     tune_allocator()  # as the `fangdu` command does, so latencies match the CLI's
@@ -125,7 +125,8 @@ def check_benchmark(n_refs: int = 100_000, n_real: int = 200, n_queries: int = 6
             pattern = make_print(seed * 100_000 + i, size=size)
             prints.append(pattern)
             cv2.imwrite(str(folder / f"print-{i:04d}.png"), pattern.rgb[:, :, ::-1])
-        registry = Registry.open(Settings(home=root / "home"))
+        core = Fangdu.build(Settings(home=root / "home"))
+        registry = core.registry
         if shortlist is not None:
             registry.searcher.shortlist = shortlist
         try:
@@ -146,13 +147,13 @@ def check_benchmark(n_refs: int = 100_000, n_real: int = 200, n_queries: int = 6
                 ok, encoded = cv2.imencode(".jpg", copy[:, :, ::-1],
                                            [cv2.IMWRITE_JPEG_QUALITY, 90])
                 assert ok
-                registry._fingerprints.clear()
+                registry.clear_caches()  # each query reads its candidates from the database
                 started = time.perf_counter()
                 matches = registry.check_bytes(encoded.tobytes(), top_k=10)
                 latencies.append((time.perf_counter() - started) * 1000)
                 correct += bool(matches) and matches[0].title == f"print-{target:04d}"
         finally:
-            registry.close()
+            core.close()
     return {
         "references": n_refs,
         "rendered_references": n_real,

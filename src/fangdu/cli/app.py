@@ -21,6 +21,7 @@ import typer
 from PIL import Image
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from fangdu.app import Fangdu
 from fangdu.cli import render
 from fangdu.cli.dyehouse import schedule_app
 from fangdu.cli.failures import (
@@ -109,8 +110,16 @@ def root(
 @contextmanager
 def opened(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Registry]:
     """The registry; ``read_only`` for commands that only read: they write nothing at all."""
+    with built(ctx, read_only=read_only) as core:
+        yield core.registry
+
+
+@contextmanager
+def built(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Fangdu]:
+    """This process's Fangdu (the composition root), closed at the end of the command."""
     settings: Settings = ctx.obj
-    registry = Registry.open(settings, read_only=read_only)
+    core = Fangdu.build(settings, read_only=read_only)
+    registry = core.registry
     try:
         if registry.last_sync.stale:
             render.stderr_console().print(
@@ -120,9 +129,9 @@ def opened(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Registry]
                 markup=False,
                 soft_wrap=True,
             )
-        yield registry
+        yield core
     finally:
-        registry.close()
+        core.close()
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:
@@ -458,8 +467,8 @@ def _pending(registry: Registry, key: str) -> WorkInfo:
 @ledger_app.command("key")
 def ledger_key(ctx: typer.Context) -> None:
     """Print the log's verifier key (signed-note format) as the last line."""
-    with failures(), opened(ctx, read_only=True) as registry:
-        store = registry.ledger
+    with failures(), built(ctx, read_only=True) as core:
+        store = core.ledger
         out = render.stdout_console()
         out.print(f"log origin: {store.origin}", markup=False)
         out.print(verifier_key_string(store.signer), markup=False, soft_wrap=True)
@@ -477,16 +486,16 @@ def ledger_integrate(
     """Fold waiting entries into a signed checkpoint, then timestamp it and ask the witnesses
     (FANGDU_TIMESTAMP_URL, FANGDU_WITNESSES). Exit 1 if that could not be done now."""
     out = render.stdout_console()
-    with failures(), opened(ctx) as registry:
+    with failures(), built(ctx) as core:
         if not watch:
-            published = registry.ledger.publish()
-            latest = registry.ledger.checkpoint()
+            published = core.ledger.publish()
+            latest = core.ledger.checkpoint()
             out.print(f"checkpoint {latest.checkpoint.size if latest else 0}: "
                       f"{'published' if published else 'not fully published'}", markup=False)
             if not published:
                 raise typer.Exit(EXIT_FAILURE)
             return
-        publisher = registry.start_publisher(interval=interval)
+        publisher = core.registry.start_publisher(interval=interval)
         out.print("publishing checkpoints; Ctrl-C stops", markup=False)
         try:
             while True:
@@ -499,8 +508,8 @@ def ledger_integrate(
 @ledger_app.command("status")
 def ledger_status(ctx: typer.Context, as_json: bool = JSON) -> None:
     """Size, entries waiting, and the latest checkpoint with its timestamp and cosignatures."""
-    with failures(), opened(ctx, read_only=True) as registry:
-        store = registry.ledger
+    with failures(), built(ctx, read_only=True) as core:
+        store = core.ledger
         latest = store.checkpoint()
         record = {
             "origin": store.origin,
@@ -523,9 +532,9 @@ def ledger_export(
     directory: Path = typer.Argument(..., help="Folder for checkpoint and tile/ files."),
 ) -> None:
     """Write the log as C2SP static files (checkpoint, tile/<L>/<N>, tile/entries/<N>)."""
-    with failures(), opened(ctx, read_only=True) as registry:
+    with failures(), built(ctx, read_only=True) as core:
         try:
-            published = registry.ledger.export(directory)
+            published = core.ledger.export(directory)
         except LookupError as exc:
             raise NotFoundError(str(exc)) from None
         except OSError as exc:
@@ -542,8 +551,8 @@ def ledger_inclusion(
     size: int | None = typer.Option(None, "--size", min=1, help="Tree size (default latest)."),
 ) -> None:
     """Inclusion proof of one entry, as one JSON line (hashes in base64)."""
-    with failures(), opened(ctx, read_only=True) as registry:
-        store = registry.ledger
+    with failures(), built(ctx, read_only=True) as core:
+        store = core.ledger
         size = size or store.size()
         if not index < size <= store.size():
             raise InputError(f"need index < size <= {store.size()}; got {index}, {size}")
@@ -560,8 +569,8 @@ def ledger_consistency(
     size: int | None = typer.Option(None, "--size", min=1, help="Newer size (default latest)."),
 ) -> None:
     """Consistency proof between two tree sizes, as one JSON line (hashes in base64)."""
-    with failures(), opened(ctx, read_only=True) as registry:
-        store = registry.ledger
+    with failures(), built(ctx, read_only=True) as core:
+        store = core.ledger
         size = size or store.size()
         if not old <= size <= store.size():
             raise InputError(f"need old <= size <= {store.size()}; got {old}, {size}")
@@ -574,11 +583,11 @@ def ledger_fsck(ctx: typer.Context) -> None:
     """Re-derive the whole tree from the entries; check every checkpoint, signature and
     timestamp. Exit 1 if anything is wrong."""
     settings: Settings = ctx.obj
-    with failures(), opened(ctx, read_only=True) as registry, progress_bar() as progress:
+    with failures(), built(ctx, read_only=True) as core, progress_bar() as progress:
         task = progress.add_task("checking", total=None)
         roots = settings.timestamp_ca.read_bytes() if settings.timestamp_ca else None
         report = fsck(
-            registry.ledger,
+            core.ledger,
             timestamp_roots=roots,
             witnesses=[parse_cosigner_key(w.key) for w in settings.witnesses],
             progress=lambda done, total: progress.update(task, completed=done, total=total),

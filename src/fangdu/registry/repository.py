@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -65,6 +65,14 @@ class Repository:
         yield from self._stream(
             select(Work).where(Work.submitted_by == account).order_by(Work.id.desc())
         )
+
+    def totals(self) -> tuple[int, int, int]:
+        """(works of any status, registered works, prior-art records)."""
+        works = self.session.scalar(select(func.count()).select_from(Work)) or 0
+        registered = self.session.scalar(
+            select(func.count()).select_from(Work).where(Work.status == "registered")) or 0
+        prior_art = self.session.scalar(select(func.count()).select_from(PriorArt)) or 0
+        return works, registered, prior_art
 
     def registered_works_of(self, owner: str) -> Iterator[Work]:
         """Registered works whose owner is the party of this name, newest first."""

@@ -107,6 +107,13 @@ class ImageOnFile(Conflict):
 
 
 @dataclass(frozen=True)
+class RegistryTotals:
+    works: int  # any status
+    registered: int
+    prior_art: int
+
+
+@dataclass(frozen=True)
 class IndexSync:
     added: int
     removed: int
@@ -455,6 +462,11 @@ class Registry:
             )
         return matches
 
+    def clear_caches(self) -> None:
+        """Forget cached reference fingerprints (benchmarks measure reads from the database)."""
+        with self._fingerprints_lock:
+            self._fingerprints.clear()
+
     def _fetch_fingerprints(self, ref_ids: Sequence[int]) -> dict[int, Fingerprint]:
         with self._fingerprints_lock:
             found = {i: self._fingerprints[i] for i in ref_ids if i in self._fingerprints}
@@ -628,6 +640,10 @@ class Registry:
         """Everything one account has filed, newest first (their own view, any status)."""
         with self.unit_of_work() as repo:
             return [_work_info(repo, w) for w in repo.works_submitted_by(account)]
+
+    def totals(self) -> RegistryTotals:
+        with self.unit_of_work() as repo:
+            return RegistryTotals(*repo.totals())
 
     def registered_works_of(self, owner: str) -> list[WorkInfo]:
         """The public records registered to a party (person or company) by its name."""

@@ -289,7 +289,7 @@ def inclusion(
     index: Annotated[int, Query(ge=0)],
     size: Annotated[int | None, Query(ge=1, description="tree size; default the latest")] = None,
 ) -> InclusionOut:
-    store = app_state(request).registry.ledger
+    store = app_state(request).ledger
     latest = store.size()
     size = size or latest
     if not index < size <= latest:
@@ -305,7 +305,7 @@ def consistency(
     old: Annotated[int, Query(ge=0)],
     size: Annotated[int | None, Query(ge=1, description="newer size; default the latest")] = None,
 ) -> ConsistencyOut:
-    store = app_state(request).registry.ledger
+    store = app_state(request).ledger
     latest = store.size()
     size = size or latest
     if not old <= size <= latest:
@@ -316,7 +316,7 @@ def consistency(
 
 @router.get("/log/checkpoint", summary=N_("The latest signed checkpoint and the log's key"))
 def checkpoint(request: Request) -> CheckpointOut:
-    store = app_state(request).registry.ledger
+    store = app_state(request).ledger
     latest = store.checkpoint()
     if latest is None:
         raise NotFound("the log has no checkpoint yet")
@@ -338,7 +338,7 @@ log_router = APIRouter(prefix="/log", tags=["log"], responses=PROBLEM_RESPONSES)
 @log_router.get("/checkpoint", response_class=PlainTextResponse,
                 summary=N_("The signed checkpoint with cosignatures (C2SP tlog-checkpoint)"))
 def log_checkpoint(request: Request) -> Response:
-    store = app_state(request).registry.ledger
+    store = app_state(request).ledger
     latest = store.checkpoint()
     if latest is None:
         raise NotFound("the log has no checkpoint yet")
@@ -350,7 +350,7 @@ def log_checkpoint(request: Request) -> Response:
 @log_router.get("/tile/{path:path}", response_class=Response,
                 summary=N_("A hash tile or entry bundle (C2SP tlog-tiles)"))
 def log_tile(request: Request, path: str) -> Response:
-    tile = records.log_tile(app_state(request).registry.ledger, f"tile/{path}")
+    tile = records.log_tile(app_state(request).ledger, f"tile/{path}")
     caching = "public, max-age=31536000, immutable" if tile.full else "no-cache"
     return Response(tile.data, media_type="application/octet-stream",
                     headers={"cache-control": caching})

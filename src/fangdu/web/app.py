@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,10 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from fangdu import __version__
-from fangdu.accounts import Accounts
+from fangdu.app import Fangdu
 from fangdu.config import Settings
-from fangdu.registry.db import session_factory
-from fangdu.registry.services import Registry
 from fangdu.web import api, i18n, problems
 from fangdu.web.config import WebSettings
 from fangdu.web.demo import seed_demo
@@ -67,16 +66,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        registry = await run_in_threadpool(Registry.open, settings)
+        core = await run_in_threadpool(
+            functools.partial(Fangdu.build, settings, password_hasher=password_hasher))
         # Timestamps and cosignatures from a thread of their own: no request waits for them.
-        registry.start_publisher()
+        core.registry.start_publisher()
         try:
-            accounts = Accounts(session_factory(registry.engine), settings.keys_path,
-                                hasher=password_hasher)
             translations = i18n.load_translations()
             app.state.fangdu = AppState(
-                registry=registry,
-                accounts=accounts,
+                core=core,
                 web=web,
                 translations=translations,
                 templates={
@@ -85,13 +82,13 @@ def create_app(
                     for language in i18n.LANGUAGES
                 },
                 check_limiter=RateLimiter(web.check_per_minute),
-                previews=PreviewCache(registry),
+                previews=PreviewCache(core),
             )
             if demo:
-                await run_in_threadpool(seed_demo, registry, accounts)
+                await run_in_threadpool(seed_demo, core.registry, core.accounts)
             yield
         finally:
-            registry.close()
+            core.close()
 
     app = FastAPI(
         title="Fangdu 纺都",

@@ -15,10 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import func, select
 
 from fangdu.accounts import Accounts
-from fangdu.registry.models import PriorArt, Work
 from fangdu.registry.schemas import PriorArtSource
 from fangdu.registry.services import Registry
 from fangdu.synth import make_print
@@ -49,10 +47,8 @@ def seed_demo(
 
     One process by default: fourteen small prints take seconds, less than starting workers.
     """
-    with registry.unit_of_work() as repo:
-        works = repo.session.scalar(select(func.count()).select_from(Work))
-        prior_art = repo.session.scalar(select(func.count()).select_from(PriorArt))
-    if works or prior_art or accounts.list():
+    totals = registry.totals()
+    if totals.works or totals.prior_art or accounts.list():
         return False
     with tempfile.TemporaryDirectory(prefix="fangdu-demo-") as tmp:
         folder = Path(tmp)

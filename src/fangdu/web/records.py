@@ -14,6 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -31,6 +32,9 @@ from fangdu.ledger.timestamp import TimestampError, verify_timestamp
 from fangdu.registry.evidence import collect_evidence
 from fangdu.registry.schemas import MatchInfo, WorkInfo
 from fangdu.registry.services import Registry
+
+if TYPE_CHECKING:
+    from fangdu.app import Fangdu
 
 # The types stored originals are served as: every raster format the registry accepts (never
 # HTML or SVG), and whether browsers show it (TIFF only Safari does: the others download it).
@@ -110,11 +114,11 @@ class ServedImage:
         return "inline" if self.inline else "attachment"
 
 
-def served_original(registry: Registry, sha256: str) -> ServedImage:
+def served_original(core: Fangdu, sha256: str) -> ServedImage:
     """The stored bytes with the media type the decoder finds in them (not what anyone
     claimed at upload); anything else is refused rather than served."""
-    data = registry.blobs.get(sha256)
-    decoded = decode_image(data, max_pixels=registry.settings.max_image_pixels)
+    data = core.blobs.get(sha256)
+    decoded = decode_image(data, max_pixels=core.settings.max_image_pixels)
     served = SERVED_TYPES.get(decoded.format)
     if served is None:
         raise NotFound(f"no web rendition of a {decoded.format} original: download the "
@@ -122,11 +126,11 @@ def served_original(registry: Registry, sha256: str) -> ServedImage:
     return ServedImage(data, *served)
 
 
-def png_rendition(registry: Registry, sha256: str) -> bytes:
+def png_rendition(core: Fangdu, sha256: str) -> bytes:
     """The original as a PNG every browser shows, upright and at most RENDITION_SIDE a side:
     what the page displays when the original is a TIFF or too large to view."""
-    data = registry.blobs.get(sha256)
-    image = Image.fromarray(decode_image(data, max_pixels=registry.settings.max_image_pixels,
+    data = core.blobs.get(sha256)
+    image = Image.fromarray(decode_image(data, max_pixels=core.settings.max_image_pixels,
                                          draft_side=RENDITION_SIDE).rgb)
     image.thumbnail((RENDITION_SIDE, RENDITION_SIDE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
@@ -137,8 +141,8 @@ def png_rendition(registry: Registry, sha256: str) -> bytes:
 class PreviewCache:
     """Small JPEG renditions of stored images for the pages, the most recent kept in memory."""
 
-    def __init__(self, registry: Registry, size: int = 256) -> None:
-        self.registry = registry
+    def __init__(self, core: Fangdu, size: int = 256) -> None:
+        self.core = core
         self.size = size
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()  # pages are served from several threads
@@ -148,8 +152,8 @@ class PreviewCache:
             if sha256 in self._cache:
                 self._cache.move_to_end(sha256)
                 return self._cache[sha256]
-        data = self.registry.blobs.get(sha256)
-        rgb = decode_image(data, max_pixels=self.registry.settings.max_image_pixels).rgb
+        data = self.core.blobs.get(sha256)
+        rgb = decode_image(data, max_pixels=self.core.settings.max_image_pixels).rgb
         preview = jpeg_bytes(rgb, max_side=PREVIEW_SIDE)
         with self._lock:
             self._cache[sha256] = preview
@@ -214,14 +218,14 @@ def registering_entry(store: LogStore, work_id: int) -> int:
     return found[-1]
 
 
-def check_record(registry: Registry, work: WorkInfo) -> RecordCheck:
+def check_record(core: Fangdu, work: WorkInfo) -> RecordCheck:
     """Open the latest checkpoint with the log's key (and the witnesses' keys), then check
     every entry about the work by its inclusion proof against that checkpoint's root."""
-    store = registry.ledger
+    store = core.ledger
     latest = store.checkpoint()
     if latest is None:
         return RecordCheck(store.origin, [], problem="the log has no checkpoint yet")
-    witnesses = [parse_cosigner_key(w.key) for w in registry.settings.witnesses]
+    witnesses = [parse_cosigner_key(w.key) for w in core.settings.witnesses]
     try:
         checkpoint, opened = open_checkpoint(
             latest.note + "".join(latest.cosignatures).encode(),
@@ -233,7 +237,7 @@ def check_record(registry: Registry, work: WorkInfo) -> RecordCheck:
         Cosigner(s.name, dt.datetime.fromtimestamp(s.timestamp, dt.UTC))
         for s in opened.signatures if s.timestamp is not None
     )
-    stamp, authority = _timestamp(registry, latest)
+    stamp, authority = _timestamp(core, latest)
     checks = []
     for index, data in store.entries_about(f"work:{work.id}"):
         checks.append(_check_entry(store, index, data, checkpoint.size, checkpoint.root))
@@ -267,9 +271,9 @@ def _check_entry(store: LogStore, index: int, data: bytes, size: int, root: byte
     return EntryCheck(*common, ok=True)
 
 
-def _timestamp(registry: Registry, latest: SignedCheckpoint
+def _timestamp(core: Fangdu, latest: SignedCheckpoint
                ) -> tuple[dt.datetime | None, str | None]:
-    ca = registry.settings.timestamp_ca
+    ca = core.settings.timestamp_ca
     if latest.timestamp_token is None or ca is None:
         return None, None
     try:

@@ -11,7 +11,10 @@ from fastapi import Path, Request
 from jinja2 import Environment
 
 from fangdu.accounts import Account, Accounts
+from fangdu.app import Fangdu
 from fangdu.errors import NotFound
+from fangdu.ledger.store import LogStore
+from fangdu.registry.blobs import BlobStore
 from fangdu.registry.schemas import WorkInfo
 from fangdu.registry.services import Registry
 from fangdu.web.config import WebSettings
@@ -30,13 +33,28 @@ LANG_COOKIE = "lang"
 
 @dataclass
 class AppState:
-    registry: Registry
-    accounts: Accounts
+    core: Fangdu  # the composition root's parts: registry, accounts, log, blobs
     web: WebSettings
     translations: dict[str, Translations]
     templates: dict[str, Environment]  # one Jinja environment per language
     check_limiter: RateLimiter
     previews: PreviewCache
+
+    @property
+    def registry(self) -> Registry:
+        return self.core.registry
+
+    @property
+    def accounts(self) -> Accounts:
+        return self.core.accounts
+
+    @property
+    def ledger(self) -> LogStore:
+        return self.core.ledger
+
+    @property
+    def blobs(self) -> BlobStore:
+        return self.core.blobs
 
 
 def app_state(request: Request) -> AppState:

@@ -177,7 +177,7 @@ def work_original(request: Request, work_id: RecordId) -> Response:
     full resolution is what a copier would want, so the public gets the preview only."""
     work = _work(request, work_id)
     authorize_work(current_account(request), Action.VIEW_ORIGINAL, work)
-    image = records.served_original(app_state(request).registry, work.sha256)
+    image = records.served_original(app_state(request).core, work.sha256)
     return Response(image.data, media_type=image.media_type, headers={
         # The name is ours (the record's label), never the one the browser sent; a format
         # the browser cannot show (TIFF) is downloaded rather than shown as a broken page.
@@ -191,7 +191,7 @@ def work_rendition(request: Request, work_id: RecordId) -> Response:
     """The original as a PNG any browser shows, for those who may see the original."""
     work = _work(request, work_id)
     authorize_work(current_account(request), Action.VIEW_ORIGINAL, work)
-    data = records.png_rendition(app_state(request).registry, work.sha256)
+    data = records.png_rendition(app_state(request).core, work.sha256)
     return Response(data, media_type="image/png", headers={
         "content-disposition": f'inline; filename="{work.label}.png"',
         "cache-control": "private, max-age=600",

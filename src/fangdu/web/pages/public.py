@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 
 from fangdu.errors import ImageRejected
-from fangdu.registry.models import PriorArt, Work
 from fangdu.registry.schemas import MatchInfo
 from fangdu.web import records
 from fangdu.web.i18n import BY_CODE
@@ -25,12 +23,9 @@ EXPLAINED = 3  # pictures drawn per check: each costs a decode and a drawing
 @router.get("/")
 def home(request: Request) -> Response:
     state = app_state(request)
-    with state.registry.unit_of_work() as repo:
-        works = repo.session.scalar(
-            select(func.count()).select_from(Work).where(Work.status == "registered")
-        )
-        prior_art = repo.session.scalar(select(func.count()).select_from(PriorArt))
-    stats = {"works": works, "prior_art": prior_art, "log_size": state.registry.ledger.size()}
+    totals = state.registry.totals()
+    stats = {"works": totals.registered, "prior_art": totals.prior_art,
+             "log_size": state.ledger.size()}
     return render(request, "home.html", {"stats": stats})
 
 

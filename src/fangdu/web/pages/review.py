@@ -67,7 +67,7 @@ def review_evidence(state: AppState, work: WorkInfo) -> list[dict[str, object]]:
 
     The stored matches carry no correspondences to draw, so the image is checked again.
     """
-    query = state.registry.blobs.get(work.sha256)
+    query = state.blobs.get(work.sha256)
     fresh = _fresh_matches(state, work, query)
     filed = {m.ref_id for m in work.review_matches}
     items: list[dict[str, object]] = []
@@ -137,7 +137,7 @@ def _copy_found(state: AppState, account: Account, work_id: int) -> bool:
         return False  # the registry refuses this decision for another reason
     if any(m.verdict == "copy" for m in record.review_matches):
         return True
-    query = state.registry.blobs.get(record.sha256)
+    query = state.blobs.get(record.sha256)
     return any(m.verdict == "copy" for m in _fresh_matches(state, record, query).values())
 
 

@@ -62,7 +62,7 @@ def lookup(request: Request, no: str | None = None) -> Response:
 def verify(request: Request, number: str) -> Response:
     state = app_state(request)
     work = registered_work(state, number)
-    check = records.check_record(state.registry, work)
+    check = records.check_record(state.core, work)
     assert work.registered_at is not None
     registered_at = work.registered_at.replace(tzinfo=work.registered_at.tzinfo or dt.UTC)
     return render(request, "verify.html", {
@@ -89,8 +89,8 @@ def certificate(request: Request, number: str) -> Response:
     state = app_state(request)
     work = registered_work(state, number)
     assert work.registration_no is not None and work.registered_at is not None
-    latest = state.registry.ledger.checkpoint()
-    original = state.registry.blobs.get(work.sha256)
+    latest = state.ledger.checkpoint()
+    original = state.blobs.get(work.sha256)
     rgb = decode_image(original, max_pixels=state.registry.settings.max_image_pixels).rgb
     registered_at = work.registered_at
     if registered_at.tzinfo is None:
@@ -107,8 +107,8 @@ def certificate(request: Request, number: str) -> Response:
         # The certificate is in Chinese: the category's Chinese name.
         category=zh(CATEGORIES[work.category]) if work.category in CATEGORIES else work.category,
         sha256=work.sha256,
-        log_index=records.registering_entry(state.registry.ledger, work.id),
-        log_origin=state.registry.ledger.origin,
+        log_index=records.registering_entry(state.ledger, work.id),
+        log_origin=state.ledger.origin,
         checkpoint_size=latest.checkpoint.size if latest else None,
         verify_url=verify_url(request, work.registration_no),
         image=records.jpeg_bytes(rgb, max_side=CERTIFICATE_IMAGE_SIDE),

@@ -1,0 +1,52 @@
+"""The composition root: settings → engine → evidence log and keys → blob store → vector index
+→ the registry's services → accounts, built once per process and used by the command line, the
+web service and the benchmarks. Callers take the part they need from here instead of reaching
+through one service into another's internals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+
+from fangdu.accounts import Accounts
+from fangdu.config import Settings
+from fangdu.ledger.store import LogStore
+from fangdu.registry.blobs import BlobStore
+from fangdu.registry.db import session_factory
+from fangdu.registry.services import Registry
+from fangdu.similarity.index import VectorIndex
+
+
+@dataclass
+class Fangdu:
+    """One process's Fangdu. ``read_only`` (the reading commands) writes nothing at all."""
+
+    settings: Settings
+    engine: Engine
+    ledger: LogStore
+    blobs: BlobStore
+    index: VectorIndex
+    registry: Registry
+    accounts: Accounts
+
+    @classmethod
+    def build(cls, settings: Settings, *, read_only: bool = False,
+              password_hasher: PasswordHasher | None = None) -> Fangdu:
+        """``password_hasher`` is for tests (cheap Argon2 parameters)."""
+        registry = Registry.open(settings, read_only=read_only)
+        accounts = Accounts(session_factory(registry.engine), settings.keys_path,
+                            hasher=password_hasher)
+        return cls(settings, registry.engine, registry.ledger, registry.blobs, registry.index,
+                   registry, accounts)
+
+    def close(self) -> None:
+        self.registry.close()
+
+    def __enter__(self) -> Fangdu:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
