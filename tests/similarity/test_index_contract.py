@@ -171,3 +171,16 @@ def test_one_process_owns_the_files_and_the_next_reads_in_memory(tmp_path):
     owner.close()
     third = FaissIndex.open(tmp_path, DIM)  # the owner is gone: the files are free again
     assert not third.read_only and third.ref_ids() == {1}
+
+
+def test_a_compaction_leaves_nothing_to_append(tmp_path):
+    rng = np.random.default_rng(8)
+    index = FaissIndex.open(tmp_path, DIM)
+    index.add(np.arange(5), [unit(rng, 1) for _ in range(5)])
+    index.save(position=1)
+    index.add(np.arange(5, 50), [unit(rng, 2) for _ in range(45)])
+    index.compact()
+    journal = (tmp_path / FaissIndex.JOURNAL_NAME).stat().st_size
+    index.save(position=2)  # the 45 adds are in the snapshot: not appended again
+    assert (tmp_path / FaissIndex.JOURNAL_NAME).stat().st_size - journal < 64
+    assert FaissIndex.open(tmp_path, DIM, read_only=True).ref_ids() == set(range(50))

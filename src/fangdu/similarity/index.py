@@ -251,13 +251,15 @@ class FaissIndex:
         labels = _pack(ref_ids, [len(v) for v in stacked])
         with self._lock.writing():
             self._apply_add(ref_ids, stacked, labels)
-            self._pending.extend(_add_record(int(r), v) for r, v in
-                                 zip(ref_ids.tolist(), stacked, strict=True))
+            if not self._needs_snapshot:  # else the next save writes a whole snapshot anyway
+                self._pending.extend(_add_record(int(r), v) for r, v in
+                                     zip(ref_ids.tolist(), stacked, strict=True))
 
     def remove(self, ref_ids: Sequence[int]) -> None:
         with self._lock.writing():
             present = self._apply_remove(ref_ids)
-            self._pending.extend(_remove_record(r) for r in present)
+            if not self._needs_snapshot:
+                self._pending.extend(_remove_record(r) for r in present)
 
     def ref_ids(self) -> set[int]:
         with self._lock.reading():
@@ -347,11 +349,12 @@ class FaissIndex:
     def _write_snapshot(self) -> None:
         """Snapshot first, then an empty journal carrying the position (both atomic)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Changes not saved yet are in the snapshot already and stay pending: replaying them
-        # on top of it later is harmless.
+        # Writers wait while the snapshot is written (and saves wait for the journal lock this
+        # caller holds): every change so far is in it, so nothing stays pending.
         with self._lock.reading():
             _atomic_write(self.path, lambda tmp: faiss.write_index(self._index, tmp))
             header = _batch(self.position, [])
+            self._pending = []
         _atomic_write(self.journal_path, lambda tmp: Path(tmp).write_bytes(header))
         self._needs_snapshot = False
 
