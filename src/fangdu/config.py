@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=100_000_000, description="refuse larger images")
     max_image_bytes: int = Field(default=200 * 1024 * 1024, description="refuse larger files")
     keys_dir: Path | None = Field(default=None, description="signing keys (0600 files)")
+    verify_threads: int = Field(
+        default=2, ge=1, le=64,
+        description="threads verifying one check's shortlist; the web serves several checks at "
+        "once, each with this many",
+    )
     log_origin: str = Field(
         default="fangdu.local/ledger",
         description="the log's name in its checkpoints: a schema-less URL unique to this log",

@@ -81,3 +81,8 @@ def test_checks_run_in_parallel_with_a_registration(registry, print_png):
         thread.join()
     assert not failures and len(found) == 12
     assert registry.check_bytes(print_png(20))[0].title == "during"
+
+
+def test_the_verification_pool_is_a_setting(settings):
+    with Registry.open(settings.model_copy(update={"verify_threads": 5})) as opened:
+        assert opened.searcher.workers == 5

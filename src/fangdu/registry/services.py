@@ -154,7 +154,8 @@ class Registry:
         self._fingerprints: OrderedDict[int, Fingerprint] = OrderedDict()
         self._fingerprints_lock = threading.Lock()
         self._catch_up_lock = threading.Lock()
-        self.searcher = Searcher(index, self._fetch_fingerprints)
+        self.searcher = Searcher(index, self._fetch_fingerprints,
+                                 workers=settings.verify_threads)
         self.last_sync = IndexSync(0, 0, 0)
         # Without a running publisher, writes timestamp and ask witnesses before returning
         # (one command, one process); a service runs one so that no request waits for them.
