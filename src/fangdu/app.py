@@ -33,14 +33,27 @@ class Fangdu:
     accounts: Accounts
 
     @classmethod
-    def build(cls, settings: Settings, *, read_only: bool = False,
-              password_hasher: PasswordHasher | None = None) -> Fangdu:
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        read_only: bool = False,
+        password_hasher: PasswordHasher | None = None,
+    ) -> Fangdu:
         """``password_hasher`` is for tests (cheap Argon2 parameters)."""
         registry = Registry.open(settings, read_only=read_only)
-        accounts = Accounts(session_factory(registry.engine), settings.keys_path,
-                            hasher=password_hasher)
-        return cls(settings, registry.engine, registry.ledger, registry.blobs, registry.index,
-                   registry, accounts)
+        accounts = Accounts(
+            session_factory(registry.engine), settings.keys_path, hasher=password_hasher
+        )
+        return cls(
+            settings,
+            registry.engine,
+            registry.ledger,
+            registry.blobs,
+            registry.index,
+            registry,
+            accounts,
+        )
 
     def close(self) -> None:
         self.registry.close()

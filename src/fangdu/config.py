@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(default=200 * 1024 * 1024, description="refuse larger files")
     keys_dir: Path | None = Field(default=None, description="signing keys (0600 files)")
     verify_threads: int = Field(
-        default=2, ge=1, le=64,
+        default=2,
+        ge=1,
+        le=64,
         description="threads verifying one check's shortlist; the web serves several checks at "
         "once, each with this many",
     )

@@ -13,8 +13,9 @@ def test_index_benchmark_finds_noisy_copies():
 
 
 def test_check_benchmark_fills_the_library_and_finds_copies():
-    figures = check_benchmark(n_refs=1200, n_real=10, n_queries=4, size=256,
-                              progress=lambda _: None)
+    figures = check_benchmark(
+        n_refs=1200, n_real=10, n_queries=4, size=256, progress=lambda _: None
+    )
     assert figures["import_images"] == 10
     assert figures["references"] == 1200
     assert figures["top1_correct"] >= 2  # most copies of a 256 px print are found

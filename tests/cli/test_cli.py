@@ -296,8 +296,9 @@ def test_fangdu_home_comes_from_the_environment_unless_given(tmp_path, library):
     assert result.exit_code == 0 and (env_home / "fangdu.sqlite3").exists()
     flag_home = tmp_path / "from-flag"
     # `db upgrade` writes (reading commands create nothing, not even a database).
-    runner.invoke(app, ["--home", str(flag_home), "db", "upgrade"],
-                  env={"FANGDU_HOME": str(env_home)})
+    runner.invoke(
+        app, ["--home", str(flag_home), "db", "upgrade"], env={"FANGDU_HOME": str(env_home)}
+    )
     assert (flag_home / "fangdu.sqlite3").exists()
 
 

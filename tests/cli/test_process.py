@@ -118,7 +118,9 @@ def _summary(stdout: str) -> tuple[str, str]:
 def test_demo_of_make_run_judges_every_query_as_expected(tmp_path):
     result = subprocess.run(
         [str(FANGDU), "demo", "--dir", str(tmp_path / "demo")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "7 of 7 judged as expected" in result.stdout

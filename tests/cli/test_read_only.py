@@ -21,8 +21,14 @@ def fangdu(home: Path, *args: object, user: int | None = None):
     command = [str(FANGDU), "--home", str(home), *map(str, args)]
     if user is not None:  # root ignores file modes: read as somebody who cannot write
         command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "HOME": "/tmp"}, cwd="/")
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HOME": "/tmp"},
+        cwd="/",
+    )
 
 
 def contents(home: Path) -> dict[str, str]:
@@ -64,12 +70,14 @@ def test_reading_commands_change_no_file(home, tmp_path):
         result = fangdu(home, *args)
         assert result.returncode == 0, (args, result.stderr)
     assert contents(home) == before
-    assert not (home / "fangdu.sqlite3-wal").exists() or not (
-        home / "fangdu.sqlite3-wal").read_bytes()
+    assert (
+        not (home / "fangdu.sqlite3-wal").exists() or not (home / "fangdu.sqlite3-wal").read_bytes()
+    )
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
-                    reason="needs root to read as another user")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to read as another user"
+)
 def test_check_show_list_answer_from_a_home_nobody_may_write(home, tmp_path):
     shared = Path("/tmp") / f"fangdu-ro-{os.getpid()}-{tmp_path.name}"
     shutil.copytree(home, shared)

@@ -32,8 +32,10 @@ VIEWPORT = {"width": 1280, "height": 900}
 def chromium() -> Path:
     """Debian's Chromium: skipped without it locally, a failure in CI (which installs it)."""
     if not CHROMIUM.exists():
-        message = (f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium "
-                   "(apt-get install chromium; `make system-deps` installs it)")
+        message = (
+            f"{CHROMIUM} is missing: the browser tests drive Debian's Chromium "
+            "(apt-get install chromium; `make system-deps` installs it)"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
@@ -81,15 +83,17 @@ def open_site(browser: Browser, live_server: LiveServer) -> Iterator[Callable[[s
 
 
 @pytest.fixture
-def visitor(playwright: Playwright, live_server: LiveServer, tmp_path: Path
-            ) -> Callable[[str], AbstractContextManager[Page]]:
+def visitor(
+    playwright: Playwright, live_server: LiveServer, tmp_path: Path
+) -> Callable[[str], AbstractContextManager[Page]]:
     """``with visitor(lang) as page``: anyone, in a browser that saves PDFs it is sent (so
     a certificate link starts a real download)."""
 
     @contextlib.contextmanager
     def visit(lang: str) -> Iterator[Page]:
-        with pdf_saving_context(playwright, tmp_path / f"profile-{lang}",
-                                locale=OTHER_LOCALE[lang], viewport=VIEWPORT) as context:
+        with pdf_saving_context(
+            playwright, tmp_path / f"profile-{lang}", locale=OTHER_LOCALE[lang], viewport=VIEWPORT
+        ) as context:
             page = context.pages[0] if context.pages else context.new_page()
             switch_language(page, live_server, lang)
             yield page
@@ -98,8 +102,9 @@ def visitor(playwright: Playwright, live_server: LiveServer, tmp_path: Path
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
-                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """A failed browser test shows the end of the server's log: a 500 behind a page that never
     came is in there, not in Playwright's timeout."""
     report: pytest.TestReport = yield

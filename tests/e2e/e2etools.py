@@ -109,7 +109,10 @@ def running_server(home: Path, *, check_per_minute: int = 1000) -> Iterator[Live
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*_fangdu_command(), "--home", str(home), "serve", "--port", str(port), "--demo"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
         )
     server = LiveServer(f"http://127.0.0.1:{port}", home, log, process)
     try:
@@ -129,8 +132,9 @@ def _wait_until_up(server: LiveServer) -> None:
     deadline = time.monotonic() + SERVER_START_S
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"fangdu serve exited with {server.process.returncode}:\n"
-                               f"{server.log_tail()}")
+            raise RuntimeError(
+                f"fangdu serve exited with {server.process.returncode}:\n{server.log_tail()}"
+            )
         try:
             with _DIRECT.open(server.url + "/log/checkpoint", timeout=5) as response:
                 if response.status == 200:
@@ -138,8 +142,9 @@ def _wait_until_up(server: LiveServer) -> None:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)
-    raise RuntimeError(f"fangdu serve did not answer within {SERVER_START_S} s:\n"
-                       f"{server.log_tail()}")
+    raise RuntimeError(
+        f"fangdu serve did not answer within {SERVER_START_S} s:\n{server.log_tail()}"
+    )
 
 
 def demo_passwords(home: Path) -> dict[str, str]:
@@ -171,7 +176,7 @@ def demo_prior_art(index: int) -> np.ndarray:
 def mirrored_crop(rgb: np.ndarray) -> np.ndarray:
     """What a copier does to a print: mirror it and cut off a margin."""
     height, width = rgb.shape[:2]
-    return np.ascontiguousarray(np.fliplr(rgb)[height // 16: -height // 16, width // 10:])
+    return np.ascontiguousarray(np.fliplr(rgb)[height // 16 : -height // 16, width // 10 :])
 
 
 def new_print(seed: int) -> np.ndarray:
@@ -216,8 +221,9 @@ def launch_chromium(playwright: Playwright) -> Browser:
 
 
 @contextlib.contextmanager
-def pdf_saving_context(playwright: Playwright, profile: Path, **options: object
-                       ) -> Iterator[BrowserContext]:
+def pdf_saving_context(
+    playwright: Playwright, profile: Path, **options: object
+) -> Iterator[BrowserContext]:
     """A browser whose user chose "download PDFs" in its settings.
 
     Chromium's headless mode opens an inline PDF in its viewer, where no download happens and
@@ -228,7 +234,10 @@ def pdf_saving_context(playwright: Playwright, profile: Path, **options: object
     preferences.parent.mkdir(parents=True, exist_ok=True)
     preferences.write_text(json.dumps({"plugins": {"always_open_pdf_externally": True}}))
     context = playwright.chromium.launch_persistent_context(
-        profile, executable_path=str(CHROMIUM), args=launch_args(), accept_downloads=True,
+        profile,
+        executable_path=str(CHROMIUM),
+        args=launch_args(),
+        accept_downloads=True,
         **options,  # type: ignore[arg-type]
     )
     try:
@@ -250,8 +259,9 @@ def switch_language(page: Page, server: LiveServer, lang: str, path: str = "/") 
 def nav(page: Page, lang: str, label: str) -> Locator:
     """A link of the header's main navigation, by its English text."""
     _ = gettext(lang)
-    return page.get_by_role("navigation", name=_("Main")).get_by_role("link", name=_(label),
-                                                                       exact=True)
+    return page.get_by_role("navigation", name=_("Main")).get_by_role(
+        "link", name=_(label), exact=True
+    )
 
 
 def sign_in(page: Page, lang: str, username: str, password: str) -> None:

@@ -44,8 +44,12 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 # A person who reads the language (the tests start from the other one, to use the switch).
 # The browser's own widgets (file chooser, date field) stay in English: Debian's Chromium
 # has only its en-US resources unless chromium-l10n is installed.
@@ -59,14 +63,16 @@ def fit_png(image: Image.Image) -> bytes:
     a smaller picture only when that is not enough."""
     while True:
         for colours in (256, 128, 64):
-            data = _png(image.quantize(colours, method=Image.Quantize.MEDIANCUT,
-                                       dither=Image.Dither.NONE))
+            data = _png(
+                image.quantize(colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+            )
             if len(data) <= MAX_BYTES:
                 break
         if len(data) <= MAX_BYTES or image.width <= MIN_WIDTH:
             break
-        image = image.resize((round(image.width * 0.85), round(image.height * 0.85)),
-                             Image.Resampling.LANCZOS)
+        image = image.resize(
+            (round(image.width * 0.85), round(image.height * 0.85)), Image.Resampling.LANCZOS
+        )
     return data
 
 
@@ -83,8 +89,7 @@ class Shooter:
 
     @contextmanager
     def person(self, lang: str, device: dict[str, object] = DESKTOP) -> Iterator[Page]:
-        context = self.browser.new_context(locale=LOCALE[lang],
-                                           **device)  # type: ignore[arg-type]
+        context = self.browser.new_context(locale=LOCALE[lang], **device)  # type: ignore[arg-type]
         try:
             page = context.new_page()
             switch_language(page, self.server, lang)
@@ -183,8 +188,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{CHROMIUM} is missing: apt-get install chromium", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="fangdu-screenshots-") as tmp, \
-            running_server(Path(tmp) / "home") as server, sync_playwright() as playwright:
+    with (
+        tempfile.TemporaryDirectory(prefix="fangdu-screenshots-") as tmp,
+        running_server(Path(tmp) / "home") as server,
+        sync_playwright() as playwright,
+    ):
         browser = launch_chromium(playwright)
         shooter = Shooter(browser, server, args.out, Path(tmp))
         for index, lang in enumerate(LANGS):

@@ -48,9 +48,9 @@ def new_seed(lang: str, offset: int) -> int:
     return 1000 + 10 * offset + LANGS.index(lang)
 
 
-def test_check_finds_the_copy_and_shows_where(open_site: Callable[[str], Page],
-                                              live_server: LiveServer, tmp_path: Path,
-                                              lang: str) -> None:
+def test_check_finds_the_copy_and_shows_where(
+    open_site: Callable[[str], Page], live_server: LiveServer, tmp_path: Path, lang: str
+) -> None:
     _ = gettext(lang)
     copy = write_png(mirrored_crop(demo_print(COPIED)), tmp_path / "mirrored-crop.png")
     page = open_site(lang)
@@ -66,17 +66,22 @@ def test_check_finds_the_copy_and_shows_where(open_site: Callable[[str], Page],
     expect(best.get_by_role("link", name=number)).to_have_attribute("href", f"/verify/{number}")
     # The side-by-side explanation, drawn for this query, loaded under the page's CSP.
     picture = best.get_by_role(
-        "img", name=_("Your image (left) and the match (right), the shared region marked"))
+        "img", name=_("Your image (left) and the match (right), the shared region marked")
+    )
     expect(picture).to_be_visible()
     assert picture.evaluate("img => img.complete && img.naturalWidth > 100")
     expect(best).to_contain_text(
-        _("Left: your image. Right: the match. Lines join details that line up."))
+        _("Left: your image. Right: the match. Lines join details that line up.")
+    )
 
 
-def test_apply_review_certificate_verify(open_site: Callable[[str], Page],
-                                         visitor: Callable[[str], AbstractContextManager[Page]],
-                                         live_server: LiveServer,
-                                         tmp_path: Path, lang: str) -> None:
+def test_apply_review_certificate_verify(
+    open_site: Callable[[str], Page],
+    visitor: Callable[[str], AbstractContextManager[Page]],
+    live_server: LiveServer,
+    tmp_path: Path,
+    lang: str,
+) -> None:
     _ = gettext(lang)
     design = write_png(new_print(new_seed(lang, 0)), tmp_path / "lotus.png")
     title = f"缠枝莲 Lotus scroll ({lang})"
@@ -86,28 +91,31 @@ def test_apply_review_certificate_verify(open_site: Callable[[str], Page],
     applicant.locator("header").get_by_role("link", name=_("Create account"), exact=True).click()
     applicant.get_by_label(_("Username"), exact=True).fill(f"designer-{lang}")
     applicant.get_by_label(_("Your name"), exact=True).fill("王芳 Wang Fang")
-    applicant.get_by_label(_("Studio or company (the owner of your designs)"),
-                           exact=True).fill("柯桥花样工作室")
+    applicant.get_by_label(_("Studio or company (the owner of your designs)"), exact=True).fill(
+        "柯桥花样工作室"
+    )
     applicant.get_by_label(_("Password"), exact=True).fill(PASSWORD)
     applicant.get_by_label(_("Password again"), exact=True).fill(PASSWORD)
     applicant.get_by_role("button", name=_("Create account"), exact=True).click()
-    expect(applicant.get_by_role("heading", level=1)).to_have_text(
-        _("Apply to register a pattern"))
+    expect(applicant.get_by_role("heading", level=1)).to_have_text(_("Apply to register a pattern"))
     work_id = file_application(applicant, lang, design, title)
     expect(applicant.get_by_role("heading", level=1)).to_contain_text(title)
     expect(applicant.locator("main .status-pending").first).to_have_text(_("Pending review"))
     expect(applicant.locator("main")).to_contain_text(
-        _("Your application is waiting for a reviewer. This page shows its status."))
+        _("Your application is waiting for a reviewer. This page shows its status.")
+    )
     nav(applicant, lang, "My works").click()
     expect(applicant.get_by_role("link", name=title)).to_have_attribute(
-        "href", f"/applications/{work_id}")
+        "href", f"/applications/{work_id}"
+    )
 
     # (c) A reviewer opens the queue and the application, and approves it.
     reviewer = open_site(lang)
     sign_in(reviewer, lang, "reviewer", live_server.passwords["reviewer"])
     nav(reviewer, lang, "Review").click()
     expect(reviewer.get_by_role("heading", level=1)).to_have_text(
-        _("Applications waiting for review"))
+        _("Applications waiting for review")
+    )
     reviewer.get_by_role("link", name=f"W-{work_id}", exact=True).click()
     expect(reviewer.get_by_role("heading", level=1)).to_contain_text(title)
     expect(reviewer.locator("main")).to_contain_text(APPLICATION["originality_statement"])
@@ -145,14 +153,12 @@ def test_apply_review_certificate_verify(open_site: Callable[[str], Page],
         expect(page.get_by_text("✔ " + _("verified"), exact=True)).to_have_count(2)
         expect(page.locator("main")).to_contain_text("柯桥花样工作室")
         expect(page.locator("main .status-registered").first).to_have_text(_("Registered"))
-        expect(page.locator("html")).to_have_attribute("lang", "zh-Hans" if lang == "zh"
-                                                       else "en")
-
+        expect(page.locator("html")).to_have_attribute("lang", "zh-Hans" if lang == "zh" else "en")
 
 
 def test_a_reviewer_cannot_approve_their_own_application(
-        open_site: Callable[[str], Page], live_server: LiveServer, tmp_path: Path,
-        lang: str) -> None:
+    open_site: Callable[[str], Page], live_server: LiveServer, tmp_path: Path, lang: str
+) -> None:
     _ = gettext(lang)
     design = write_png(new_print(new_seed(lang, 1)), tmp_path / "own.png")
     page = open_site(lang)  # the demo administrator both applies and reviews
@@ -162,14 +168,15 @@ def test_a_reviewer_cannot_approve_their_own_application(
     nav(page, lang, "Review").click()
     page.get_by_role("link", name=f"W-{work_id}", exact=True).click()
     expect(page.locator("main")).to_contain_text(
-        _("This is your own application: another reviewer must decide it."))
+        _("This is your own application: another reviewer must decide it.")
+    )
     expect(page.get_by_role("button", name=_("Approve and register"), exact=True)).to_have_count(0)
     expect(page.locator("main .status-pending").first).to_have_text(_("Pending review"))
 
 
-def test_anonymous_visitors_sign_in_before_applying(open_site: Callable[[str], Page],
-                                                    live_server: LiveServer,
-                                                    lang: str) -> None:
+def test_anonymous_visitors_sign_in_before_applying(
+    open_site: Callable[[str], Page], live_server: LiveServer, lang: str
+) -> None:
     _ = gettext(lang)
     page = open_site(lang)
     hero = page.locator("main")
@@ -182,4 +189,5 @@ def test_anonymous_visitors_sign_in_before_applying(open_site: Callable[[str], P
     expect(page).to_have_url(f"{live_server.url}/apply")
     # The owner defaults to the party the demo applicant acts for.
     expect(page.get_by_label(_("Owner (person or company)"), exact=True)).to_have_value(
-        "演示 Demo 工作室")
+        "演示 Demo 工作室"
+    )

@@ -49,11 +49,21 @@ FUZZ_SETTINGS = settings(
     database=None,  # examples are not kept between runs: a failure prints its request
     deadline=None,  # a check decodes and fingerprints an image: slow on a loaded machine
     # Uploads are large examples on purpose; every call goes through the whole app.
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                           HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
-ENV_SETTINGS = ("FANGDU_HOME", "FANGDU_DATABASE_URL", "FANGDU_BLOB_DIR", "FANGDU_INDEX_DIR",
-                "FANGDU_KEYS_DIR", "FANGDU_PUBLIC_URL", "FANGDU_SECURE_COOKIES")
+ENV_SETTINGS = (
+    "FANGDU_HOME",
+    "FANGDU_DATABASE_URL",
+    "FANGDU_BLOB_DIR",
+    "FANGDU_INDEX_DIR",
+    "FANGDU_KEYS_DIR",
+    "FANGDU_PUBLIC_URL",
+    "FANGDU_SECURE_COOKIES",
+)
 
 
 @dataclass(frozen=True)
@@ -77,19 +87,31 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         registry = Registry.open(settings)
         try:
             registry.import_files(prints[:2], owner="Keqiao Prints Co.", jobs=1)
-            registry.import_files(prints[2:3], jobs=1,
-                                  prior_art=PriorArtSource("2025 market", dt.date(2025, 9, 1)))
-            accounts = Accounts(session_factory(registry.engine), settings.keys_path,
-                                hasher=CHEAP_HASHER)
+            registry.import_files(
+                prints[2:3], jobs=1, prior_art=PriorArtSource("2025 market", dt.date(2025, 9, 1))
+            )
+            accounts = Accounts(
+                session_factory(registry.engine), settings.keys_path, hasher=CHEAP_HASHER
+            )
             applicant = accounts.create("merchant", PASSWORD, "applicant", party="柯桥花样工作室")
             other = accounts.create("other", PASSWORD, "applicant")
             reviewer = accounts.create("reviewer-1", PASSWORD, "reviewer")
             for account, path in ((applicant, prints[3]), (other, prints[4])):
-                registry.register(path.read_bytes(), RegistrationRequest(
-                    title="pending", owner="someone", submitted_by=account.subject,
-                    originality_statement="mine"), review_required=True, channel="api")
-            tokens = (accounts.issue_api_token(applicant.id, "schemathesis"),
-                      accounts.issue_api_token(reviewer.id, "schemathesis"))
+                registry.register(
+                    path.read_bytes(),
+                    RegistrationRequest(
+                        title="pending",
+                        owner="someone",
+                        submitted_by=account.subject,
+                        originality_statement="mine",
+                    ),
+                    review_required=True,
+                    channel="api",
+                )
+            tokens = (
+                accounts.issue_api_token(applicant.id, "schemathesis"),
+                accounts.issue_api_token(reviewer.id, "schemathesis"),
+            )
             works = list(registry.list_works())
             latest = registry.ledger.checkpoint()
             size = latest.checkpoint.size if latest else 0
@@ -97,13 +119,24 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
             registry.close()
         known: dict[str, tuple[object, ...]] = {
             # registered, the applicant's pending one, someone else's, prior art, unknown
-            "key": (*(str(w.id) for w in works), *(f"W-{w.id}" for w in works),
-                    *(w.registration_no for w in works if w.registration_no), "P-1",
-                    "FD-2026-9999999"),
+            "key": (
+                *(str(w.id) for w in works),
+                *(f"W-{w.id}" for w in works),
+                *(w.registration_no for w in works if w.registration_no),
+                "P-1",
+                "FD-2026-9999999",
+            ),
             "work_id": tuple(w.id for w in works if w.status == "pending"),
             # the published tiles, one past the tree, and names that are not tile paths
-            "path": (f"0/000.p/{size}", f"entries/000.p/{size}", "0/000.p/1",
-                     f"entries/000.p/{size + 1}", "0/000", "../keys/log.key", "0/../../x"),
+            "path": (
+                f"0/000.p/{size}",
+                f"entries/000.p/{size}",
+                "0/000.p/1",
+                f"entries/000.p/{size + 1}",
+                "0/000",
+                "../keys/log.key",
+                "0/../../x",
+            ),
         }
         yield Seeded(settings, *tokens, known)
 
@@ -111,8 +144,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
 @pytest.fixture(scope="module")
 def api_app(seeded: Seeded) -> FastAPI:
     # The check's rate limit is for people; a fuzzer would only ever see 429s.
-    return create_app(seeded.settings, web=WebSettings(check_per_minute=1_000_000),
-                      password_hasher=CHEAP_HASHER)
+    return create_app(
+        seeded.settings, web=WebSettings(check_per_minute=1_000_000), password_hasher=CHEAP_HASHER
+    )
 
 
 def openapi_document() -> dict[str, Any]:
@@ -138,8 +172,9 @@ def with_image(case: schemathesis.Case, seed: int) -> schemathesis.Case:
     return case
 
 
-def fuzz(operation: APIOperation, app: FastAPI, token: str,
-         known: dict[str, tuple[object, ...]]) -> None:
+def fuzz(
+    operation: APIOperation, app: FastAPI, token: str, known: dict[str, tuple[object, ...]]
+) -> None:
     """Valid and invalid requests made from the operation's definition, some of them with
     path parameters that name real records; none may get a server error.
 
@@ -147,14 +182,22 @@ def fuzz(operation: APIOperation, app: FastAPI, token: str,
     (``schema.parametrize``): under pytest 9.2 the plugin gives every operation's test the
     same node id (and its fixture-based loader fails on the missing ``node._nodeid``).
     """
-    strategies = [operation.as_strategy(GenerationMode.POSITIVE),
-                  operation.as_strategy(GenerationMode.NEGATIVE)]
+    strategies = [
+        operation.as_strategy(GenerationMode.POSITIVE),
+        operation.as_strategy(GenerationMode.NEGATIVE),
+    ]
     for name in re.findall(r"\{(\w+)", operation.path):
-        strategies += [operation.as_strategy(path_parameters={name: value})
-                       for value in known.get(name, ())]
+        strategies += [
+            operation.as_strategy(path_parameters={name: value}) for value in known.get(name, ())
+        ]
     if operation.path in UPLOADS:  # random bytes never get past the decoder: real images do
-        strategies.append(st.builds(with_image, operation.as_strategy(GenerationMode.POSITIVE),
-                                    st.integers(0, 2**32 - 1)))
+        strategies.append(
+            st.builds(
+                with_image,
+                operation.as_strategy(GenerationMode.POSITIVE),
+                st.integers(0, 2**32 - 1),
+            )
+        )
     cases = st.one_of(strategies)
 
     @FUZZ_SETTINGS
@@ -162,8 +205,9 @@ def fuzz(operation: APIOperation, app: FastAPI, token: str,
     def requests_get_no_server_error(case: schemathesis.Case) -> None:
         # In process; the app's lifespan (the registry) starts with the first call and is
         # stopped by schemathesis's plugin when the test ends.
-        case.call_and_validate(app=app, headers={"authorization": f"Bearer {token}"},
-                               checks=[not_a_server_error])
+        case.call_and_validate(
+            app=app, headers={"authorization": f"Bearer {token}"}, checks=[not_a_server_error]
+        )
 
     requests_get_no_server_error()
 
@@ -174,17 +218,25 @@ def test_no_server_error(operation: APIOperation, api_app: FastAPI, seeded: Seed
 
 
 @pytest.mark.parametrize("operation", DECISIONS, ids=attrgetter("label"))
-def test_no_server_error_in_reviewers_decisions(operation: APIOperation, api_app: FastAPI,
-                                                seeded: Seeded) -> None:
+def test_no_server_error_in_reviewers_decisions(
+    operation: APIOperation, api_app: FastAPI, seeded: Seeded
+) -> None:
     fuzz(operation, api_app, seeded.reviewer_token, seeded.known)
 
 
 def test_the_fuzzed_document_is_the_served_one(api_app: FastAPI) -> None:
     """The fuzzer reads what /api/v1/openapi.json serves, and it holds every API route."""
-    assert {"/api/v1/check", "/api/v1/works", "/api/v1/works/{key}",
-            "/api/v1/works/{work_id}/decision", "/api/v1/works/{key}/evidence",
-            "/api/v1/proofs/inclusion", "/api/v1/proofs/consistency",
-            "/api/v1/log/checkpoint", "/log/checkpoint", "/log/tile/{path}",
-            } <= set(SCHEMA.raw_schema["paths"])
+    assert {
+        "/api/v1/check",
+        "/api/v1/works",
+        "/api/v1/works/{key}",
+        "/api/v1/works/{work_id}/decision",
+        "/api/v1/works/{key}/evidence",
+        "/api/v1/proofs/inclusion",
+        "/api/v1/proofs/consistency",
+        "/api/v1/log/checkpoint",
+        "/log/checkpoint",
+        "/log/tile/{path}",
+    } <= set(SCHEMA.raw_schema["paths"])
     with TestClient(api_app) as client:
         assert client.get("/api/v1/openapi.json").json() == SCHEMA.raw_schema

@@ -217,20 +217,36 @@ def test_go_verifies_the_log_that_fangdu_exports(
     home = tmp_path / "home"
 
     def run(*args: object) -> str:
-        done = subprocess.run([str(fangdu), "--home", str(home), *map(str, args)],
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [str(fangdu), "--home", str(home), *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
     run("import", write_prints(tmp_path / "a", range(3), size=96)[0].parent)
-    run("import", "--prior-art", "--source", "market catalogue",
-        write_prints(tmp_path / "b", range(3, 5), size=96)[0].parent)
+    run(
+        "import",
+        "--prior-art",
+        "--source",
+        "market catalogue",
+        write_prints(tmp_path / "b", range(3, 5), size=96)[0].parent,
+    )
     run("ledger", "export", tmp_path / "old")
     run("import", write_prints(tmp_path / "c", range(5, 8), size=96)[0].parent)
     run("ledger", "export", tmp_path / "log")
     vkey = run("ledger", "key").strip().splitlines()[-1]
-    result = _run(tlogverify, "verify", "-dir", str(tmp_path / "log"), "-vkey", vkey,
-                  str(tmp_path / "old" / "checkpoint"))
+    result = _run(
+        tlogverify,
+        "verify",
+        "-dir",
+        str(tmp_path / "log"),
+        "-vkey",
+        vkey,
+        str(tmp_path / "old" / "checkpoint"),
+    )
     assert result.returncode == 0, result.stderr.decode()
     assert " size=8 " in result.stdout.decode()
     assert "entries=8 inclusion=8" in result.stdout.decode()

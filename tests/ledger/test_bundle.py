@@ -132,8 +132,9 @@ def world(local_tsa: LocalTsa) -> World:
     openings: dict[int, bytes] = {}
     for index, (kind, subject, facts, files) in enumerate(plan):
         sealed = {"title": TITLE, "registration_no": None} if index == 1 else None
-        event, opening = seal(Event(kind, subject, facts, files,
-                                    time=WHEN + dt.timedelta(days=index), sealed=sealed))
+        event, opening = seal(
+            Event(kind, subject, facts, files, time=WHEN + dt.timedelta(days=index), sealed=sealed)
+        )
         if opening is not None:
             openings[index] = opening
         data = build_entry(event, origin=ORIGIN, prev=prev.get(subject), submitter=submitter)
@@ -163,8 +164,7 @@ def world(local_tsa: LocalTsa) -> World:
         witness_vkeys=[cosigner_verifier_key_string(w) for w in witnesses],
         openings=openings,
     )
-    return World(signer, witnesses, entries, leaves, checkpoint, contents, local_tsa,
-                 openings[1])
+    return World(signer, witnesses, entries, leaves, checkpoint, contents, local_tsa, openings[1])
 
 
 @pytest.fixture(scope="module")
@@ -551,8 +551,11 @@ def test_witness_listed_but_absent_and_unknown_signatures(world: World, good: by
 
 def test_a_forged_or_withheld_opening(world: World, good: bytes) -> None:
     forged = world.opening[:32] + world.opening[32:].replace(TITLE.encode(), "伪造".encode())
-    rejected(verify_bundle_bytes(rezip(good, "openings/1.bin", forged)), "openings/1.bin",
-             "not the entry's commitment")
+    rejected(
+        verify_bundle_bytes(rezip(good, "openings/1.bin", forged)),
+        "openings/1.bin",
+        "not the entry's commitment",
+    )
     # Without the opening the title is stated by no entry: the record cannot stand.
     withheld = world.bundle(openings={})
     rejected(verify_bundle_bytes(withheld), "record", "'title' is stated by no entry")

@@ -32,8 +32,9 @@ def test_random_sigkills_during_import_leave_everything_consistent(tmp_path, wri
     rng = random.Random(20261123)
     kills = 0
     for _ in range(4):
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         # A random point: once a random number of works is committed (0: during start-up,
         # migrations, key creation), plus a random fraction of a batch.
         target = rng.randrange(0, 24)
@@ -68,12 +69,24 @@ def test_random_sigkills_during_import_leave_everything_consistent(tmp_path, wri
         report = fsck(registry.ledger)
         assert report.ok, report.problems
         assert report.entries == 24 and report.checkpoints >= 1
-    listed = subprocess.run([str(FANGDU), "--home", str(home), "ledger", "fsck"],
-                            capture_output=True, text=True, timeout=300)
+    listed = subprocess.run(
+        [str(FANGDU), "--home", str(home), "ledger", "fsck"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert listed.returncode == 0 and listed.stdout.strip().splitlines()[-1].startswith("ok:")
-    assert json.loads(subprocess.run(
-        [str(FANGDU), "--home", str(home), "ledger", "status", "--json"],
-        capture_output=True, text=True, timeout=300).stdout)["size"] == 24
+    assert (
+        json.loads(
+            subprocess.run(
+                [str(FANGDU), "--home", str(home), "ledger", "status", "--json"],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            ).stdout
+        )["size"]
+        == 24
+    )
 
 
 def _works(database: Path) -> int:

@@ -18,8 +18,12 @@ def ledger_errors() -> list[type[BaseException]]:
     for module in pkgutil.iter_modules(fangdu.ledger.__path__):
         loaded = importlib.import_module(f"fangdu.ledger.{module.name}")
         for name, value in vars(loaded).items():
-            if (inspect.isclass(value) and issubclass(value, Exception)
-                    and value.__module__ == loaded.__name__ and not name.startswith("_")):
+            if (
+                inspect.isclass(value)
+                and issubclass(value, Exception)
+                and value.__module__ == loaded.__name__
+                and not name.startswith("_")
+            ):
                 found.append(value)
     return found
 
@@ -32,9 +36,9 @@ def test_every_public_ledger_error_is_under_one_root():
     assert issubclass(LedgerError, FangduError)
 
 
-@pytest.mark.parametrize("name", ["EntryError", "CheckpointError", "ProofError", "NoteError",
-                                  "TileError", "BundleError"])
+@pytest.mark.parametrize(
+    "name", ["EntryError", "CheckpointError", "ProofError", "NoteError", "TileError", "BundleError"]
+)
 def test_what_does_not_verify_is_a_verification_error(name):
     [error] = [e for e in ledger_errors() if e.__name__ == name]
     assert issubclass(error, VerificationError) and issubclass(error, ValueError)
-

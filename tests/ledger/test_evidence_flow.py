@@ -48,14 +48,16 @@ def test_a_registered_work_verifies_offline_with_timestamp_and_witness(
         home=home,
         timestamp_url=local_tsa.url,
         timestamp_ca=ca,
-        witnesses=[WitnessConfig(url=f"http://127.0.0.1:{server.server_address[1]}",
-                                 key=witness_vkey)],
+        witnesses=[
+            WitnessConfig(url=f"http://127.0.0.1:{server.server_address[1]}", key=witness_vkey)
+        ],
     )
     try:
         with Registry.open(settings) as registry:
             registry.register(print_png(1), RegistrationRequest(title="牡丹", owner="柯桥纺织"))
-            outcome = registry.register(print_png(2), RegistrationRequest(title="Peony",
-                                                                          owner="Keqiao"))
+            outcome = registry.register(
+                print_png(2), RegistrationRequest(title="Peony", owner="Keqiao")
+            )
             number = outcome.work.registration_no
             contents = collect_evidence(registry, number)
     finally:
@@ -74,8 +76,15 @@ def test_a_registered_work_verifies_offline_with_timestamp_and_witness(
     assert report.ok, report.render()
 
     # The court's command line: deterministic, first line VERIFIED, exit 0.
-    runs = [subprocess.run([str(FANGDU), "verify", str(bundle), "--policy", str(policy_file)],
-                           capture_output=True, text=True, timeout=120) for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [str(FANGDU), "verify", str(bundle), "--policy", str(policy_file)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        for _ in range(2)
+    ]
     assert runs[0].returncode == 0, runs[0].stdout + runs[0].stderr
     assert runs[0].stdout.splitlines()[0] == "VERIFIED"
     assert runs[0].stdout == runs[1].stdout
@@ -88,8 +97,12 @@ def test_a_registered_work_verifies_offline_with_timestamp_and_witness(
             if info.filename.startswith("files/"):
                 data = data[:100] + bytes([data[100] ^ 0x10]) + data[101:]
             dst.writestr(info, data)
-    rejected = subprocess.run([str(FANGDU), "verify", str(tampered), "--policy",
-                               str(policy_file)], capture_output=True, text=True, timeout=120)
+    rejected = subprocess.run(
+        [str(FANGDU), "verify", str(tampered), "--policy", str(policy_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert rejected.returncode == 1
     first = rejected.stdout.splitlines()[0]
     assert first.startswith("REJECTED:") and "files/" in first

@@ -57,9 +57,11 @@ def test_a_new_log_publishes_a_signed_empty_checkpoint_once(store: LogStore) -> 
 
     # The first entry's checkpoint extends the empty one (a witness's trivial proof from 0).
     with store.transaction() as session:
-        store.append(session, Event("registration", "work:1", {"n": 1},
-                                    (FileRef("original", "ab" * 32, 1),)),
-                     generate_signer("operator"))
+        store.append(
+            session,
+            Event("registration", "work:1", {"n": 1}, (FileRef("original", "ab" * 32, 1),)),
+            generate_signer("operator"),
+        )
     assert store.integrate().checkpoint.size == 1
     assert [c.checkpoint.size for c in store.checkpoints()] == [0, 1]
     assert store.consistency_proof(0, 1) == []
@@ -80,8 +82,12 @@ def test_witnesses_cosign_the_empty_checkpoint(database_url: str, tmp_path: Path
     try:
         upgrade(engine)
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        store = LogStore(session_factory(engine), signer, origin=ORIGIN,
-                         witnesses=[(url, witness.cosigner.verifier())])
+        store = LogStore(
+            session_factory(engine),
+            signer,
+            origin=ORIGIN,
+            witnesses=[(url, witness.cosigner.verifier())],
+        )
         published = store.integrate()
         assert published is not None and published.checkpoint.size == 0
         assert len(published.cosignatures) == 1  # the witness starts from the empty tree
@@ -93,12 +99,14 @@ def test_witnesses_cosign_the_empty_checkpoint(database_url: str, tmp_path: Path
         thread.join()
 
 
-def test_a_fresh_service_serves_the_empty_checkpoint(tmp_path: Path,
-                                                     isolated_environment: None) -> None:
+def test_a_fresh_service_serves_the_empty_checkpoint(
+    tmp_path: Path, isolated_environment: None
+) -> None:
     from fangdu.web import create_app  # the web layer only for this test
 
-    settings = Settings(home=tmp_path / "home",
-                        database_url=f"sqlite:///{tmp_path / 'web.sqlite3'}")
+    settings = Settings(
+        home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'web.sqlite3'}"
+    )
     with TestClient(create_app(settings)) as client:
         response = client.get("/log/checkpoint")
         assert response.status_code == 200, response.text
@@ -111,19 +119,39 @@ def test_a_fresh_service_serves_the_empty_checkpoint(tmp_path: Path,
 # -- finding 10: applications and decisions are sealed; no names, titles or hosts -----------
 
 PENDING = RegistrationRequest(
-    title="暗纹牡丹 pending-title", owner="Hidden Mill Ltd", designers=("Designer Secret-Zhang",),
-    created_on=dt.date(2024, 5, 6), category="secret-category", colourways=("midnight-secret",),
-    description="not for the public", originality_statement="mine", submitted_by="account:21",
+    title="暗纹牡丹 pending-title",
+    owner="Hidden Mill Ltd",
+    designers=("Designer Secret-Zhang",),
+    created_on=dt.date(2024, 5, 6),
+    category="secret-category",
+    colourways=("midnight-secret",),
+    description="not for the public",
+    originality_statement="mine",
+    submitted_by="account:21",
 )
-REJECTED = RegistrationRequest(title="回纹 rejected-title", owner="Quiet Studio",
-                               submitted_by="account:22")
-APPROVED = RegistrationRequest(title="水波 approved-title", owner="Open Mill",
-                               submitted_by="account:23")
+REJECTED = RegistrationRequest(
+    title="回纹 rejected-title", owner="Quiet Studio", submitted_by="account:22"
+)
+APPROVED = RegistrationRequest(
+    title="水波 approved-title", owner="Open Mill", submitted_by="account:23"
+)
 REJECTION_REASON = "copies a registered work: secret-reason"
 # Everything about the pending and rejected applications, and every name, must stay private.
-PRIVATE = ("pending-title", "暗纹牡丹", "Hidden Mill", "Secret-Zhang", "secret-category",
-           "midnight-secret", "2024-05-06", "rejected-title", "回纹", "Quiet Studio",
-           "secret-reason", "Open Mill", "account:")
+PRIVATE = (
+    "pending-title",
+    "暗纹牡丹",
+    "Hidden Mill",
+    "Secret-Zhang",
+    "secret-category",
+    "midnight-secret",
+    "2024-05-06",
+    "rejected-title",
+    "回纹",
+    "Quiet Studio",
+    "secret-reason",
+    "Open Mill",
+    "account:",
+)
 
 
 def _strings(value: object) -> Iterator[str]:
@@ -153,13 +181,19 @@ def test_exported_entries_show_nothing_private_and_bundles_open_the_commitments(
         approved = _apply(registry, print_png(13), APPROVED)
         registry.decide(approved.id, approve=True, reviewer="account:4")
         registry.ledger.export(tmp_path / "log")  # what `fangdu ledger export` writes
-        bundles = {work.id: build_bundle(collect_evidence(registry, str(work.id)))
-                   for work in (pending, rejected)}
+        bundles = {
+            work.id: build_bundle(collect_evidence(registry, str(work.id)))
+            for work in (pending, rejected)
+        }
         key = registry.pseudonym_key
 
     folder = tmp_path / "log" / "tile" / "entries"
-    entries = [entry for path in sorted(folder.rglob("*")) if path.is_file()
-               for entry in tiles.parse_entry_bundle(path.read_bytes())]
+    entries = [
+        entry
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        for entry in tiles.parse_entry_bundle(path.read_bytes())
+    ]
     assert len(entries) == 5
     public = b"\n".join(entries).decode()
     assert "水波 approved-title" in public  # an approved registration publishes its facts
@@ -170,13 +204,18 @@ def test_exported_entries_show_nothing_private_and_bundles_open_the_commitments(
         body = parse_entry(entry)["body"]
         assert "host" not in body["provenance"] and host not in set(_strings(body)), body
     # A hash of an account id is reversed by trying every number: none may be guessable.
-    guesses = {hashlib.sha256(f"reviewer\n{who}{n}".encode()).hexdigest()
-               for who in ("account:", "reviewer-", "") for n in range(1000)}
+    guesses = {
+        hashlib.sha256(f"reviewer\n{who}{n}".encode()).hexdigest()
+        for who in ("account:", "reviewer-", "")
+        for n in range(1000)
+    }
     assert not any(guess in public for guess in guesses)
 
     # The owner's bundle opens the commitments, and `fangdu verify` checks each opening.
-    for work, status, title in ((pending, "pending", PENDING.title),
-                                (rejected, "rejected", REJECTED.title)):
+    for work, status, title in (
+        (pending, "pending", PENDING.title),
+        (rejected, "rejected", REJECTED.title),
+    ):
         bundle = bundles[work.id]
         report = verify_bundle_bytes(bundle)
         assert report.ok, report.render()
@@ -185,8 +224,11 @@ def test_exported_entries_show_nothing_private_and_bundles_open_the_commitments(
             manifest = json.loads(archive.read("manifest.json"))
             assert manifest["record"]["status"] == status
             assert manifest["record"]["title"] == title
-            openings = {name: archive.read(name) for name in archive.namelist()
-                        if name.startswith("openings/")}
+            openings = {
+                name: archive.read(name)
+                for name in archive.namelist()
+                if name.startswith("openings/")
+            }
         assert len(openings) == len(manifest["entries"])  # every entry about it is sealed
         for opening in openings.values():
             assert opening[:32].hex() not in public  # the salts stay private
@@ -200,8 +242,9 @@ def test_a_sealed_entry_logs_only_its_commitment_and_fsck_checks_the_opening(
 ) -> None:
     sealed = {"title": "unpublished", "created_on": "2024-05-06"}
     with store.transaction() as session:
-        index = store.append(session, Event("application", "work:1", {}, sealed=sealed),
-                             generate_signer("operator"))
+        index = store.append(
+            session, Event("application", "work:1", {}, sealed=sealed), generate_signer("operator")
+        )
     store.integrate()
     facts = parse_entry(store.entry(index))["body"]["facts"]
     opening = store.openings([index])[index]

@@ -30,7 +30,8 @@ class HangingProxy:
                 body = self.rfile.read(int(self.headers["content-length"]))
                 proxy.release.wait(hang)
                 forwarded = urllib.request.Request(
-                    target, data=body, headers={"content-type": self.headers["content-type"]})
+                    target, data=body, headers={"content-type": self.headers["content-type"]}
+                )
                 with urllib.request.urlopen(forwarded, timeout=10) as reply:
                     answer = reply.read()
                 self.send_response(200)
@@ -60,8 +61,9 @@ def hanging_tsa(local_tsa):
     proxy.close()
 
 
-def test_a_registration_does_not_wait_for_a_hanging_authority(tmp_path, local_tsa, hanging_tsa,
-                                                              print_png):
+def test_a_registration_does_not_wait_for_a_hanging_authority(
+    tmp_path, local_tsa, hanging_tsa, print_png
+):
     ca = tmp_path / "tsa-root.pem"
     ca.write_bytes(local_tsa.ca_cert_pem)
     settings = Settings(home=tmp_path / "home", timestamp_url=hanging_tsa.url, timestamp_ca=ca)
@@ -96,8 +98,9 @@ def test_a_registration_does_not_wait_for_a_hanging_authority(tmp_path, local_ts
 def test_a_failing_authority_is_retried_with_backoff(tmp_path, local_tsa):
     ca = tmp_path / "tsa-root.pem"
     ca.write_bytes(local_tsa.ca_cert_pem)
-    settings = Settings(home=tmp_path / "home", timestamp_url=local_tsa.url + "error",
-                        timestamp_ca=ca)
+    settings = Settings(
+        home=tmp_path / "home", timestamp_url=local_tsa.url + "error", timestamp_ca=ca
+    )
     with Registry.open(settings) as registry:
         publisher = registry.start_publisher(interval=60)
         publisher.first_retry = 0.05
@@ -107,8 +110,9 @@ def test_a_failing_authority_is_retried_with_backoff(tmp_path, local_tsa):
         assert publisher.rounds >= 3  # retried without a write or the interval
         assert not registry.ledger.published()
         # The authority recovers.
-        registry.ledger.timestamper = dataclasses.replace(registry.ledger.timestamper,
-                                                          url=local_tsa.url)
+        registry.ledger.timestamper = dataclasses.replace(
+            registry.ledger.timestamper, url=local_tsa.url
+        )
         while not registry.ledger.published() and time.monotonic() < deadline + 5:
             time.sleep(0.05)
         assert registry.ledger.checkpoint().timestamp_token is not None

@@ -84,8 +84,7 @@ def test_proofs_from_the_store_verify_across_many_checkpoints(store):
     submitter = generate_signer("operator")
     roots = {}
     for batch in range(5):
-        _append(store, [_event(f"work:{i}", i) for i in range(batch * 7, batch * 7 + 7)],
-                submitter)
+        _append(store, [_event(f"work:{i}", i) for i in range(batch * 7, batch * 7 + 7)], submitter)
         cp = store.integrate().checkpoint
         roots[cp.size] = cp.root
     sizes = sorted(roots)
@@ -93,8 +92,9 @@ def test_proofs_from_the_store_verify_across_many_checkpoints(store):
     for size in sizes:
         for index in (0, size // 2, size - 1):
             proof = store.inclusion_proof(index, size)
-            merkle.verify_inclusion(merkle.leaf_hash(entries[index]), index, size, proof,
-                                    roots[size])
+            merkle.verify_inclusion(
+                merkle.leaf_hash(entries[index]), index, size, proof, roots[size]
+            )
     for old in sizes:
         for new in sizes:
             if old <= new:
@@ -117,8 +117,11 @@ def test_integration_moves_the_tree_only_by_compare_and_swap(store, monkeypatch)
         return real_sign(text, signers)
 
     monkeypatch.setattr("fangdu.ledger.store.sign_note", racing_sign)
-    expected = LogConflict if store._sessions.kw["bind"].dialect.name != "sqlite" else (
-        LogConflict, OperationalError)
+    expected = (
+        LogConflict
+        if store._sessions.kw["bind"].dialect.name != "sqlite"
+        else (LogConflict, OperationalError)
+    )
     with pytest.raises(expected):
         store.integrate()
     with store._sessions() as session:
@@ -153,15 +156,20 @@ def test_checkpoints_are_timestamped_and_fsck_verifies_the_tokens(database_url, 
     upgrade(engine)
     try:
         authority = HttpTimestampAuthority(local_tsa.url, ca_pem=local_tsa.ca_cert_pem)
-        store = LogStore(session_factory(engine), generate_signer(ORIGIN), origin=ORIGIN,
-                         timestamper=authority)
+        store = LogStore(
+            session_factory(engine), generate_signer(ORIGIN), origin=ORIGIN, timestamper=authority
+        )
         _append(store, [_event("work:1", 1), _event("work:2", 2)], generate_signer("op"))
         published = store.integrate()
         assert published.timestamp_token is not None
-        token = verify_timestamp(published.timestamp_token,
-                                 published.checkpoint.to_text().encode(), local_tsa.ca_cert_pem)
-        assert token.message_sha256 == hashlib.sha256(
-            published.checkpoint.to_text().encode()).digest()
+        token = verify_timestamp(
+            published.timestamp_token,
+            published.checkpoint.to_text().encode(),
+            local_tsa.ca_cert_pem,
+        )
+        assert (
+            token.message_sha256 == hashlib.sha256(published.checkpoint.to_text().encode()).digest()
+        )
         report = fsck(store, timestamp_roots=local_tsa.ca_cert_pem)
         assert report.ok and report.timestamps == 1
     finally:

@@ -45,8 +45,9 @@ def test_another_process_catches_up_from_the_log_without_reloading(settings, pri
         assert reader.index.position == writer.index.position
 
 
-def test_a_registration_appends_to_the_journal_and_leaves_the_snapshot(registry, print_png,
-                                                                       settings):
+def test_a_registration_appends_to_the_journal_and_leaves_the_snapshot(
+    registry, print_png, settings
+):
     registry.register(print_png(5), request("first"))
     snapshot = settings.index_path / FaissIndex.FILE_NAME
     before = snapshot.stat()

@@ -21,8 +21,11 @@ def registry(settings):
 
 def _apply(registry: Registry, png: bytes, account: str = "applicant-1"):
     request = RegistrationRequest(
-        title="缠枝莲", owner="柯桥花样工作室", description="hand-drawn, 2026",
-        originality_statement="my own design", submitted_by=account,
+        title="缠枝莲",
+        owner="柯桥花样工作室",
+        description="hand-drawn, 2026",
+        originality_statement="my own design",
+        submitted_by=account,
     )
     return registry.register(png, request, review_required=True, channel="web")
 
@@ -47,8 +50,9 @@ def test_rejection_needs_reasons_and_is_final(registry, print_png):
     filed = _apply(registry, print_png(2)).work
     with pytest.raises(InputError, match="reasons"):
         registry.decide(filed.id, approve=False, reviewer="reviewer-7", reason="  ")
-    rejected = registry.decide(filed.id, approve=False, reviewer="reviewer-7",
-                               reason="copies FD-2025-0000003")
+    rejected = registry.decide(
+        filed.id, approve=False, reviewer="reviewer-7", reason="copies FD-2025-0000003"
+    )
     assert rejected.status == "rejected" and rejected.decision_reason == "copies FD-2025-0000003"
     with pytest.raises(Conflict, match="rejected"):
         registry.decide(filed.id, approve=True, reviewer="reviewer-8")
@@ -76,16 +80,20 @@ def test_each_account_sees_its_own_applications(registry, print_png):
         ({"title": "x" * 201}, "longer than 200"),
         ({"title": "two\nlines"}, "control"),
         ({"created_on": dt.date(2999, 1, 1)}, "future"),
-        ({"created_on": dt.date(2026, 5, 1), "published_on": dt.date(2026, 4, 1)},
-         "published before"),
+        (
+            {"created_on": dt.date(2026, 5, 1), "published_on": dt.date(2026, 4, 1)},
+            "published before",
+        ),
     ],
 )
 def test_filings_with_hidden_characters_or_impossible_dates_are_refused(
     registry, print_png, changes, reason
 ):
     request = dataclasses.replace(
-        RegistrationRequest(title="缠枝莲", owner="柯桥花样工作室",
-                            description="line one\nline two"), **changes
+        RegistrationRequest(
+            title="缠枝莲", owner="柯桥花样工作室", description="line one\nline two"
+        ),
+        **changes,
     )
     with pytest.raises(InputError, match=reason):
         registry.register(print_png(6), request, review_required=True)

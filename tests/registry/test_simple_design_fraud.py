@@ -44,8 +44,11 @@ def test_simple_prior_art_blocks_a_later_mirrored_grey_copy(registry, tmp_path) 
     market = tmp_path / "market"
     market.mkdir()
     (market / "stall.png").write_bytes(png(design))
-    registry.import_files([p for _, p in expand([market])], jobs=1,
-                          prior_art=PriorArtSource("Keqiao market", dt.date(2025, 9, 1)))
+    registry.import_files(
+        [p for _, p in expand([market])],
+        jobs=1,
+        prior_art=PriorArtSource("Keqiao market", dt.date(2025, 9, 1)),
+    )
 
     [own] = [m for m in registry.check_bytes(png(design)) if m.kind == "prior_art"]
     assert own.verdict == "copy" and own.same_design  # it was 0.0 against its own file

@@ -32,8 +32,9 @@ def original_fp(original: np.ndarray) -> Fingerprint:
 
 COPIES = {
     "recolour": lambda img: proc.recolour(img, 5),
-    "inverted_grey": lambda img: 255 - cv2.cvtColor(
-        cv2.cvtColor(img, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB),
+    "inverted_grey": lambda img: (
+        255 - cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    ),
     "rotate90": lambda img: np.ascontiguousarray(np.rot90(img)),
     "rotate_small": lambda img: proc.rotate(img, -9.0),
     "mirror": lambda img: np.ascontiguousarray(img[:, ::-1]),
@@ -42,8 +43,9 @@ COPIES = {
     "scale_up": lambda img: cv2.resize(img, None, fx=2.0, fy=2.0),
     "jpeg": lambda img: proc.jpeg(img, 20),
     "photo": lambda img: proc.photo(img, 3),
-    "combo": lambda img: proc.jpeg(proc.rotate(proc.recolour(img[80:520, 40:560], 9)[:, ::-1],
-                                               6.0, 0.7), 40),
+    "combo": lambda img: proc.jpeg(
+        proc.rotate(proc.recolour(img[80:520, 40:560], 9)[:, ::-1], 6.0, 0.7), 40
+    ),
 }
 
 
@@ -67,8 +69,9 @@ def _assert_well_formed(match: Match, qshape: tuple, rshape: tuple) -> None:
     assert (corr[:, 2] <= rshape[1]).all() and (corr[:, 3] <= rshape[0]).all()
 
 
-def test_crop_box_points_at_the_cropped_region(original: np.ndarray,
-                                               original_fp: Fingerprint) -> None:
+def test_crop_box_points_at_the_cropped_region(
+    original: np.ndarray, original_fp: Fingerprint
+) -> None:
     x0, y0, size = 250, 180, 300
     match = compare(extract(original[y0 : y0 + size, x0 : x0 + size]), original_fp)
     corr = match.correspondences

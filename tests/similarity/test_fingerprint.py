@@ -23,8 +23,14 @@ def fp() -> Fingerprint:
 
 def test_exports_are_the_documented_api() -> None:
     assert set(sim.__all__) >= {
-        "Fingerprint", "extract", "compare", "draw_explanation", "DESCRIPTOR_DIM",
-        "COPY_THRESHOLD", "SIMILAR_THRESHOLD", "FINGERPRINT_VERSION",
+        "Fingerprint",
+        "extract",
+        "compare",
+        "draw_explanation",
+        "DESCRIPTOR_DIM",
+        "COPY_THRESHOLD",
+        "SIMILAR_THRESHOLD",
+        "FINGERPRINT_VERSION",
     }
     assert all(hasattr(sim, name) for name in sim.__all__)
     assert 0 < sim.SIMILAR_THRESHOLD < sim.COPY_THRESHOLD < 1

@@ -100,7 +100,10 @@ def test_save_appends_to_the_journal_and_never_rewrites_the_snapshot(tmp_path):
     index.save(position=2)
     after = (tmp_path / FaissIndex.FILE_NAME).stat()
     assert (after.st_ino, after.st_mtime_ns, after.st_size) == (
-        snapshot.st_ino, snapshot.st_mtime_ns, snapshot.st_size)
+        snapshot.st_ino,
+        snapshot.st_mtime_ns,
+        snapshot.st_size,
+    )
     grown = (tmp_path / FaissIndex.JOURNAL_NAME).stat().st_size - journal
     assert grown < 2 * DIM * 4 + 100  # one add and one remove, not the index
     reopened = FaissIndex.open(tmp_path, DIM)

@@ -33,8 +33,9 @@ def test_motifs_are_found_inside_the_image(original) -> None:
     side = 768 * scale
     assert (motifs["box"][:, :2] > 0).all() and (motifs["box"][:, 2:] < side).all()
     assert np.all(np.diff(motifs["area"]) <= 0), "largest first"
-    np.testing.assert_allclose(np.linalg.norm(motifs["shape"].astype(np.float32), axis=1), 1,
-                               atol=1e-2)
+    np.testing.assert_allclose(
+        np.linalg.norm(motifs["shape"].astype(np.float32), axis=1), 1, atol=1e-2
+    )
     assert len(motif_types(motifs)) >= 3
 
 

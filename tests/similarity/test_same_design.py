@@ -85,8 +85,11 @@ def test_near_duplicates_of_simple_designs_are_the_same_design(seed: int, kind: 
 
 
 @settings(max_examples=12, deadline=None, derandomize=True)
-@given(seed=st.integers(0, 10_000), kind=st.sampled_from(SIMPLE_LOOKALIKE_KINDS),
-       variant=st.integers(0, 1000))
+@given(
+    seed=st.integers(0, 10_000),
+    kind=st.sampled_from(SIMPLE_LOOKALIKE_KINDS),
+    variant=st.integers(0, 1000),
+)
 def test_different_simple_designs_are_never_the_same_design(
     seed: int, kind: str, variant: int
 ) -> None:
@@ -106,8 +109,9 @@ def test_stock_patterns_with_other_spacing_stay_apart(kind: str, seed: int) -> N
     s = p.spec
     # Other band widths or dot spacing, same colours: only the geometry differs.
     f = 1.5
-    other = render_stock(dataclasses.replace(
-        s, bands=tuple(b * f for b in s.bands), spacing=s.spacing * f))
+    other = render_stock(
+        dataclasses.replace(s, bands=tuple(b * f for b in s.bands), spacing=s.spacing * f)
+    )
     assert not compare(extract(other), extract(p.rgb)).same_design
 
 

@@ -167,5 +167,6 @@ def test_simple_prints_are_deterministic_and_lookalikes_differ() -> None:
         _valid(look)
         assert look.shape == a.rgb.shape and np.abs(look.astype(int) - a.rgb).mean() > 1.0
     with pytest.raises(ValueError):
-        simple_lookalike(make_print(1, SIZE, real_art=False), "other_size",
-                         np.random.default_rng(0))
+        simple_lookalike(
+            make_print(1, SIZE, real_art=False), "other_size", np.random.default_rng(0)
+        )

@@ -6,8 +6,14 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "fangdu"
-FORBIDDEN = ("fangdu.registry", "fangdu.web", "fangdu.ledger", "fangdu.similarity",
-             "fangdu.cli.render", "fangdu.cli.failures")
+FORBIDDEN = (
+    "fangdu.registry",
+    "fangdu.web",
+    "fangdu.ledger",
+    "fangdu.similarity",
+    "fangdu.cli.render",
+    "fangdu.cli.failures",
+)
 
 
 def test_trade_imports_no_other_context() -> None:

@@ -142,14 +142,18 @@ def test_labelling_rules(rule_id: str, clean_rows: Rows, check_rows: Check) -> N
     assert [f.rule for f in bad.findings] == [rule_id], bad.findings
 
 
-@pytest.mark.parametrize(("label", "tested", "ok"), [
-    ("涤纶92%/氨纶8%", "涤纶95%/氨纶5%", True),  # ≤10 %: 3 points
-    ("涤纶92%/氨纶8%", "涤纶96%/氨纶4%", False),
-    ("涤纶97%/氨纶3%", "涤纶100%", False),  # ≤3 % must not test 0
-    ("涤纶97%/氨纶3%", "涤纶99.5%/氨纶0.5%", True),
-])
-def test_gb29862_tolerances(label: str, tested: str, ok: bool, clean_rows: Rows,
-                            check_rows: Check) -> None:
+@pytest.mark.parametrize(
+    ("label", "tested", "ok"),
+    [
+        ("涤纶92%/氨纶8%", "涤纶95%/氨纶5%", True),  # ≤10 %: 3 points
+        ("涤纶92%/氨纶8%", "涤纶96%/氨纶4%", False),
+        ("涤纶97%/氨纶3%", "涤纶100%", False),  # ≤3 % must not test 0
+        ("涤纶97%/氨纶3%", "涤纶99.5%/氨纶0.5%", True),
+    ],
+)
+def test_gb29862_tolerances(
+    label: str, tested: str, ok: bool, clean_rows: Rows, check_rows: Check
+) -> None:
     cells = {"标签": "中国", "标签成分": label, "检测成分": tested}
     report = check_rows(_break(clean_rows, "涤纶低弹印花布", cells))
     assert (report.findings == []) == ok, report.findings

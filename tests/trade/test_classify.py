@@ -12,75 +12,101 @@ from fangdu.trade.reader import parse_composition
 from fangdu.trade.tariff import subheadings
 
 
-def spec(comp: str, gsm: str | None = "150", yarn: YarnKind | None = YarnKind.STAPLE,
-         finish: Finish | None = Finish.DYED, weave: Weave | None = Weave.PLAIN,
-         textured: bool | None = None,
-         construction: Construction | None = Construction.WOVEN) -> FabricSpec:
-    return FabricSpec(composition=parse_composition(comp), construction=construction,
-                      yarn=yarn, textured=textured, finish=finish, weave=weave,
-                      width_cm=Decimal(150), gsm=Decimal(gsm) if gsm else None)
+def spec(
+    comp: str,
+    gsm: str | None = "150",
+    yarn: YarnKind | None = YarnKind.STAPLE,
+    finish: Finish | None = Finish.DYED,
+    weave: Weave | None = Weave.PLAIN,
+    textured: bool | None = None,
+    construction: Construction | None = Construction.WOVEN,
+) -> FabricSpec:
+    return FabricSpec(
+        composition=parse_composition(comp),
+        construction=construction,
+        yarn=yarn,
+        textured=textured,
+        finish=finish,
+        weave=weave,
+        width_cm=Decimal(150),
+        gsm=Decimal(gsm) if gsm else None,
+    )
 
 
-@pytest.mark.parametrize(("comp", "gsm", "code"), [
-    # 85 % threshold: 85.0 is "85 % or more", 84.9 is not
-    ("棉85%/涤纶15%", "150", "520832"),
-    ("棉84.9%/涤纶15.1%", "150", "521031"),
-    # 200 g/m²: "not more than 200" vs "more than 200"
-    ("棉100%", "200", "520832"),
-    ("棉100%", "200.1", "520931"),
-    # 100 g/m² for plain weave
-    ("棉100%", "100", "520831"),
-    ("棉100%", "100.1", "520832"),
-    # 170 g/m² for polyester staple mixed with cotton
-    ("涤纶65%/棉35%", "170", "551321"),
-    ("涤纶65%/棉35%", "170.1", "551421"),
-    # 50/50: no material predominates, the heading last in numerical order wins (Note 2)
-    ("棉50%/涤纶50%", "150", "551321"),
-    ("粘纤50%/涤纶50%", "150", "551692"),
-    # man-made together (54 and 55 as one chapter) outweigh cotton
-    ("棉40%/涤纶35%/粘纤25%", "150", "551321"),  # polyester > viscose within 55
-    ("涤纶65%/粘纤35%", "230", "551511"),
-    ("粘纤70%/棉30%", "130", "551642"),
-    ("涤纶100%", "200", "551219"),
-])
+@pytest.mark.parametrize(
+    ("comp", "gsm", "code"),
+    [
+        # 85 % threshold: 85.0 is "85 % or more", 84.9 is not
+        ("棉85%/涤纶15%", "150", "520832"),
+        ("棉84.9%/涤纶15.1%", "150", "521031"),
+        # 200 g/m²: "not more than 200" vs "more than 200"
+        ("棉100%", "200", "520832"),
+        ("棉100%", "200.1", "520931"),
+        # 100 g/m² for plain weave
+        ("棉100%", "100", "520831"),
+        ("棉100%", "100.1", "520832"),
+        # 170 g/m² for polyester staple mixed with cotton
+        ("涤纶65%/棉35%", "170", "551321"),
+        ("涤纶65%/棉35%", "170.1", "551421"),
+        # 50/50: no material predominates, the heading last in numerical order wins (Note 2)
+        ("棉50%/涤纶50%", "150", "551321"),
+        ("粘纤50%/涤纶50%", "150", "551692"),
+        # man-made together (54 and 55 as one chapter) outweigh cotton
+        ("棉40%/涤纶35%/粘纤25%", "150", "551321"),  # polyester > viscose within 55
+        ("涤纶65%/粘纤35%", "230", "551511"),
+        ("粘纤70%/棉30%", "130", "551642"),
+        ("涤纶100%", "200", "551219"),
+    ],
+)
 def test_boundaries(comp: str, gsm: str, code: str) -> None:
     c = classify(spec(comp, gsm))
     assert c.code == code, c.trace
     assert code in subheadings()
 
 
-@pytest.mark.parametrize(("comp", "textured", "finish", "code"), [
-    ("涤纶100%", False, Finish.PRINTED, "540761"),
-    ("涤纶100%", True, Finish.PRINTED, "540754"),
-    ("涤纶84%/氨纶16%", True, Finish.DYED, "540772"),
-    ("锦纶100%", None, Finish.BLEACHED, "540741"),
-    ("涤纶60%/棉40%", None, Finish.DYED, "540782"),
-    ("粘纤100%", None, Finish.YARN_DYED, "540823"),
-    ("粘纤50%/涤纶50%", None, Finish.DYED, "540832"),  # tie: 5408, < 85 % artificial
-])
+@pytest.mark.parametrize(
+    ("comp", "textured", "finish", "code"),
+    [
+        ("涤纶100%", False, Finish.PRINTED, "540761"),
+        ("涤纶100%", True, Finish.PRINTED, "540754"),
+        ("涤纶84%/氨纶16%", True, Finish.DYED, "540772"),
+        ("锦纶100%", None, Finish.BLEACHED, "540741"),
+        ("涤纶60%/棉40%", None, Finish.DYED, "540782"),
+        ("粘纤100%", None, Finish.YARN_DYED, "540823"),
+        ("粘纤50%/涤纶50%", None, Finish.DYED, "540832"),  # tie: 5408, < 85 % artificial
+    ],
+)
 def test_filament(comp: str, textured: bool | None, finish: Finish, code: str) -> None:
     c = classify(spec(comp, yarn=YarnKind.FILAMENT, textured=textured, finish=finish))
     assert c.code == code, c.trace
 
 
 def test_denim_and_twill_subheadings() -> None:
-    assert classify(spec("棉100%", "340", finish=Finish.YARN_DYED, weave=Weave.DENIM)).code \
-        == "520942"
-    assert classify(spec("棉100%", "180", finish=Finish.PRINTED, weave=Weave.TWILL)).code \
-        == "520859"  # no printed-twill subheading under 5208
-    assert classify(spec("棉70%/涤纶30%", "250", finish=Finish.BLEACHED,
-                         weave=Weave.TWILL)).code == "521120"
+    assert (
+        classify(spec("棉100%", "340", finish=Finish.YARN_DYED, weave=Weave.DENIM)).code == "520942"
+    )
+    assert (
+        classify(spec("棉100%", "180", finish=Finish.PRINTED, weave=Weave.TWILL)).code == "520859"
+    )  # no printed-twill subheading under 5208
+    assert (
+        classify(spec("棉70%/涤纶30%", "250", finish=Finish.BLEACHED, weave=Weave.TWILL)).code
+        == "521120"
+    )
 
 
-@pytest.mark.parametrize(("missing", "kwargs", "heading"), [
-    ("gsm", {"gsm": None}, None),
-    ("weave", {"weave": None}, "5208"),
-    ("finish", {"finish": None}, "5208"),
-    ("yarn", {"yarn": None}, None),
-    ("construction", {"construction": None}, None),
-])
-def test_a_missing_attribute_is_asked_for_not_guessed(missing: str, kwargs: dict[str, object],
-                                                      heading: str | None) -> None:
+@pytest.mark.parametrize(
+    ("missing", "kwargs", "heading"),
+    [
+        ("gsm", {"gsm": None}, None),
+        ("weave", {"weave": None}, "5208"),
+        ("finish", {"finish": None}, "5208"),
+        ("yarn", {"yarn": None}, None),
+        ("construction", {"construction": None}, None),
+    ],
+)
+def test_a_missing_attribute_is_asked_for_not_guessed(
+    missing: str, kwargs: dict[str, object], heading: str | None
+) -> None:
     comp = "棉100%" if missing != "yarn" else "涤纶100%"
     c = classify(spec(comp, **kwargs))  # type: ignore[arg-type]
     assert c.code is None
@@ -99,9 +125,22 @@ def test_knitted_and_wool_are_out_of_scope() -> None:
 
 
 def test_every_derivable_code_exists_in_the_transcribed_rows() -> None:
-    comps = ["棉100%", "棉70%/涤纶30%", "棉60%/羊毛40%", "涤纶100%", "涤纶65%/棉35%",
-             "锦纶65%/棉35%", "涤纶60%/羊毛40%", "腈纶100%", "丙纶100%", "粘纤100%",
-             "粘纤60%/羊毛40%", "涤纶60%/粘纤40%", "腈纶60%/羊毛40%", "锦纶100%"]
+    comps = [
+        "棉100%",
+        "棉70%/涤纶30%",
+        "棉60%/羊毛40%",
+        "涤纶100%",
+        "涤纶65%/棉35%",
+        "锦纶65%/棉35%",
+        "涤纶60%/羊毛40%",
+        "腈纶100%",
+        "丙纶100%",
+        "粘纤100%",
+        "粘纤60%/羊毛40%",
+        "涤纶60%/粘纤40%",
+        "腈纶60%/羊毛40%",
+        "锦纶100%",
+    ]
     seen = set()
     for comp in comps:
         for gsm in ("90", "150", "180", "250"):

@@ -23,8 +23,7 @@ def test_sample_check_plan_docs(tmp_path: Path) -> None:
     r = runner.invoke(trade_app, ["check", str(day), "--json"])
     rows = [json.loads(x) for x in r.stdout.splitlines()]
     assert len(rows) == 30 and all(x["derived_code"] == x["declared_code"][:6] for x in rows)
-    r = runner.invoke(trade_app, ["plan", str(day), "-o", str(tmp_path / "plan.json"),
-                                  "--json"])
+    r = runner.invoke(trade_app, ["plan", str(day), "-o", str(tmp_path / "plan.json"), "--json"])
     assert r.exit_code == 0, r.output
     summary = json.loads(r.stdout)
     assert summary["lines_planned"] == 30

@@ -22,9 +22,15 @@ from fangdu.trade.plan import Plan, plan_lines
 def plan(clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]) -> Plan:
     rows = [dict(r) for r in clean_rows[:24]]
     for r in rows:  # one purchaser and sailing: one group with several declarations
-        r.update(采购商="Kim Fabrics", 采购商国籍="KR", 采购商证件号="P1234567", 目的国="KR",
-                 船期="V1", 外贸经营者=rows[0]["外贸经营者"],
-                 经营者信用代码=rows[0]["经营者信用代码"])
+        r.update(
+            采购商="Kim Fabrics",
+            采购商国籍="KR",
+            采购商证件号="P1234567",
+            目的国="KR",
+            船期="V1",
+            外贸经营者=rows[0]["外贸经营者"],
+            经营者信用代码=rows[0]["经营者信用代码"],
+        )
         r["金额"] = str(Decimal(r["金额"]) * 4)
     return plan_lines(read_rows(rows))
 
@@ -49,8 +55,10 @@ def test_round_trip(plan: Plan, tmp_path: Path) -> None:
         assert len(mapping) == sum(len(it.merged_from) for it in d.items)
         invoice = _sheet(tmp_path / f"declarations/{d.id}-invoice.xlsx", "货物")
         assert Decimal(str(invoice[-1][5])) == d.amount
-        text = "".join(p.extract_text() for p in
-                       PdfReader(tmp_path / f"declarations/{d.id}-declaration.pdf").pages)
+        text = "".join(
+            p.extract_text()
+            for p in PdfReader(tmp_path / f"declarations/{d.id}-declaration.pdf").pages
+        )
         assert "1039" in text and d.items[0].code in text and "待填" in text
     packages: Counter[str] = Counter()
     for c in plan.containers:
@@ -60,8 +68,7 @@ def test_round_trip(plan: Plan, tmp_path: Path) -> None:
             packages[row[0]] += int(last) - int(first) + 1
         rolls = _sheet(tmp_path / f"containers/{c.id}-packing-list.xlsx", "码单")[1:]
         assert sum(int(r[6]) for r in goods) == len(rolls)
-    assert packages == Counter({ln.ref: ln.packages for d in plan.declarations
-                                for ln in d.lines})
+    assert packages == Counter({ln.ref: ln.packages for d in plan.declarations for ln in d.lines})
     kinds = Counter(name.split("/")[0] for name in written)
     assert kinds["agreements"] > 0 and kinds["merchants"] > 0
 
@@ -75,7 +82,6 @@ def test_same_input_same_bytes(plan: Plan, tmp_path: Path) -> None:
 def test_pdf_embeds_a_cjk_font_or_names_the_fallback(plan: Plan) -> None:
     doc = build_documents(plan)[0]
     reader = PdfReader(io.BytesIO(render_pdf(doc)))
-    fonts = {str(f["/BaseFont"]) for p in reader.pages
-             for f in p["/Resources"]["/Font"].values()}
+    fonts = {str(f["/BaseFont"]) for p in reader.pages for f in p["/Resources"]["/Font"].values()}
     assert any("FangduTradeCJK" in f or "STSong" in f or "UMing" in f for f in fonts), fonts
     assert "装箱单" in reader.pages[0].extract_text()

@@ -55,26 +55,40 @@ def test_triplets_are_packed_to_their_optimum() -> None:
     for seed in range(3):
         weights = triplets(12, seed=seed)  # 36 items, optimum 12 by construction
         sizes = sorted(set(weights))
-        p = pack([(s,) for s in sizes], [weights.count(s) for s in sizes], (1000,),
-                 seconds=2)
+        p = pack([(s,) for s in sizes], [weights.count(s) for s in sizes], (1000,), seconds=2)
         assert p.count <= 13 and p.lower_bound == 12
 
 
 # ---- the plan ------------------------------------------------------------------------------
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.integers(1, 140_000), st.integers(1, 40)), min_size=1,
-                max_size=40), st.sampled_from(list(CONTAINERS)))
-def test_plan_respects_cap_and_capacity(clean_rows: Rows,
-                                        read_rows: Callable[[Rows], list[Line]],
-                                        values: list[tuple[int, int]], ctype: str) -> None:
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(st.integers(1, 140_000), st.integers(1, 40)), min_size=1, max_size=40),
+    st.sampled_from(list(CONTAINERS)),
+)
+def test_plan_respects_cap_and_capacity(
+    clean_rows: Rows,
+    read_rows: Callable[[Rows], list[Line]],
+    values: list[tuple[int, int]],
+    ctype: str,
+) -> None:
     base = row_for(clean_rows, "全棉府绸")
     rows = []
     for i, (usd, packages) in enumerate(values):
-        rows.append(dict(base, 金额=str(usd), 件数=str(packages), 码单="",
-                         体积=str(Decimal(packages) * Decimal("0.9")),
-                         毛重=str(Decimal(base["净重"]) + packages * 30), 唛头=f"M{i}"))
+        rows.append(
+            dict(
+                base,
+                金额=str(usd),
+                件数=str(packages),
+                码单="",
+                体积=str(Decimal(packages) * Decimal("0.9")),
+                毛重=str(Decimal(base["净重"]) + packages * 30),
+                唛头=f"M{i}",
+            )
+        )
     lines = read_rows(rows)
     s = TradeSettings(container=ctype, cpsat_seconds=0.1, max_items=7)
     plan = plan_lines(lines, s)
@@ -96,8 +110,9 @@ def test_plan_respects_cap_and_capacity(clean_rows: Rows,
     assert summary["containers"] >= summary["containers_lower_bound"]
 
 
-def test_lines_with_errors_are_held_not_planned(clean_rows: Rows,
-                                                read_rows: Callable[[Rows], list[Line]]) -> None:
+def test_lines_with_errors_are_held_not_planned(
+    clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]
+) -> None:
     rows = [dict(r) for r in clean_rows[:6]]
     rows[2]["平台确认"] = "否"
     plan = plan_lines(read_rows(rows))
@@ -107,28 +122,42 @@ def test_lines_with_errors_are_held_not_planned(clean_rows: Rows,
 
 # ---- simplified declaration ----------------------------------------------------------------
 
-def _lines(read_rows: Callable[[Rows], list[Line]], clean_rows: Rows,
-           spec: list[tuple[str, str]]) -> list[Line]:
+
+def _lines(
+    read_rows: Callable[[Rows], list[Line]], clean_rows: Rows, spec: list[tuple[str, str]]
+) -> list[Line]:
     rows = []
     for i, (fabric, amount) in enumerate(spec):
         rows.append(dict(row_for(clean_rows, fabric), 金额=amount, 唛头=f"M{i}"))
     return read_rows(rows)
 
 
-def test_four_varieties_are_listed_one_by_one(clean_rows: Rows,
-                                              read_rows: Callable[[Rows], list[Line]]) -> None:
-    lines = _lines(read_rows, clean_rows, [("全棉府绸", "100"), ("涤棉府绸", "300"),
-                                           ("人棉印花布", "200"), ("全棉斜纹布", "50")])
+def test_four_varieties_are_listed_one_by_one(
+    clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]
+) -> None:
+    lines = _lines(
+        read_rows,
+        clean_rows,
+        [("全棉府绸", "100"), ("涤棉府绸", "300"), ("人棉印花布", "200"), ("全棉斜纹布", "50")],
+    )
     items, simplified = declaration_items(lines, TradeSettings())
     assert not simplified and [it.amount for it in items] == [300, 200, 100, 50]
 
 
 def test_chapter_merge(clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]) -> None:
-    spec = [("涤纶雪纺印花布", "900"), ("锦纶塔丝隆", "800"), ("全棉府绸", "700"),
-            ("涤棉府绸", "600"), ("人棉印花布", "500"),
-            # the rest: two of chapter 52, two of chapter 55, one of chapter 54
-            ("全棉巴厘纱", "120"), ("全棉斜纹布", "300"), ("涤棉卡其", "90"),
-            ("纯涤纱卡", "110"), ("涤纶低弹染色布", "70")]
+    spec = [
+        ("涤纶雪纺印花布", "900"),
+        ("锦纶塔丝隆", "800"),
+        ("全棉府绸", "700"),
+        ("涤棉府绸", "600"),
+        ("人棉印花布", "500"),
+        # the rest: two of chapter 52, two of chapter 55, one of chapter 54
+        ("全棉巴厘纱", "120"),
+        ("全棉斜纹布", "300"),
+        ("涤棉卡其", "90"),
+        ("纯涤纱卡", "110"),
+        ("涤纶低弹染色布", "70"),
+    ]
     lines = _lines(read_rows, clean_rows, spec)
     items, simplified = declaration_items(lines, TradeSettings())
     assert simplified
@@ -150,8 +179,9 @@ def test_chapter_merge(clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]
     assert [it.code for it in kept] == ["5208510000"]
 
 
-def test_merchant_monthly_summary(clean_rows: Rows,
-                                  read_rows: Callable[[Rows], list[Line]]) -> None:
+def test_merchant_monthly_summary(
+    clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]
+) -> None:
     import datetime as dt
 
     from fangdu.trade.summary import filing_month, merchant_months

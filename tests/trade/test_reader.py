@@ -36,8 +36,7 @@ def test_gbk_csv(clean_rows: Rows, tmp_path: Path) -> None:
     assert read_lines(g)[0].name == clean_rows[0]["品名"]
 
 
-def test_every_bad_cell_is_named_and_nothing_is_returned(clean_rows: Rows,
-                                                         tmp_path: Path) -> None:
+def test_every_bad_cell_is_named_and_nothing_is_returned(clean_rows: Rows, tmp_path: Path) -> None:
     rows = [dict(r) for r in clean_rows[:5]]
     rows[1]["米数"] = "一千"
     rows[3]["平台确认"] = "maybe"
@@ -46,8 +45,9 @@ def test_every_bad_cell_is_named_and_nothing_is_returned(clean_rows: Rows,
     with pytest.raises(ReadError) as err:
         read_lines(write_xlsx(rows, tmp_path / "bad.xlsx"))
     where = [(e.sheet, e.row, e.column) for e in err.value.errors]
-    assert sorted(where) == sorted([("明细", 3, "米数"), ("明细", 5, "平台确认"),
-                                    ("明细", 6, "成分"), ("明细", 6, "出口日期")])
+    assert sorted(where) == sorted(
+        [("明细", 3, "米数"), ("明细", 5, "平台确认"), ("明细", 6, "成分"), ("明细", 6, "出口日期")]
+    )
     assert all(e.zh and e.en for e in err.value.errors)
 
 

@@ -34,7 +34,6 @@ def test_documented_severity_clause_and_source_match_the_code() -> None:
 
 def test_every_rule_is_used_by_the_code() -> None:
     src = Path(__file__).resolve().parents[2] / "src" / "fangdu" / "trade"
-    text = "".join(p.read_text(encoding="utf-8") for p in src.glob("*.py")
-                   if p.name != "rules.py")
+    text = "".join(p.read_text(encoding="utf-8") for p in src.glob("*.py") if p.name != "rules.py")
     unused = [r for r in RULES if f'"{r}"' not in text]
     assert not unused, f"rules defined but never applied: {unused}"

@@ -20,7 +20,7 @@ def test_a_published_code_is_valid_and_a_changed_check_character_is_not() -> Non
 def test_any_single_substitution_is_caught(seed: int, pos: int, ch: str) -> None:
     code = uscc(random.Random(seed))
     assert is_valid(code)
-    changed = code[:pos] + ch + code[pos + 1:]
+    changed = code[:pos] + ch + code[pos + 1 :]
     assert is_valid(changed) == (changed == code)
 
 

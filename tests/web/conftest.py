@@ -33,8 +33,12 @@ def make_site(web_settings: Settings) -> Iterator[Callable[..., Site]]:
 
     def make(web: WebSettings | None = None, demo: bool = False, **overrides: object) -> Site:
         settings = web_settings.model_copy(update=overrides)
-        app = create_app(settings, demo=demo, web=web or WebSettings(check_per_minute=1000),
-                         password_hasher=CHEAP_HASHER)
+        app = create_app(
+            settings,
+            demo=demo,
+            web=web or WebSettings(check_per_minute=1000),
+            password_hasher=CHEAP_HASHER,
+        )
         client = TestClient(app)
         client.__enter__()
         clients.append(client)
@@ -57,14 +61,17 @@ def library_site(site: Site, write_prints, tmp_path: Path) -> Site:
 
 
 @pytest.fixture
-def any_db_library_site(make_site: Callable[..., Site], database_url: str, write_prints,
-                        tmp_path: Path) -> Site:
+def any_db_library_site(
+    make_site: Callable[..., Site], database_url: str, write_prints, tmp_path: Path
+) -> Site:
     """As ``library_site``, on SQLite and on PostgreSQL (when one answers)."""
     return _with_library(make_site(database_url=database_url), write_prints, tmp_path)
 
 
 def _with_library(site: Site, write_prints, tmp_path: Path) -> Site:
     site.import_prints(write_prints(tmp_path / "library", range(4)), owner="Keqiao Prints Co.")
-    site.import_prints(write_prints(tmp_path / "seen", [9]),
-                       prior_art=PriorArtSource("2025 market", dt.date(2025, 9, 1)))
+    site.import_prints(
+        write_prints(tmp_path / "seen", [9]),
+        prior_art=PriorArtSource("2025 market", dt.date(2025, 9, 1)),
+    )
     return site

@@ -17,8 +17,9 @@ def attack(site: Site, username: str, times: int) -> list[int]:
     """A stranger's browser, on the same address as the owner's, guessing passwords."""
     stranger = Site(TestClient(site.client.app), site.settings)
     return [
-        stranger.post_form("/login", "/login", {"username": username,
-                                                 "password": "guess-guess-guess"}).status_code
+        stranger.post_form(
+            "/login", "/login", {"username": username, "password": "guess-guess-guess"}
+        ).status_code
         for _ in range(times)
     ]
 
@@ -37,8 +38,7 @@ def test_strangers_guesses_never_lock_a_known_browser_out(site: Site):
     # A fresh browser of the owner is slowed down with the stranger (same address) but not
     # locked: the wait grows per client, and after it the right password works.
     fresh = Site(TestClient(site.client.app), site.settings)
-    response = fresh.post_form("/login", "/login", {"username": "reviewer",
-                                                    "password": PASSWORD})
+    response = fresh.post_form("/login", "/login", {"username": "reviewer", "password": PASSWORD})
     assert response.status_code == 429 and 0 < int(response.headers["retry-after"]) <= 15 * 60
 
 
@@ -61,8 +61,11 @@ def test_tokens_are_created_with_scopes_listed_and_revoked(site: Site):
     site.login("bank-1")
     in_english(site)
     assert "You have no API tokens." in site.client.get("/account", headers=HTML).text
-    page = site.post_form("/account", "/account/tokens",
-                          {"label": "core banking", "scope": ["rights", "read"], "days": "30"})
+    page = site.post_form(
+        "/account",
+        "/account/tokens",
+        {"label": "core banking", "scope": ["rights", "read"], "days": "30"},
+    )
     assert page.status_code == 200
     token = re.search(r'<code class="token">(fdt_[^<]+)</code>', page.text).group(1)
     assert site.state.accounts.token_account(token).scopes == {"rights", "read"}
@@ -74,9 +77,11 @@ def test_tokens_are_created_with_scopes_listed_and_revoked(site: Site):
     (created,) = site.state.accounts.api_tokens(site.state.accounts.by_username("bank-1").id)
     assert (created.expires_at - created.created_at).days == 30
 
-    for refused in ({"label": "x", "days": "30"},  # no scope
-                    {"label": "x", "scope": "read", "days": "10000"},
-                    {"label": "x", "scope": "root", "days": "30"}):
+    for refused in (
+        {"label": "x", "days": "30"},  # no scope
+        {"label": "x", "scope": "read", "days": "10000"},
+        {"label": "x", "scope": "root", "days": "30"},
+    ):
         assert site.post_form("/account", "/account/tokens", refused).status_code == 400
 
     revoke = f"/account/tokens/{created.id}/revoke"
@@ -106,17 +111,16 @@ def test_changing_ones_password(site: Site):
     assert "Change your password" in page and 'name="current"' in page
 
     assert site.client.post("/account/password", data=form, headers=HTML).status_code == 403
-    wrong = site.post_form("/account", "/account/password",
-                           {**form, "current": "not my password"})
+    wrong = site.post_form("/account", "/account/password", {**form, "current": "not my password"})
     assert wrong.status_code == 400 and "The current password is wrong." in wrong.text
     differ = site.post_form("/account", "/account/password", {**form, "password2": "x" * 12})
     assert differ.status_code == 400
-    weak = site.post_form("/account", "/account/password",
-                          {**form, "password": "short", "password2": "short"})
+    weak = site.post_form(
+        "/account", "/account/password", {**form, "password": "short", "password2": "short"}
+    )
     assert weak.status_code == 400 and "too short" in weak.text
 
-    changed = site.post_form("/account", "/account/password",
-                             {**form, "revoke_tokens": "1"})
+    changed = site.post_form("/account", "/account/password", {**form, "revoke_tokens": "1"})
     assert changed.status_code == 200 and "Your password is changed" in changed.text
     assert site.state.accounts.session_account(elsewhere) is None  # other sessions end
     assert site.state.accounts.token_account(token) is None  # as asked

@@ -31,20 +31,31 @@ def assert_problem(response, status: int) -> dict:
 
 
 def test_check_answers_like_the_command_line(library_site, print_png):
-    response = library_site.client.post("/api/v1/check?top_k=3",
-                                        files={"file": ("q.png", print_png(1), "image/png")})
+    response = library_site.client.post(
+        "/api/v1/check?top_k=3", files={"file": ("q.png", print_png(1), "image/png")}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["query"] == "q.png" and 1 <= len(body["matches"]) <= 3
     top = body["matches"][0]
-    assert set(top) == {"work_id", "registration_no", "title", "kind", "score", "verdict",
-                        "query_box", "match_box"}
+    assert set(top) == {
+        "work_id",
+        "registration_no",
+        "title",
+        "kind",
+        "score",
+        "verdict",
+        "query_box",
+        "match_box",
+    }
     assert top["verdict"] == "copy" and top["registration_no"].startswith("FD-")
 
 
 def test_check_refuses_what_is_not_an_image(site):
-    body = assert_problem(site.client.post(
-        "/api/v1/check", files={"file": ("a.png", b"<html></html>", "image/png")}), 422)
+    body = assert_problem(
+        site.client.post("/api/v1/check", files={"file": ("a.png", b"<html></html>", "image/png")}),
+        422,
+    )
     assert body["type"].endswith("image-rejected") and "not a supported raster" in body["detail"]
     svg = site.client.post("/api/v1/check", files={"file": ("a.svg", b"<svg/>", "image/svg+xml")})
     assert "SVG" in assert_problem(svg, 422)["detail"]
@@ -75,8 +86,15 @@ def test_tokens_are_required_and_checked(site, print_png):
     site.login("merchant")
     assert_problem(site.client.get("/api/v1/works"), 401)
     judge = token_for(site, "judge-1", "judge")
-    assert_problem(site.client.post("/api/v1/works", headers=judge, data={"title": "x"},
-                                    files={"file": ("a.png", print_png(1))}), 403)
+    assert_problem(
+        site.client.post(
+            "/api/v1/works",
+            headers=judge,
+            data={"title": "x"},
+            files={"file": ("a.png", print_png(1))},
+        ),
+        403,
+    )
 
 
 def test_apply_list_show_decide_and_evidence(library_site, print_png):
@@ -85,10 +103,17 @@ def test_apply_list_show_decide_and_evidence(library_site, print_png):
     reviewer = token_for(site, "reviewer-1", "reviewer")
     other = token_for(site, "someone", "applicant")
     filed = site.client.post(
-        "/api/v1/works", headers=applicant,
-        data={"title": "牡丹", "designers": ["王芳", "李明"], "created_on": "2026-01-05",
-              "colourways": ["蓝"], "originality_statement": "mine"},
-        files={"file": ("d.png", print_png(60), "image/png")})
+        "/api/v1/works",
+        headers=applicant,
+        data={
+            "title": "牡丹",
+            "designers": ["王芳", "李明"],
+            "created_on": "2026-01-05",
+            "colourways": ["蓝"],
+            "originality_statement": "mine",
+        },
+        files={"file": ("d.png", print_png(60), "image/png")},
+    )
     assert filed.status_code == 201, filed.text
     body = filed.json()
     work_id = body["work"]["id"]
@@ -108,10 +133,15 @@ def test_apply_list_show_decide_and_evidence(library_site, print_png):
     assert own_view["originality_statement"] == "mine"
 
     # The applicant cannot decide; a reviewer can.
-    assert_problem(site.client.post(f"/api/v1/works/{work_id}/decision", headers=applicant,
-                                    json={"approve": True}), 403)
-    decided = site.client.post(f"/api/v1/works/{work_id}/decision", headers=reviewer,
-                               json={"approve": True})
+    assert_problem(
+        site.client.post(
+            f"/api/v1/works/{work_id}/decision", headers=applicant, json={"approve": True}
+        ),
+        403,
+    )
+    decided = site.client.post(
+        f"/api/v1/works/{work_id}/decision", headers=reviewer, json={"approve": True}
+    )
     assert decided.status_code == 200 and decided.json()["status"] == "registered"
     number = decided.json()["registration_no"]
 
@@ -128,12 +158,15 @@ def test_apply_list_show_decide_and_evidence(library_site, print_png):
 
 def test_reviewers_cannot_decide_their_own_application_over_the_api(site, print_png):
     admin = token_for(site, "admin-1", "admin")
-    filed = site.client.post("/api/v1/works", headers=admin,
-                             data={"title": "x", "created_on": "2026-01-05",
-                                   "originality_statement": "mine"},
-                             files={"file": ("d.png", print_png(61), "image/png")}).json()
-    response = site.client.post(f"/api/v1/works/{filed['work']['id']}/decision", headers=admin,
-                                json={"approve": True})
+    filed = site.client.post(
+        "/api/v1/works",
+        headers=admin,
+        data={"title": "x", "created_on": "2026-01-05", "originality_statement": "mine"},
+        files={"file": ("d.png", print_png(61), "image/png")},
+    ).json()
+    response = site.client.post(
+        f"/api/v1/works/{filed['work']['id']}/decision", headers=admin, json={"approve": True}
+    )
     assert "own application" in assert_problem(response, 403)["detail"]
 
 
@@ -142,16 +175,18 @@ def test_proofs_verify_against_the_signed_checkpoint(library_site):
     checkpoint = client.get("/api/v1/log/checkpoint").json()
     size = checkpoint["size"]
     assert size == 5 and checkpoint["cosignatures"] == 0 and not checkpoint["timestamped"]
-    opened, _ = open_checkpoint(checkpoint["note"].encode(),
-                                [parse_verifier_key(checkpoint["log_key"])])
+    opened, _ = open_checkpoint(
+        checkpoint["note"].encode(), [parse_verifier_key(checkpoint["log_key"])]
+    )
     assert base64.b64encode(opened.root).decode() == checkpoint["root"]
     assert client.get("/log/checkpoint").content == checkpoint["note"].encode()
     for index in range(size):
         proof = client.get(f"/api/v1/proofs/inclusion?index={index}").json()
         entry = library_site.state.registry.ledger.entry(index)
         assert b64(proof["leaf_hash"]) == leaf_hash(entry)
-        verify_inclusion(b64(proof["leaf_hash"]), index, size, [b64(h) for h in proof["proof"]],
-                         opened.root)
+        verify_inclusion(
+            b64(proof["leaf_hash"]), index, size, [b64(h) for h in proof["proof"]], opened.root
+        )
     old_root = library_site.state.registry.ledger.tree_root(2)
     consistency = client.get("/api/v1/proofs/consistency?old=2").json()
     verify_consistency(2, size, old_root, opened.root, [b64(h) for h in consistency["proof"]])
@@ -172,10 +207,18 @@ def test_an_empty_log_serves_its_signed_size_0_checkpoint(site):
 def test_openapi_documents_every_operation_and_its_problems(site):
     spec = site.client.get("/api/v1/openapi.json").json()
     paths = spec["paths"]
-    for path in ("/api/v1/check", "/api/v1/works", "/api/v1/works/{key}",
-                 "/api/v1/works/{key}/evidence", "/api/v1/works/{work_id}/decision",
-                 "/api/v1/proofs/inclusion", "/api/v1/proofs/consistency",
-                 "/api/v1/log/checkpoint", "/log/checkpoint", "/log/tile/{path}"):
+    for path in (
+        "/api/v1/check",
+        "/api/v1/works",
+        "/api/v1/works/{key}",
+        "/api/v1/works/{key}/evidence",
+        "/api/v1/works/{work_id}/decision",
+        "/api/v1/proofs/inclusion",
+        "/api/v1/proofs/consistency",
+        "/api/v1/log/checkpoint",
+        "/log/checkpoint",
+        "/log/tile/{path}",
+    ):
         assert path in paths, path
         for operation in paths[path].values():
             assert operation["summary"]
@@ -213,6 +256,5 @@ HOSTILE = [
 @pytest.mark.parametrize("method, path", HOSTILE)
 def test_hostile_input_is_a_client_error(library_site, method, path):
     headers = token_for(library_site, "reviewer-1", "reviewer")
-    response = library_site.client.request(method, path, headers=headers,
-                                           json={"approve": True})
+    response = library_site.client.request(method, path, headers=headers, json={"approve": True})
     assert 400 <= response.status_code < 500, (path, response.text)

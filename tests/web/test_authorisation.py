@@ -15,8 +15,16 @@ from webtools import PASSWORD
 from fangdu.web.security import CSRF_COOKIE
 from fangdu.web.state import SESSION_COOKIE
 
-PEOPLE = ("anonymous", "owner", "applicant", "reviewer", "mediator", "judge", "bank_officer",
-          "admin")
+PEOPLE = (
+    "anonymous",
+    "owner",
+    "applicant",
+    "reviewer",
+    "mediator",
+    "judge",
+    "bank_officer",
+    "admin",
+)
 SIGNED_IN = frozenset(PEOPLE) - {"anonymous"}
 EVERYONE = frozenset(PEOPLE)
 FILERS = frozenset({"owner", "applicant", "admin"})
@@ -122,8 +130,12 @@ def world(library_site, print_png) -> World:
     for seed, state in zip((41, 42, 43), STATES, strict=True):
         work_id = site.file_application(print_png(seed), owner, title=f"work {state}")
         if state != "pending":
-            registry.decide(work_id, approve=state == "registered", reviewer=deciding.subject,
-                            reason=None if state == "registered" else "not original")
+            registry.decide(
+                work_id,
+                approve=state == "registered",
+                reviewer=deciding.subject,
+                reason=None if state == "registered" else "not original",
+            )
         works[state] = registry.show(str(work_id))
     prior_art = registry.show("P-1")  # the library's one prior-art photo
     spare = site.account("spare", "applicant")
@@ -139,8 +151,7 @@ def _who(site, person: str, api: bool) -> tuple[dict[str, str], dict[str, str]]:
     if api:
         token = accounts.issue_api_token(account.id, "matrix")
         return {"authorization": f"Bearer {token}"}, {}
-    return {}, {SESSION_COOKIE: accounts.start_session(account.id,
-                                                       lifetime=dt.timedelta(hours=1))}
+    return {}, {SESSION_COOKIE: accounts.start_session(account.id, lifetime=dt.timedelta(hours=1))}
 
 
 CSRF = "m" * 43
@@ -153,9 +164,12 @@ def _request(world: World, person: str, method: str, path: str, work) -> int:
     headers, cookies = _who(site, person, api)
     size = site.state.registry.ledger.size()
     values = {
-        "code": "zh", "user_id": world.spare_user_id, "prior_art_id": world.prior_art_id,
+        "code": "zh",
+        "user_id": world.spare_user_id,
+        "prior_art_id": world.prior_art_id,
         "path": f"0/000.p/{size}",
-        "work_id": work.id if work else 0, "key": work.id if work else 0,
+        "work_id": work.id if work else 0,
+        "key": work.id if work else 0,
         "number": (work.registration_no if work else None) or "FD-2026-9999999",
     }
     url = path
@@ -177,8 +191,7 @@ def _request(world: World, person: str, method: str, path: str, work) -> int:
         data: dict[str, str] = {"csrf_token": CSRF}
         files = None
         if path == "/login":
-            data |= {"username": "spare" if person == "anonymous" else person,
-                     "password": PASSWORD}
+            data |= {"username": "spare" if person == "anonymous" else person, "password": PASSWORD}
         elif path == "/register-account":
             data |= {"username": "newcomer", "password": PASSWORD, "password2": "different"}
         elif path.endswith("/check"):
@@ -186,8 +199,9 @@ def _request(world: World, person: str, method: str, path: str, work) -> int:
         if path.startswith("/api/v1/works/") and path.endswith("/decision"):
             response = client.post(url, headers=headers, json={})  # invalid: 422 if allowed
         else:
-            response = client.post(url, headers=headers, data=data, files=files,
-                                   follow_redirects=False)
+            response = client.post(
+                url, headers=headers, data=data, files=files, follow_redirects=False
+            )
     client.cookies.clear()
     assert response.status_code < 500, (person, method, url, response.text)
     return response.status_code
@@ -199,12 +213,16 @@ DENIED = {401, 403, 404}
 def test_every_route_every_role_every_state(world):
     wrong = []
     for (method, path), rule in MATRIX.items():
-        cases = ([(state, world.works[state], people) for state, people in rule.items()]
-                 if isinstance(rule, dict) else [(None, None, rule)])
+        cases = (
+            [(state, world.works[state], people) for state, people in rule.items()]
+            if isinstance(rule, dict)
+            else [(None, None, rule)]
+        )
         if isinstance(rule, dict):
             # A state the route does not serve is denied to all.
-            cases += [(state, world.works[state], frozenset()) for state in STATES
-                      if state not in rule]
+            cases += [
+                (state, world.works[state], frozenset()) for state in STATES if state not in rule
+            ]
         for state, work, people in cases:
             for person in PEOPLE:
                 status = _request(world, person, method, path, work)
@@ -216,11 +234,14 @@ def test_every_route_every_role_every_state(world):
 def test_other_applicants_never_learn_of_an_application(world):
     """Denied unpublished records look exactly like missing ones."""
     pending = world.works["pending"]
-    for path in (f"/works/{pending.id}/original", f"/works/{pending.id}/preview.jpg",
-                 f"/applications/{pending.id}", f"/api/v1/works/{pending.id}"):
+    for path in (
+        f"/works/{pending.id}/original",
+        f"/works/{pending.id}/preview.jpg",
+        f"/applications/{pending.id}",
+        f"/api/v1/works/{pending.id}",
+    ):
         for person in ("applicant", "mediator", "judge", "bank_officer"):
             assert _request(world, person, "GET", path, pending) == 404, (person, path)
-
 
 
 def test_every_get_route_answers_head_as_it_answers_get(world):
@@ -228,7 +249,7 @@ def test_every_get_route_answers_head_as_it_answers_get(world):
     for (method, path), rule in MATRIX.items():
         if method != "GET":
             continue
-        for work in ([world.works[s] for s in STATES] if isinstance(rule, dict) else [None]):
+        for work in [world.works[s] for s in STATES] if isinstance(rule, dict) else [None]:
             for person in ("anonymous", "admin"):
                 got = _request(world, person, "GET", path, work)
                 assert _request(world, person, "HEAD", path, work) == got, (person, path)

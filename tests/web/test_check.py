@@ -26,8 +26,9 @@ def test_a_copy_is_found_and_explained_and_not_kept(library_site, print_png):
     site = library_site
     before = blob_count(site)
     copy = np.ascontiguousarray(make_print(2, size=256, real_art=False).rgb[:, ::-1])  # mirrored
-    response = site.post_form("/check", "/check", files={"image": ("stall.jpg", jpeg(copy),
-                                                                    "image/jpeg")})
+    response = site.post_form(
+        "/check", "/check", files={"image": ("stall.jpg", jpeg(copy), "image/jpeg")}
+    )
     assert response.status_code == 200, response.text
     html = response.text
     assert "FD-" in html and 'class="badge verdict-copy"' in html
@@ -38,16 +39,20 @@ def test_a_copy_is_found_and_explained_and_not_kept(library_site, print_png):
 
 def test_an_unrelated_image_finds_nothing(library_site, print_png):
     response = library_site.post_form(
-        "/check", "/check", files={"image": ("x.png", print_png(77), "image/png")})
+        "/check", "/check", files={"image": ("x.png", print_png(77), "image/png")}
+    )
     assert response.status_code == 200
     assert 'class="badge verdict-copy"' not in response.text
     assert "alert ok" in response.text
 
 
-@pytest.mark.parametrize("lang, message", [
-    ("en", "SVG drawings are not accepted"),
-    ("zh", "不接受 SVG 矢量图"),
-])
+@pytest.mark.parametrize(
+    "lang, message",
+    [
+        ("en", "SVG drawings are not accepted"),
+        ("zh", "不接受 SVG 矢量图"),
+    ],
+)
 def test_svg_is_refused_with_a_clear_message(site, lang, message):
     site.client.get(f"/lang/{lang}")
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
@@ -65,8 +70,9 @@ def test_html_named_png_is_refused(site):
 
 
 def test_no_file_is_refused(site):
-    response = site.post_form("/check", "/check",
-                              files={"image": ("", b"", "application/octet-stream")})
+    response = site.post_form(
+        "/check", "/check", files={"image": ("", b"", "application/octet-stream")}
+    )
     assert response.status_code == 422
 
 
@@ -86,15 +92,19 @@ def test_a_streamed_upload_without_length_is_cut_off(make_site):
     boundary = "fangdu-test-boundary"
 
     def body():
-        yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-               'filename="big.png"\r\nContent-Type: image/png\r\n\r\n').encode()
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            'filename="big.png"\r\nContent-Type: image/png\r\n\r\n'
+        ).encode()
         for _ in range(100):
             yield bytes(10_000)
         yield f"\r\n--{boundary}--\r\n".encode()
 
     response = site.client.post(
-        "/api/v1/check", content=body(),
-        headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+        "/api/v1/check",
+        content=body(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
     assert response.status_code == 413
     assert response.json()["status"] == 413
 

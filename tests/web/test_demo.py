@@ -17,7 +17,10 @@ def test_demo_seeds_once(make_site, monkeypatch, capsys):
     assert len(works) == demo.PRINTS and {w.owner for w in works} == {demo.OWNER}
     assert len(list(state.registry.list_prior_art())) == demo.PRIOR_ART
     assert {a.username: a.role for a in state.accounts.list()} == {
-        "demo": "applicant", "reviewer": "reviewer", "admin": "admin"}
+        "demo": "applicant",
+        "reviewer": "reviewer",
+        "admin": "admin",
+    }
     printed = capsys.readouterr().out
     saved = site.settings.resolved_home() / demo.ACCOUNTS_FILE
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600

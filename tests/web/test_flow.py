@@ -27,9 +27,13 @@ APPLICATION = {
 
 
 def apply(site, png: bytes, **changes: str):
-    return site.post_form("/apply", "/apply", {**APPLICATION, **changes},
-                          files={"image": ("design.png", png, "image/png")},
-                          follow_redirects=False)
+    return site.post_form(
+        "/apply",
+        "/apply",
+        {**APPLICATION, **changes},
+        files={"image": ("design.png", png, "image/png")},
+        follow_redirects=False,
+    )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -64,8 +68,12 @@ def test_apply_review_approve_certificate_verify(any_db_library_site, print_png,
     detail = site.client.get(f"/review/{work_id}", headers=HTML).text
     assert html_lang in detail and f"/works/{work_id}/preview.jpg" in detail
     assert "本人原创" in detail
-    decided = site.post_form(f"/review/{work_id}", f"/review/{work_id}/decision",
-                             {"action": "approve", "reason": ""}, follow_redirects=False)
+    decided = site.post_form(
+        f"/review/{work_id}",
+        f"/review/{work_id}/decision",
+        {"action": "approve", "reason": ""},
+        follow_redirects=False,
+    )
     assert decided.status_code == 303
     work = site.state.registry.show(str(work_id))
     assert work.status == "registered" and work.registration_no.startswith("FD-")
@@ -73,8 +81,10 @@ def test_apply_review_approve_certificate_verify(any_db_library_site, print_png,
     site.logout()
 
     # The decision is in the log, signed with the reviewer's own key.
-    entries = [parse_entry(d)["body"] for _, d in
-               site.state.registry.ledger.entries_about(f"work:{work_id}")]
+    entries = [
+        parse_entry(d)["body"]
+        for _, d in site.state.registry.ledger.entries_about(f"work:{work_id}")
+    ]
     assert [e["type"] for e in entries] == ["application", "status_change"]
     assert entries[0]["provenance"]["channel"] == "web"
     reviewer = site.state.accounts.by_username("reviewer-1")
@@ -113,8 +123,9 @@ def test_rejection_needs_reasons_and_shows_them(site, print_png):
     no_reason = site.post_form(page, f"{page}/decision", {"action": "reject", "reason": " "})
     assert no_reason.status_code == 400
     assert site.state.registry.show(str(work_id)).status == "pending"
-    rejected = site.post_form(page, f"{page}/decision",
-                              {"action": "reject", "reason": "copies P-1"})
+    rejected = site.post_form(
+        page, f"{page}/decision", {"action": "reject", "reason": "copies P-1"}
+    )
     assert rejected.status_code == 200  # followed to the decided application
     assert site.state.registry.show(str(work_id)).decision_reason == "copies P-1"
     again = site.post_form(page, f"{page}/decision", {"action": "approve"})
@@ -133,8 +144,9 @@ def test_a_reviewer_cannot_approve_their_own_application(site, print_png):
     work_id = int(filed.headers["location"].rsplit("/", 1)[1])
     page = site.client.get(f"/review/{work_id}", headers=HTML).text
     assert 'name="action" value="approve"' not in page  # no button to press...
-    forced = site.post_form(f"/review/{work_id}", f"/review/{work_id}/decision",
-                            {"action": "approve"})
+    forced = site.post_form(
+        f"/review/{work_id}", f"/review/{work_id}/decision", {"action": "approve"}
+    )
     assert forced.status_code == 409  # ...and the server refuses anyway
     assert "own application" in forced.text or "自己" in forced.text
     assert site.state.registry.show(str(work_id)).status == "pending"
@@ -158,9 +170,12 @@ def test_roles_are_enforced_on_the_server(site, print_png):
     # A judge may not apply.
     site.login("judge-1")
     assert site.client.get("/apply", headers=HTML).status_code == 403
-    refused = site.client.post("/apply", data={"csrf_token": site.page_token("/check")},
-                               files={"image": ("a.png", print_png(1), "image/png")},
-                               headers=HTML)
+    refused = site.client.post(
+        "/apply",
+        data={"csrf_token": site.page_token("/check")},
+        files={"image": ("a.png", print_png(1), "image/png")},
+        headers=HTML,
+    )
     assert refused.status_code == 403
     assert list(site.state.registry.list_works()) == []
 
@@ -170,8 +185,11 @@ def test_nobody_sees_another_ones_pending_application(site, print_png):
     site.account("bob", "applicant")
     work_id = site.file_application(print_png(43), alice)
     site.login("bob")
-    for path in (f"/applications/{work_id}", f"/works/{work_id}/preview.jpg",
-                 f"/works/{work_id}/original"):
+    for path in (
+        f"/applications/{work_id}",
+        f"/works/{work_id}/preview.jpg",
+        f"/works/{work_id}/original",
+    ):
         assert site.client.get(path).status_code == 404, path
     assert f"/applications/{work_id}" not in site.client.get("/portfolio").text
     site.logout()
@@ -189,8 +207,12 @@ def test_application_form_checks_its_fields(site, print_png):
     assert apply(site, print_png(44), created_on="2999-01-01").status_code == 400
     assert apply(site, print_png(44), published_on="2026-01-01").status_code == 400
     assert apply(site, print_png(44), originality_statement="").status_code == 400
-    svg = site.post_form("/apply", "/apply", APPLICATION,
-                         files={"image": ("a.svg", b"<svg xmlns='x'/>", "image/svg+xml")})
+    svg = site.post_form(
+        "/apply",
+        "/apply",
+        APPLICATION,
+        files={"image": ("a.svg", b"<svg xmlns='x'/>", "image/svg+xml")},
+    )
     assert svg.status_code == 422 and ("SVG" in svg.text)
     assert list(site.state.registry.list_works()) == []
     assert apply(site, print_png(44)).status_code == 303
@@ -200,19 +222,24 @@ def test_application_form_checks_its_fields(site, print_png):
 def test_csrf_token_is_required_on_every_form(site, print_png):
     site.account("merchant", "applicant")
     site.client.get("/login", headers=HTML)  # the browser has its CSRF cookie
-    missing = site.client.post("/login", data={"username": "merchant", "password": PASSWORD},
-                               headers=HTML)
+    missing = site.client.post(
+        "/login", data={"username": "merchant", "password": PASSWORD}, headers=HTML
+    )
     assert missing.status_code == 403
-    wrong = site.client.post("/login", data={"username": "merchant", "password": PASSWORD,
-                                             "csrf_token": "x" * 43})
+    wrong = site.client.post(
+        "/login", data={"username": "merchant", "password": PASSWORD, "csrf_token": "x" * 43}
+    )
     assert wrong.status_code == 403 and wrong.json()["type"].endswith("csrf")
     site.login("merchant")
-    no_token = site.client.post("/apply", data=APPLICATION,
-                                files={"image": ("a.png", print_png(45), "image/png")})
+    no_token = site.client.post(
+        "/apply", data=APPLICATION, files={"image": ("a.png", print_png(45), "image/png")}
+    )
     assert no_token.status_code == 403
     cross_site = site.client.post(
-        "/logout", data={"csrf_token": site.client.cookies["fd_csrf"]},
-        headers={"origin": "https://evil.example"})
+        "/logout",
+        data={"csrf_token": site.client.cookies["fd_csrf"]},
+        headers={"origin": "https://evil.example"},
+    )
     assert cross_site.status_code == 403
     assert list(site.state.registry.list_works()) == []
 
@@ -220,8 +247,12 @@ def test_csrf_token_is_required_on_every_form(site, print_png):
 def test_every_form_route_checks_csrf(site):
     """Every POST route of the pages refuses a request without the token."""
     site.client.get("/", headers=HTML)
-    posts = [route.path for module in (account, apply_pages, public, review, verify)
-             for route in module.router.routes if "POST" in route.methods]
+    posts = [
+        route.path
+        for module in (account, apply_pages, public, review, verify)
+        for route in module.router.routes
+        if "POST" in route.methods
+    ]
     assert len(posts) >= 8
     for path in posts:
         response = site.client.post(path.replace("{work_id}", "1").replace("{user_id}", "1"))
@@ -231,8 +262,11 @@ def test_every_form_route_checks_csrf(site):
 def test_sign_in_rotates_the_csrf_token_and_sets_safe_cookies(site):
     site.account("merchant", "applicant")
     before = site.page_token("/login")
-    response = site.client.post("/login", data={"username": "merchant", "password": PASSWORD,
-                                                "csrf_token": before}, follow_redirects=False)
+    response = site.client.post(
+        "/login",
+        data={"username": "merchant", "password": PASSWORD, "csrf_token": before},
+        follow_redirects=False,
+    )
     cookies = response.headers.get_list("set-cookie")
     session = next(c for c in cookies if c.startswith("fd_session="))
     assert "HttpOnly" in session and "SameSite=lax" in session and "Secure" not in session
@@ -251,31 +285,47 @@ def test_cookies_are_secure_when_configured(make_site):
 def test_logins_are_throttled(site):
     site.account("merchant", "applicant")
     for _ in range(5):
-        response = site.post_form("/login", "/login", {"username": "merchant",
-                                                       "password": "wrong password!"})
+        response = site.post_form(
+            "/login", "/login", {"username": "merchant", "password": "wrong password!"}
+        )
         assert response.status_code == 401
     throttled = site.post_form("/login", "/login", {"username": "merchant", "password": PASSWORD})
     assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) > 0
 
 
 def test_sign_up_creates_an_applicant(site):
-    response = site.post_form("/register-account", "/register-account", {
-        "username": "newdesigner", "display_name": "新设计师", "party": "新工作室",
-        "password": PASSWORD, "password2": PASSWORD}, follow_redirects=False)
+    response = site.post_form(
+        "/register-account",
+        "/register-account",
+        {
+            "username": "newdesigner",
+            "display_name": "新设计师",
+            "party": "新工作室",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+        },
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == "/apply"
     account = site.state.accounts.by_username("newdesigner")
     assert account.role == "applicant" and account.party == "新工作室"
     assert site.client.get("/apply", headers=HTML).status_code == 200
-    taken = site.post_form("/register-account", "/register-account", {
-        "username": "newdesigner", "password": PASSWORD, "password2": PASSWORD})
+    taken = site.post_form(
+        "/register-account",
+        "/register-account",
+        {"username": "newdesigner", "password": PASSWORD, "password2": PASSWORD},
+    )
     assert taken.status_code == 400
 
 
 def test_admin_creates_users_and_disables_them(site):
     site.account("admin-1", "admin")
     site.login("admin-1")
-    created = site.post_form("/admin/users", "/admin/users", {
-        "username": "judge-2", "display_name": "法官", "role": "judge", "password": PASSWORD})
+    created = site.post_form(
+        "/admin/users",
+        "/admin/users",
+        {"username": "judge-2", "display_name": "法官", "role": "judge", "password": PASSWORD},
+    )
     assert created.status_code == 200 and "judge-2" in created.text
     judge = site.state.accounts.by_username("judge-2")
     assert judge.role == "judge"

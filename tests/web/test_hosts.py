@@ -31,8 +31,7 @@ def _registered_number(site) -> str:
 
 @pytest.fixture
 def hosted_site(make_site, write_prints, tmp_path):
-    site = make_site(web=WebSettings(public_url="https://fangdu.example.cn",
-                                     check_per_minute=1000))
+    site = make_site(web=WebSettings(public_url="https://fangdu.example.cn", check_per_minute=1000))
     site.import_prints(write_prints(tmp_path / "library", [0]), owner="Keqiao Prints Co.")
     return site
 
@@ -40,11 +39,9 @@ def hosted_site(make_site, write_prints, tmp_path):
 def test_a_foreign_host_header_is_refused_and_the_qr_names_the_public_url(hosted_site):
     number = _registered_number(hosted_site)
     client = hosted_site.client
-    evil = client.get(f"/works/{number}/certificate.pdf",
-                      headers={"host": "evil.example"})
+    evil = client.get(f"/works/{number}/certificate.pdf", headers={"host": "evil.example"})
     assert evil.status_code == 400
-    good = client.get(f"/works/{number}/certificate.pdf",
-                      headers={"host": "fangdu.example.cn"})
+    good = client.get(f"/works/{number}/certificate.pdf", headers={"host": "fangdu.example.cn"})
     assert good.status_code == 200
     assert good.headers["cache-control"].startswith("private")
     assert _qr_url_of(good.content) == f"https://fangdu.example.cn/verify/{number}"
@@ -54,9 +51,14 @@ def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(make_site, 
     png = print_png(3)
 
     def checks(site, forwarded: list[str]) -> list[int]:
-        return [site.client.post("/api/v1/check", headers={"x-forwarded-for": ip},
-                                 files={"file": ("q.png", png, "image/png")}).status_code
-                for ip in forwarded]
+        return [
+            site.client.post(
+                "/api/v1/check",
+                headers={"x-forwarded-for": ip},
+                files={"file": ("q.png", png, "image/png")},
+            ).status_code
+            for ip in forwarded
+        ]
 
     # One check a minute per client: a new X-Forwarded-For does not make a new client...
     plain = make_site(web=WebSettings(check_per_minute=1))

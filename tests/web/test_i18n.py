@@ -27,10 +27,12 @@ def test_the_extractor_sees_templates_and_code(extracted):
 @pytest.mark.parametrize("language", i18n.LANGUAGES, ids=lambda language: language.code)
 def test_every_message_is_translated(extracted, language):
     catalogue = i18n.read_catalogue(language)
-    missing = [f"{f}:{n}: {msgid!r}" for msgid, (f, n) in extracted.items()
-               if catalogue.get(msgid) is None or not catalogue.get(msgid).string]
-    assert not missing, "untranslated (run python -m fangdu.web.catalogues):\n" + "\n".join(
-        missing)
+    missing = [
+        f"{f}:{n}: {msgid!r}"
+        for msgid, (f, n) in extracted.items()
+        if catalogue.get(msgid) is None or not catalogue.get(msgid).string
+    ]
+    assert not missing, "untranslated (run python -m fangdu.web.catalogues):\n" + "\n".join(missing)
 
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES, ids=lambda language: language.code)
@@ -41,7 +43,8 @@ def test_no_stale_messages_and_the_same_placeholders(extracted, language):
     for message in catalogue:
         if message.id:
             assert set(PLACEHOLDER.findall(message.id)) == set(
-                PLACEHOLDER.findall(message.string)), message.id
+                PLACEHOLDER.findall(message.string)
+            ), message.id
 
 
 def test_the_chinese_catalogue_is_chinese():
@@ -50,14 +53,17 @@ def test_the_chinese_catalogue_is_chinese():
     assert i18n.load_translations()["zh"].gettext("AI check") == "AI查重"
 
 
-@pytest.mark.parametrize("cookie, header, expected", [
-    (None, None, "zh"),
-    ("en", "zh-CN", "en"),
-    ("fr", "en-US,en;q=0.9", "en"),
-    (None, "de, en;q=0.3, zh-TW;q=0.5", "zh"),
-    (None, "en;q=0, zh;q=0", "zh"),
-    (None, "garbage;q=x, en", "en"),
-    (None, "ja", "zh"),
-])
+@pytest.mark.parametrize(
+    "cookie, header, expected",
+    [
+        (None, None, "zh"),
+        ("en", "zh-CN", "en"),
+        ("fr", "en-US,en;q=0.9", "en"),
+        (None, "de, en;q=0.3, zh-TW;q=0.5", "zh"),
+        (None, "en;q=0, zh;q=0", "zh"),
+        (None, "garbage;q=x, en", "en"),
+        (None, "ja", "zh"),
+    ],
+)
 def test_negotiation(cookie, header, expected):
     assert i18n.negotiate(cookie, header).code == expected

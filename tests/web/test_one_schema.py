@@ -9,7 +9,9 @@ from fangdu.registry.application import CATEGORIES as CATEGORY_IDS
 from fangdu.web.pages.common import CATEGORIES
 
 FILING = {
-    "title": "缠枝莲", "owner": "柯桥花样工作室", "created_on": "2026-03-01",
+    "title": "缠枝莲",
+    "owner": "柯桥花样工作室",
+    "created_on": "2026-03-01",
     "originality_statement": "本人原创。",
 }
 
@@ -21,29 +23,38 @@ def token_for(site, username: str, role: str = "applicant") -> dict[str, str]:
 
 def api_file(site, headers, png: bytes, **fields):
     data = {k: v for k, v in {**FILING, **fields}.items() if v is not None}
-    return site.client.post("/api/v1/works", headers=headers, data=data,
-                            files={"file": ("d.png", png, "image/png")})
+    return site.client.post(
+        "/api/v1/works", headers=headers, data=data, files={"file": ("d.png", png, "image/png")}
+    )
 
 
 def form_file(site, png: bytes, **fields):
     data = {k: v for k, v in {**FILING, **fields}.items() if v is not None}
-    return site.post_form("/apply", "/apply", data,
-                          files={"image": ("d.png", png, "image/png")}, follow_redirects=False)
+    return site.post_form(
+        "/apply",
+        "/apply",
+        data,
+        files={"image": ("d.png", png, "image/png")},
+        follow_redirects=False,
+    )
 
 
-@pytest.mark.parametrize("change", [
-    {"created_on": None},  # no creation date
-    {"originality_statement": None},
-    {"originality_statement": "   "},
-    {"category": "wallpaper"},  # not one of ours
-    {"created_on": "1700000000"},  # a timestamp is not a date
-    {"created_on": "2999-01-01"},
-    {"published_on": "2026-01-01"},  # before creation
-    {"title": "x" * 201},
-    {"description": "x" * 4001},
-    {"designers": "x" * 201},
-    {"title": "evil\u202etxt.png"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"created_on": None},  # no creation date
+        {"originality_statement": None},
+        {"originality_statement": "   "},
+        {"category": "wallpaper"},  # not one of ours
+        {"created_on": "1700000000"},  # a timestamp is not a date
+        {"created_on": "2999-01-01"},
+        {"published_on": "2026-01-01"},  # before creation
+        {"title": "x" * 201},
+        {"description": "x" * 4001},
+        {"designers": "x" * 201},
+        {"title": "evil\u202etxt.png"},
+    ],
+)
 def test_what_the_form_refuses_the_api_refuses(site, print_png, change):
     site.account("merchant", "applicant")
     site.login("merchant")
@@ -66,10 +77,15 @@ def test_a_decision_is_a_real_boolean(site, print_png):
     applicant = token_for(site, "merchant")
     work = api_file(site, applicant, print_png(74)).json()["work"]
     reviewer = token_for(site, "reviewer-1", "reviewer")
-    for body in ({"approve": "yes"}, {"approve": 1}, {"approve": "true"},
-                 {"approve": True, "extra": 1}):
-        response = site.client.post(f"/api/v1/works/{work['id']}/decision", headers=reviewer,
-                                    json=body)
+    for body in (
+        {"approve": "yes"},
+        {"approve": 1},
+        {"approve": "true"},
+        {"approve": True, "extra": 1},
+    ):
+        response = site.client.post(
+            f"/api/v1/works/{work['id']}/decision", headers=reviewer, json=body
+        )
         assert response.status_code == 422, body
     assert site.state.registry.show(str(work["id"])).status == "pending"
 

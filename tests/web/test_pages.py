@@ -15,8 +15,10 @@ SIGNED_IN_PAGES = {
     "admin": ["/admin/users", "/review", "/apply", "/portfolio"],
 }
 # A word each language's page must show, and one it must not (the other language's).
-MARKERS = {"zh": ("纺织品花样登记", "Textile pattern registry"),
-           "en": ("Textile pattern registry", "纺织品花样登记")}
+MARKERS = {
+    "zh": ("纺织品花样登记", "Textile pattern registry"),
+    "en": ("Textile pattern registry", "纺织品花样登记"),
+}
 
 
 def assert_language(html: str, lang: str) -> None:
@@ -65,8 +67,9 @@ def test_the_switch_sets_a_cookie_and_returns_to_the_page(site):
     assert_language(page.text, "en")
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example",
-                                    "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_the_switch_never_redirects_off_site(site, target):
     response = site.client.get("/lang/zh", params={"next": target}, follow_redirects=False)
     assert response.headers["location"] == "/"
@@ -77,8 +80,9 @@ def test_unknown_language_goes_home(site):
     assert response.headers["location"] == "/" and "set-cookie" not in response.headers
 
 
-@pytest.mark.parametrize("path", ["/", "/static/fangdu.css", "/api/v1/log/checkpoint", "/nope",
-                                  "/log/checkpoint"])
+@pytest.mark.parametrize(
+    "path", ["/", "/static/fangdu.css", "/api/v1/log/checkpoint", "/nope", "/log/checkpoint"]
+)
 def test_security_headers_on_every_response(site, path):
     response = site.client.get(path)
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
@@ -122,7 +126,10 @@ def test_a_crash_is_a_bare_problem_with_the_headers(site, monkeypatch):
     client = TestClient(site.client.app, raise_server_exceptions=False)
     response = client.get("/log/tile/0/000.p/1")
     assert response.status_code == 500
-    assert response.json() == {"type": "about:blank", "title": "Internal Server Error",
-                               "status": 500}
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+    }
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "a bug" not in response.text

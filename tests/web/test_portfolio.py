@@ -1,4 +1,4 @@
-""""My works" shows what the account filed and what is registered to its party (issue 12
+""" "My works" shows what the account filed and what is registered to its party (issue 12
 #16), without giving the party's works' originals to a name anyone can type."""
 
 from __future__ import annotations

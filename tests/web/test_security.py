@@ -39,9 +39,11 @@ def test_a_full_tile_is_cacheable_for_good(site):
     # 256 bare entries are quicker to log than 256 prints to fingerprint.
     source = events.provenance("test")
     with site.state.registry.unit_of_work() as repo:
-        store.append_many(repo.session, [Event("prior_art", f"prior_art:{i}", {"i": i},
-                                               provenance=source) for i in range(256)],
-                          site.state.registry.operator)
+        store.append_many(
+            repo.session,
+            [Event("prior_art", f"prior_art:{i}", {"i": i}, provenance=source) for i in range(256)],
+            site.state.registry.operator,
+        )
     store.integrate()
     full = site.client.get("/log/tile/0/000")
     assert full.status_code == 200 and len(full.content) == 256 * HASH_SIZE
@@ -49,27 +51,30 @@ def test_a_full_tile_is_cacheable_for_good(site):
     assert site.client.get("/log/tile/1/000.p/1").status_code == 200
 
 
-@pytest.mark.parametrize("path", [
-    "/log/tile/../../etc/passwd",
-    "/log/tile/%2e%2e/%2e%2e/etc/passwd",
-    "/log/tile/..%2f..%2fetc%2fpasswd",
-    "/log/tile/0/../../../etc/passwd",
-    "/log/tile/0/001/../000",
-    "/log/tile/0/0",
-    "/log/tile/0/000.p/0",
-    "/log/tile/0/000.p/256",
-    "/log/tile/0/x000/000",
-    "/log/tile/entries/%00",
-    "/log/tile//etc/passwd",
-    "/log/tile/0/000.p/1/../../../fangdu.sqlite3",
-    "/static/../fangdu.sqlite3",
-    "/static/%2e%2e/%2e%2e/config.py",
-    "/static/..%2fapp.py",
-    "/works/..%2f..%2fkeys/original",
-    "/works/1%2f..%2f2/original",
-    "/verify/..%2f..%2fetc%2fpasswd",
-    "/works/FD-2026-0000001%2f..%2f/certificate.pdf",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/log/tile/../../etc/passwd",
+        "/log/tile/%2e%2e/%2e%2e/etc/passwd",
+        "/log/tile/..%2f..%2fetc%2fpasswd",
+        "/log/tile/0/../../../etc/passwd",
+        "/log/tile/0/001/../000",
+        "/log/tile/0/0",
+        "/log/tile/0/000.p/0",
+        "/log/tile/0/000.p/256",
+        "/log/tile/0/x000/000",
+        "/log/tile/entries/%00",
+        "/log/tile//etc/passwd",
+        "/log/tile/0/000.p/1/../../../fangdu.sqlite3",
+        "/static/../fangdu.sqlite3",
+        "/static/%2e%2e/%2e%2e/config.py",
+        "/static/..%2fapp.py",
+        "/works/..%2f..%2fkeys/original",
+        "/works/1%2f..%2f2/original",
+        "/verify/..%2f..%2fetc%2fpasswd",
+        "/works/FD-2026-0000001%2f..%2f/certificate.pdf",
+    ],
+)
 def test_path_traversal_finds_nothing(library_site, path):
     response = library_site.client.get(path)
     assert response.status_code in (400, 404, 422), (path, response.status_code)
@@ -87,8 +92,7 @@ def test_originals_are_served_as_passive_images_only(library_site, print_png):
     assert response.headers["x-content-type-options"] == "nosniff"
     number = site.state.registry.show("1").registration_no
     assert response.headers["content-disposition"] == f'inline; filename="{number}.png"'
-    assert response.content == site.state.registry.blobs.get(
-        site.state.registry.show("1").sha256)
+    assert response.content == site.state.registry.blobs.get(site.state.registry.show("1").sha256)
     preview = site.client.get("/works/1/preview.jpg")
     assert preview.headers["content-type"] == "image/jpeg"
     assert Image.open(io.BytesIO(preview.content)).format == "JPEG"
@@ -107,9 +111,12 @@ def test_an_html_file_named_png_is_never_stored_nor_served(site):
     site.account("merchant", "applicant")
     site.login("merchant")
     html = b"<!doctype html><script>alert(1)</script>"
-    response = site.post_form("/apply", "/apply", {
-        "title": "x", "owner": "y", "created_on": "2026-01-01", "originality_statement": "z"},
-        files={"image": ("evil.png", html, "image/png")})
+    response = site.post_form(
+        "/apply",
+        "/apply",
+        {"title": "x", "owner": "y", "created_on": "2026-01-01", "originality_statement": "z"},
+        files={"image": ("evil.png", html, "image/png")},
+    )
     assert response.status_code == 422
     assert list(site.state.registry.list_works()) == []
     assert not any(p.is_file() for p in site.settings.blobs_path.rglob("*"))
@@ -118,10 +125,17 @@ def test_an_html_file_named_png_is_never_stored_nor_served(site):
 def test_pages_escape_what_people_typed(site, print_png):
     site.account("merchant", "applicant", display_name="<script>alert(1)</script>")
     site.login("merchant")
-    filed = site.post_form("/apply", "/apply", {
-        "title": "<img src=x onerror=alert(1)>", "owner": "o", "created_on": "2026-01-01",
-        "originality_statement": "<b>mine</b>"},
-        files={"image": ("a.png", print_png(70), "image/png")})
+    filed = site.post_form(
+        "/apply",
+        "/apply",
+        {
+            "title": "<img src=x onerror=alert(1)>",
+            "owner": "o",
+            "created_on": "2026-01-01",
+            "originality_statement": "<b>mine</b>",
+        },
+        files={"image": ("a.png", print_png(70), "image/png")},
+    )
     assert filed.status_code == 200
     assert "<img src=x" not in filed.text and "&lt;img src=x onerror=alert(1)&gt;" in filed.text
     assert "<script>alert(1)" not in site.client.get("/", headers=HTML).text

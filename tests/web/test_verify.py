@@ -18,8 +18,9 @@ from fangdu.web.pages import verify
 EN = {**HTML, "accept-language": "en"}
 
 
-def test_a_witnessed_checkpoint_shows_its_cosigners(make_site, web_settings, tmp_path,
-                                                    write_prints):
+def test_a_witnessed_checkpoint_shows_its_cosigners(
+    make_site, web_settings, tmp_path, write_prints
+):
     directory = tmp_path / "witness"
     init_witness_dir(directory, "court.example/witness")
     with Registry.open(web_settings) as registry:  # creates the log's key
@@ -28,9 +29,14 @@ def test_a_witnessed_checkpoint_shows_its_cosigners(make_site, web_settings, tmp
     server = make_server(witness, "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        site = make_site(witnesses=[WitnessConfig(
-            url=f"http://127.0.0.1:{server.server_address[1]}",
-            key=cosigner_verifier_key_string(witness.cosigner))])
+        site = make_site(
+            witnesses=[
+                WitnessConfig(
+                    url=f"http://127.0.0.1:{server.server_address[1]}",
+                    key=cosigner_verifier_key_string(witness.cosigner),
+                )
+            ]
+        )
         site.import_prints(write_prints(tmp_path / "p", [1]), owner="Keqiao")
     finally:
         server.shutdown()
@@ -59,16 +65,20 @@ def test_a_tampered_entry_is_shown_as_not_verified(library_site):
 
 
 def test_unknown_numbers_are_not_found(site):
-    for path in ("/verify/FD-2026-0000099", "/verify/FD-2026-0000099/evidence.zip",
-                 "/works/FD-2026-0000099/certificate.pdf"):
+    for path in (
+        "/verify/FD-2026-0000099",
+        "/verify/FD-2026-0000099/evidence.zip",
+        "/works/FD-2026-0000099/certificate.pdf",
+    ):
         assert site.client.get(path).status_code in (401, 404), path
     assert site.client.get("/verify/FD-2026-0000099", headers=HTML).status_code == 404
 
 
 def test_the_lookup_form_goes_to_the_record(library_site):
     number = library_site.state.registry.show("1").registration_no
-    response = library_site.client.get("/verify", params={"no": f" {number.lower()} "},
-                                       follow_redirects=False)
+    response = library_site.client.get(
+        "/verify", params={"no": f" {number.lower()} "}, follow_redirects=False
+    )
     assert response.status_code == 303 and response.headers["location"] == f"/verify/{number}"
     assert library_site.client.get("/verify?no=12", headers=HTML).status_code == 400
 
@@ -76,8 +86,12 @@ def test_the_lookup_form_goes_to_the_record(library_site):
 def test_evidence_bundles_are_for_those_entitled(library_site):
     site = library_site
     number = site.state.registry.show("1").registration_no
-    assert site.client.get(f"/verify/{number}/evidence.zip", headers=HTML,
-                           follow_redirects=False).status_code == 303  # sign in first
+    assert (
+        site.client.get(
+            f"/verify/{number}/evidence.zip", headers=HTML, follow_redirects=False
+        ).status_code
+        == 303
+    )  # sign in first
     site.account("merchant", "applicant")
     site.login("merchant")
     assert site.client.get(f"/verify/{number}/evidence.zip").status_code == 403
@@ -90,16 +104,22 @@ def test_evidence_bundles_are_for_those_entitled(library_site):
         site.logout()
 
 
-def test_the_certificate_points_at_the_public_address(make_site, write_prints, tmp_path,
-                                                      monkeypatch):
+def test_the_certificate_points_at_the_public_address(
+    make_site, write_prints, tmp_path, monkeypatch
+):
     captured = []
-    monkeypatch.setattr(verify, "render_certificate",
-                        lambda data: captured.append(data) or b"%PDF-1.4 stub")
+    monkeypatch.setattr(
+        verify, "render_certificate", lambda data: captured.append(data) or b"%PDF-1.4 stub"
+    )
     site = make_site(web=WebSettings(public_url="https://fangdu.example/"))
     site.import_prints(write_prints(tmp_path / "p", [3]), owner="柯桥")
     number = site.state.registry.show("1").registration_no
-    assert site.client.get(f"/works/{number}/certificate.pdf",
-                           headers={"host": "fangdu.example"}).status_code == 200
+    assert (
+        site.client.get(
+            f"/works/{number}/certificate.pdf", headers={"host": "fangdu.example"}
+        ).status_code
+        == 200
+    )
     [data] = captured
     assert data.verify_url == f"https://fangdu.example/verify/{number}"
     assert data.log_index == 0 and data.checkpoint_size == 1 and data.owner == "柯桥"

@@ -45,17 +45,24 @@ class Site:
         assert match, f"no form with a CSRF token on {path}"
         return match.group(1)
 
-    def post_form(self, page: str, action: str, data: dict[str, str] | None = None,
-                  files: dict | None = None, **kwargs):
+    def post_form(
+        self,
+        page: str,
+        action: str,
+        data: dict[str, str] | None = None,
+        files: dict | None = None,
+        **kwargs,
+    ):
         """Submit a form the way a browser does: with the token of the page it is on."""
         token = self.page_token(page)
-        return self.client.post(action, data={"csrf_token": token, **(data or {})},
-                                files=files, headers=HTML, **kwargs)
+        return self.client.post(
+            action, data={"csrf_token": token, **(data or {})}, files=files, headers=HTML, **kwargs
+        )
 
     def login(self, username: str, password: str = PASSWORD) -> None:
-        response = self.post_form("/login", "/login",
-                                  {"username": username, "password": password},
-                                  follow_redirects=False)
+        response = self.post_form(
+            "/login", "/login", {"username": username, "password": password}, follow_redirects=False
+        )
         assert response.status_code == 303, response.text
 
     def logout(self) -> None:
@@ -68,8 +75,13 @@ class Site:
         """An application filed straight through the registry (as the web form would)."""
         outcome = self.state.registry.register(
             png,
-            RegistrationRequest(title=title, owner="柯桥花样工作室", submitted_by=account.subject,
-                                originality_statement="mine"),
-            review_required=True, channel="web",
+            RegistrationRequest(
+                title=title,
+                owner="柯桥花样工作室",
+                submitted_by=account.subject,
+                originality_statement="mine",
+            ),
+            review_required=True,
+            channel="web",
         )
         return outcome.work.id

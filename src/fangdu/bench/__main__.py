@@ -51,12 +51,15 @@ def accuracy(
 @app.command()
 def speed(
     out: Path = OUT,
-    references: int = typer.Option(100_000, "--references", min=1000,
-                                   help="Library size for the check latency."),
-    rendered: int = typer.Option(200, "--rendered", min=10,
-                                 help="Real prints rendered and imported (import speed)."),
-    index_references: int = typer.Option(1_000_000, "--index-references", min=1000,
-                                         help="Library size for the index alone."),
+    references: int = typer.Option(
+        100_000, "--references", min=1000, help="Library size for the check latency."
+    ),
+    rendered: int = typer.Option(
+        200, "--rendered", min=10, help="Real prints rendered and imported (import speed)."
+    ),
+    index_references: int = typer.Option(
+        1_000_000, "--index-references", min=1000, help="Library size for the index alone."
+    ),
     seed: int = SEED,
 ) -> None:
     """Import throughput, check latency and the index at a million references."""

@@ -43,9 +43,14 @@ def append_benchmark(n_events: int = 20_000, batch: int = 1_000) -> dict[str, fl
         for first in range(0, n_events, batch):
             events = [
                 Event(
-                    "registration", f"work:{i}",
-                    {"work_id": i, "title": f"print {i}", "status": "registered",
-                     "registration_no": f"FD-2026-{i:07d}"},
+                    "registration",
+                    f"work:{i}",
+                    {
+                        "work_id": i,
+                        "title": f"print {i}",
+                        "status": "registered",
+                        "registration_no": f"FD-2026-{i:07d}",
+                    },
                     (FileRef("original", os.urandom(32).hex(), 123_456),),
                 )
                 for i in range(first, min(n_events, first + batch))
@@ -57,8 +62,7 @@ def append_benchmark(n_events: int = 20_000, batch: int = 1_000) -> dict[str, fl
     return {"events": n_events, "batch": batch, "appends_per_s": round(n_events / elapsed, 0)}
 
 
-def proof_benchmark(size: int = 1_000_000, samples: int = 1_000, seed: int = 0
-                    ) -> dict[str, float]:
+def proof_benchmark(size: int = 1_000_000, samples: int = 1_000, seed: int = 0) -> dict[str, float]:
     """Inclusion and consistency proofs from the stored tiles of a ``size``-entry log."""
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -69,8 +73,9 @@ def proof_benchmark(size: int = 1_000_000, samples: int = 1_000, seed: int = 0
             rows = []
             for i in range(first, min(size, first + chunk)):
                 data = rng.bytes(300)
-                rows.append({"idx": i, "data": data, "leaf_hash": merkle.leaf_hash(data),
-                             "subject": None})
+                rows.append(
+                    {"idx": i, "data": data, "leaf_hash": merkle.leaf_hash(data), "subject": None}
+                )
             with store.transaction() as session:
                 session.execute(insert(LogEntry), rows)
                 state = session.get(LogState, 1)
@@ -108,19 +113,22 @@ def proof_benchmark(size: int = 1_000_000, samples: int = 1_000, seed: int = 0
 
 
 def render_markdown(appends: dict[str, float], proofs: dict[str, float]) -> str:
-    return "\n".join([
-        "# Evidence log benchmark",
-        "",
-        "| figure | value | goal |",
-        "|---|---|---|",
-        f"| signed appends on SQLite, batches of {appends['batch']} (append + integrate + "
-        f"checkpoint) | {appends['appends_per_s']:,.0f} /s | ≥ 1,000 /s |",
-        f"| fill a {proofs['size']:,}-entry log (bulk insert + integrate) "
-        f"| {proofs['fill_s']} s | |",
-        f"| database size at {proofs['size']:,} entries of 300 bytes | {proofs['db_mib']} MiB | |",
-        f"| inclusion proof from stored tiles, p50 | {proofs['inclusion_proof_p50_ms']} ms | |",
-        f"| consistency proof, p50 | {proofs['consistency_proof_p50_ms']} ms | |",
-        f"| verify an inclusion proof ({proofs['proof_hashes']} hashes), p50 "
-        f"| {proofs['verify_inclusion_p50_ms']} ms | |",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Evidence log benchmark",
+            "",
+            "| figure | value | goal |",
+            "|---|---|---|",
+            f"| signed appends on SQLite, batches of {appends['batch']} (append + integrate + "
+            f"checkpoint) | {appends['appends_per_s']:,.0f} /s | ≥ 1,000 /s |",
+            f"| fill a {proofs['size']:,}-entry log (bulk insert + integrate) "
+            f"| {proofs['fill_s']} s | |",
+            f"| database size at {proofs['size']:,} entries of 300 bytes "
+            f"| {proofs['db_mib']} MiB | |",
+            f"| inclusion proof from stored tiles, p50 | {proofs['inclusion_proof_p50_ms']} ms | |",
+            f"| consistency proof, p50 | {proofs['consistency_proof_p50_ms']} ms | |",
+            f"| verify an inclusion proof ({proofs['proof_hashes']} hashes), p50 "
+            f"| {proofs['verify_inclusion_p50_ms']} ms | |",
+            "",
+        ]
+    )

@@ -34,8 +34,9 @@ def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
     return vectors
 
 
-def index_benchmark(n_refs: int, dim: int, views: int = 2, n_queries: int = 200,
-                    seed: int = 0) -> dict[str, float]:
+def index_benchmark(
+    n_refs: int, dim: int, views: int = 2, n_queries: int = 200, seed: int = 0
+) -> dict[str, float]:
     """Build an index of ``n_refs`` references (``views`` vectors each), save, reload, search."""
     rng = np.random.default_rng(seed)
     rss_before = _rss_peak_mib()
@@ -48,10 +49,11 @@ def index_benchmark(n_refs: int, dim: int, views: int = 2, n_queries: int = 200,
         for first in range(0, n_refs, chunk):
             ids = np.arange(first, min(first + chunk, n_refs))
             vectors = _unit(rng, len(ids) * views, dim)
-            per_ref = [vectors[i * views:(i + 1) * views] for i in range(len(ids))]
+            per_ref = [vectors[i * views : (i + 1) * views] for i in range(len(ids))]
             if index is None:
-                index = FaissIndex.build(Path(tmp), dim, ids, per_ref,
-                                         expected_vectors=n_refs * views)
+                index = FaissIndex.build(
+                    Path(tmp), dim, ids, per_ref, expected_vectors=n_refs * views
+                )
             else:
                 index.add(ids, per_ref)
             inside = (targets >= ids[0]) & (targets <= ids[-1])
@@ -62,7 +64,8 @@ def index_benchmark(n_refs: int, dim: int, views: int = 2, n_queries: int = 200,
         del index, vectors, per_ref
         # A copy's descriptor is close to, not equal to, its original's.
         noisy = originals + 0.35 / np.sqrt(dim) * rng.standard_normal(
-            (n_queries, dim), dtype=np.float32)
+            (n_queries, dim), dtype=np.float32
+        )
         noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
         index = FaissIndex.open(Path(tmp), dim)
         latencies, hits = [], 0
@@ -98,9 +101,15 @@ def _percentile(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)), 1)
 
 
-def check_benchmark(n_refs: int = 100_000, n_real: int = 200, n_queries: int = 60,
-                    size: int = 768, seed: int = 0, shortlist: int | None = None,
-                    progress: Callable[[str], None] = print) -> dict[str, float]:
+def check_benchmark(
+    n_refs: int = 100_000,
+    n_real: int = 200,
+    n_queries: int = 60,
+    size: int = 768,
+    seed: int = 0,
+    shortlist: int | None = None,
+    progress: Callable[[str], None] = print,
+) -> dict[str, float]:
     """``import`` throughput on rendered prints, then ``check`` latency against ``n_refs``.
 
     References beyond the ``n_real`` rendered ones are synthetic: real fingerprints whose global
@@ -144,8 +153,7 @@ def check_benchmark(n_refs: int = 100_000, n_real: int = 200, n_queries: int = 6
                 target = int(rng.integers(n_real))
                 kind = VARIANT_KINDS[q % len(VARIANT_KINDS)]
                 copy = make_variant(prints[target], kind, rng)
-                ok, encoded = cv2.imencode(".jpg", copy[:, :, ::-1],
-                                           [cv2.IMWRITE_JPEG_QUALITY, 90])
+                ok, encoded = cv2.imencode(".jpg", copy[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 90])
                 assert ok
                 registry.clear_caches()  # each query reads its candidates from the database
                 started = time.perf_counter()
@@ -177,8 +185,10 @@ def _add_synthetic_refs(registry: Registry, count: int, rng: np.random.Generator
     from fangdu.similarity import Fingerprint
 
     with registry.unit_of_work() as repo:
-        real = [(Fingerprint.from_bytes(data), version)
-                for _, data, version in repo.searchable_fingerprints()]
+        real = [
+            (Fingerprint.from_bytes(data), version)
+            for _, data, version in repo.searchable_fingerprints()
+        ]
         next_work = repo.session.scalar(select(func.max(Work.id))) + 1
         next_ref = repo.session.scalar(select(func.max(SearchRef.id))) + 1
     vectors = np.stack([fp.global_vectors for fp, _ in real])  # (n_real, views, dim)
@@ -195,16 +205,29 @@ def _add_synthetic_refs(registry: Registry, count: int, rng: np.random.Generator
             source, version = real[a]
             fingerprint = replace(source, global_vectors=blend.astype(np.float32))
             work_id, ref_id = next_work + first + j, next_ref + first + j
-            works.append({
-                "id": work_id, "title": f"synthetic-{work_id}", "status": "registered",
-                "registration_no": f"FD-1999-{work_id:07d}",
-                "image_sha256": rng.bytes(32).hex(), "image_format": "PNG",
-                "image_width": source.width, "image_height": source.height,
-                "image_size": 0,
-            })
-            refs.append({"id": ref_id, "kind": "work", "work_id": work_id,
-                         "fingerprint": fingerprint.to_bytes(),
-                         "fingerprint_version": version, "scale": source.scale})
+            works.append(
+                {
+                    "id": work_id,
+                    "title": f"synthetic-{work_id}",
+                    "status": "registered",
+                    "registration_no": f"FD-1999-{work_id:07d}",
+                    "image_sha256": rng.bytes(32).hex(),
+                    "image_format": "PNG",
+                    "image_width": source.width,
+                    "image_height": source.height,
+                    "image_size": 0,
+                }
+            )
+            refs.append(
+                {
+                    "id": ref_id,
+                    "kind": "work",
+                    "work_id": work_id,
+                    "fingerprint": fingerprint.to_bytes(),
+                    "fingerprint_version": version,
+                    "scale": source.scale,
+                }
+            )
         with registry.unit_of_work() as repo:
             repo.session.execute(insert(Work), works)
             repo.session.execute(insert(SearchRef), refs)
@@ -212,36 +235,39 @@ def _add_synthetic_refs(registry: Registry, count: int, rng: np.random.Generator
 
 def render_markdown(index: dict[str, float], check: dict[str, float]) -> str:
     """The speed section of docs/BENCHMARKS.md."""
-    return "\n".join([
-        "# Speed benchmark",
-        "",
-        f"`check` against {check['references']:,} references ({check['rendered_references']} "
-        "rendered prints, the rest synthetic fingerprints whose shortlist vectors are blends of "
-        "real ones, so every query fetches and verifies a full shortlist from the database):",
-        "",
-        "| figure | value | target |",
-        "|---|---|---|",
-        f"| `import` throughput ({check['import_images']} prints, 768 px PNG) "
-        f"| {check['import_images_per_s']} images/s | ≥ 20 images/s |",
-        f"| `check` latency per query, p50 (shortlist {check['shortlist']}) "
-        f"| {check['check_p50_ms']} ms | ≤ 300 ms |",
-        f"| `check` latency per query, p90 | {check['check_p90_ms']} ms | |",
-        f"| queries whose best match was their source | {check['top1_correct']} of "
-        f"{check['queries']} | |",
-        f"| index rebuild from the database | {check['index_rebuild_s']} s | |",
-        "",
-        f"Vector index alone at {index['references']:,} references ({index['vectors']:,} "
-        f"vectors of {index['dim']} dimensions, IVF + 8-bit scalar quantisation):",
-        "",
-        "| figure | value | target |",
-        "|---|---|---|",
-        f"| build (train + add, in chunks of 100,000) | {index['build_s']} s | |",
-        f"| file on disk | {index['file_mib']} MiB | |",
-        f"| peak resident memory of the whole run | {index['peak_rss_mib']} MiB | ≤ 4096 MiB |",
-        f"| search p50 (2 query vectors, top 40) | {index['search_p50_ms']} ms | ≤ 50 ms |",
-        f"| search p90 | {index['search_p90_ms']} ms | |",
-        f"| recall@40 of noisy copies of stored vectors | {index['recall_at_40']} | |",
-        f"| add one reference and make it durable, p50 | {index['add_one_p50_ms']} ms | "
-        "milliseconds, no rewrite |",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Speed benchmark",
+            "",
+            f"`check` against {check['references']:,} references "
+            f"({check['rendered_references']} rendered prints, the rest synthetic fingerprints "
+            "whose shortlist vectors are blends of real ones, so every query fetches and "
+            "verifies a full shortlist from the database):",
+            "",
+            "| figure | value | target |",
+            "|---|---|---|",
+            f"| `import` throughput ({check['import_images']} prints, 768 px PNG) "
+            f"| {check['import_images_per_s']} images/s | ≥ 20 images/s |",
+            f"| `check` latency per query, p50 (shortlist {check['shortlist']}) "
+            f"| {check['check_p50_ms']} ms | ≤ 300 ms |",
+            f"| `check` latency per query, p90 | {check['check_p90_ms']} ms | |",
+            f"| queries whose best match was their source | {check['top1_correct']} of "
+            f"{check['queries']} | |",
+            f"| index rebuild from the database | {check['index_rebuild_s']} s | |",
+            "",
+            f"Vector index alone at {index['references']:,} references ({index['vectors']:,} "
+            f"vectors of {index['dim']} dimensions, IVF + 8-bit scalar quantisation):",
+            "",
+            "| figure | value | target |",
+            "|---|---|---|",
+            f"| build (train + add, in chunks of 100,000) | {index['build_s']} s | |",
+            f"| file on disk | {index['file_mib']} MiB | |",
+            f"| peak resident memory of the whole run | {index['peak_rss_mib']} MiB | ≤ 4096 MiB |",
+            f"| search p50 (2 query vectors, top 40) | {index['search_p50_ms']} ms | ≤ 50 ms |",
+            f"| search p90 | {index['search_p90_ms']} ms | |",
+            f"| recall@40 of noisy copies of stored vectors | {index['recall_at_40']} | |",
+            f"| add one reference and make it durable, p50 | {index['add_one_p50_ms']} ms | "
+            "milliseconds, no rewrite |",
+            "",
+        ]
+    )

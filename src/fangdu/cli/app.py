@@ -77,7 +77,6 @@ app.add_typer(trade_app, name="trade")
 app.command()(serve)
 
 
-
 class PartyKind(StrEnum):
     PERSON = "person"
     COMPANY = "company"
@@ -402,16 +401,22 @@ def db_upgrade(ctx: typer.Context) -> None:
         finally:
             engine.dispose()
     render.stdout_console().print(
-        f"schema {before or 'none'} -> {after}" if before != after else f"schema {after}: "
-        "already current", markup=False)
+        f"schema {before or 'none'} -> {after}"
+        if before != after
+        else f"schema {after}: already current",
+        markup=False,
+    )
 
 
 @app.command("backup")
 def backup_command(
     ctx: typer.Context,
     target: Path = typer.Argument(..., help="A new folder for the backup."),
-    database: bool = typer.Option(True, "--database/--no-database", help="Copy the SQLite "
-                                  "database (PostgreSQL: back it up with pg_dump instead)."),
+    database: bool = typer.Option(
+        True,
+        "--database/--no-database",
+        help="Copy the SQLite database (PostgreSQL: back it up with pg_dump instead).",
+    ),
 ) -> None:
     """Back up the home: database, originals, keys and the exported log (docs/DEPLOY.md).
     The vector index is derived and not backed up. Keep the backup private: it holds keys."""
@@ -419,11 +424,15 @@ def backup_command(
 
     settings: Settings = ctx.obj
     with failures(), built(ctx, read_only=True) as core:
-        summary = backup(settings, target, ledger_export=core.ledger.export,
-                         include_database=database)
+        summary = backup(
+            settings, target, ledger_export=core.ledger.export, include_database=database
+        )
     render.stdout_console().print(
         f"backed up {summary.blobs} originals and the log of {summary.log_size} entries to "
-        f"{target} ({summary.files} files)", markup=False, soft_wrap=True)
+        f"{target} ({summary.files} files)",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @app.command("restore")
@@ -444,9 +453,13 @@ def restore_command(
             latest = core.ledger.checkpoint(manifest["log"]["size"])
             report = fsck(core.ledger)
         same = latest is not None and latest.checkpoint.root.hex() == manifest["log"]["root"]
-    out.print(f"restored {source}: {indexed} references indexed; log of "
-              f"{manifest['log']['size']} entries {'matches' if same else 'DOES NOT match'} "
-              f"the backup; fsck {'ok' if report.ok else 'FAILED'}", markup=False, soft_wrap=True)
+    out.print(
+        f"restored {source}: {indexed} references indexed; log of "
+        f"{manifest['log']['size']} entries {'matches' if same else 'DOES NOT match'} "
+        f"the backup; fsck {'ok' if report.ok else 'FAILED'}",
+        markup=False,
+        soft_wrap=True,
+    )
     if not (same and report.ok):
         raise typer.Exit(EXIT_FAILURE)
 
@@ -522,11 +535,16 @@ def ledger_key(ctx: typer.Context) -> None:
 @ledger_app.command("integrate")
 def ledger_integrate(
     ctx: typer.Context,
-    watch: bool = typer.Option(False, "--watch", help="Keep going: publish each new checkpoint "
-                               "as entries arrive, retrying an authority or witness that is "
-                               "down, until interrupted."),
-    interval: float = typer.Option(10.0, "--interval", min=0.5, help="Seconds between looks "
-                                   "for new entries with --watch."),
+    watch: bool = typer.Option(
+        False,
+        "--watch",
+        help="Keep going: publish each new checkpoint "
+        "as entries arrive, retrying an authority or witness that is "
+        "down, until interrupted.",
+    ),
+    interval: float = typer.Option(
+        10.0, "--interval", min=0.5, help="Seconds between looks for new entries with --watch."
+    ),
 ) -> None:
     """Fold waiting entries into a signed checkpoint, then timestamp it and ask the witnesses
     (FANGDU_TIMESTAMP_URL, FANGDU_WITNESSES). Exit 1 if that could not be done now."""
@@ -535,8 +553,11 @@ def ledger_integrate(
         if not watch:
             published = core.ledger.publish()
             latest = core.ledger.checkpoint()
-            out.print(f"checkpoint {latest.checkpoint.size if latest else 0}: "
-                      f"{'published' if published else 'not fully published'}", markup=False)
+            out.print(
+                f"checkpoint {latest.checkpoint.size if latest else 0}: "
+                f"{'published' if published else 'not fully published'}",
+                markup=False,
+            )
             if not published:
                 raise typer.Exit(EXIT_FAILURE)
             return
@@ -603,8 +624,9 @@ def ledger_inclusion(
             raise InputError(f"need index < size <= {store.size()}; got {index}, {size}")
         proof = store.inclusion_proof(index, size)
         leaf = leaf_hash(store.entry(index))
-    render.print_json({"index": index, "size": size, "leaf_hash": _b64(leaf),
-                       "proof": [_b64(h) for h in proof]})
+    render.print_json(
+        {"index": index, "size": size, "leaf_hash": _b64(leaf), "proof": [_b64(h) for h in proof]}
+    )
 
 
 @ledger_app.command("consistency")
@@ -645,7 +667,8 @@ def ledger_fsck(ctx: typer.Context) -> None:
     out.print(
         f"{'ok' if report.ok else 'FAILED'}: {report.entries} entries, {report.checkpoints} "
         f"checkpoints, {report.timestamps} timestamps, {report.cosignatures} cosignatures "
-        "verified", markup=False,
+        "verified",
+        markup=False,
     )
     if not report.ok:
         raise typer.Exit(EXIT_FAILURE)
@@ -674,7 +697,8 @@ def evidence(
         f"wrote {output}: {len(contents.entries)} entries, {len(contents.files)} files, "
         f"checkpoint of {contents.checkpoint_text.splitlines()[1]} entries"
         + ("" if contents.timestamp_token else " (not timestamped)"),
-        markup=False, soft_wrap=True,
+        markup=False,
+        soft_wrap=True,
     )
 
 

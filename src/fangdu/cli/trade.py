@@ -38,12 +38,20 @@ trade_app = typer.Typer(
     no_args_is_help=True,
 )
 
-FileArg = Annotated[Path, typer.Argument(help="Goods list: .xlsx or .csv, Chinese headers.",
-                                         exists=True, dir_okay=False)]
-RateOpt = Annotated[list[str] | None, typer.Option(
-    "--rate", help="USD per unit of a currency, of the day: --rate EUR=1.08 (repeatable).")]
-ExclOpt = Annotated[Path | None, typer.Option(
-    "--exclusions", help="Dated list of excluded code prefixes (JSON).", exists=True)]
+FileArg = Annotated[
+    Path,
+    typer.Argument(help="Goods list: .xlsx or .csv, Chinese headers.", exists=True, dir_okay=False),
+]
+RateOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rate", help="USD per unit of a currency, of the day: --rate EUR=1.08 (repeatable)."
+    ),
+]
+ExclOpt = Annotated[
+    Path | None,
+    typer.Option("--exclusions", help="Dated list of excluded code prefixes (JSON).", exists=True),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
 
 
@@ -92,8 +100,15 @@ def _findings_table(report: CheckReport) -> Table:
         table.add_column(col, overflow="fold")
     for f in report.findings:
         style = {"error": "red", "question": "yellow", "warning": "yellow"}.get(f.severity)
-        table.add_row(Text(f.where), f.rule, Text(f.severity, style=style or ""), Text(f.zh),
-                      Text(f.en), Text(f.clause), Text(f.detail))
+        table.add_row(
+            Text(f.where),
+            f.rule,
+            Text(f.severity, style=style or ""),
+            Text(f.zh),
+            Text(f.en),
+            Text(f.clause),
+            Text(f.detail),
+        )
     return table
 
 
@@ -109,15 +124,24 @@ def sample_cmd(
     _console().print(f"{len(rows)} lines → {out}")
 
 
-PartyOpt = Annotated[str | None, typer.Option(
-    help="Only this party's lines (统一社会信用代码): a merchant sees its own lines, an "
-    "operator those it declares.")]
+PartyOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Only this party's lines (统一社会信用代码): a merchant sees its own lines, an "
+        "operator those it declares."
+    ),
+]
 
 
 @trade_app.command("check")
-def check_cmd(file: FileArg, rate: RateOpt = None, exclusions: ExclOpt = None,
-              as_json: JsonOpt = False, merchant: PartyOpt = None,
-              operator: PartyOpt = None) -> None:
+def check_cmd(
+    file: FileArg,
+    rate: RateOpt = None,
+    exclusions: ExclOpt = None,
+    as_json: JsonOpt = False,
+    merchant: PartyOpt = None,
+    operator: PartyOpt = None,
+) -> None:
     """Findings per line and per declaration group, the derived code and the 申报要素."""
     with _failures():
         settings = _settings(rate)
@@ -131,10 +155,17 @@ def check_cmd(file: FileArg, rate: RateOpt = None, exclusions: ExclOpt = None,
         report = check_lines(lines, settings, load_exclusions(exclusions))
     if as_json:
         for r in report.lines:
-            _json({"line": r.ref, "declared_code": r.declared_code,
-                   "derived_code": r.derived_code, "heading": r.derived.heading,
-                   "ask": r.derived.ask, "elements": r.elements,
-                   "findings": [f.model_dump(mode="json") for f in r.findings]})
+            _json(
+                {
+                    "line": r.ref,
+                    "declared_code": r.declared_code,
+                    "derived_code": r.derived_code,
+                    "heading": r.derived.heading,
+                    "ask": r.derived.ask,
+                    "elements": r.elements,
+                    "findings": [f.model_dump(mode="json") for f in r.findings],
+                }
+            )
         for f in report.groups:
             _json({"group": f.where, "findings": [f.model_dump(mode="json")]})
     else:
@@ -143,11 +174,9 @@ def check_cmd(file: FileArg, rate: RateOpt = None, exclusions: ExclOpt = None,
         for col in ("line", "declared", "derived", "申报要素"):
             codes.add_column(col, overflow="fold")
         for r in report.lines:
-            derived = r.derived_code or (f"? {','.join(r.derived.ask)}" if r.derived.ask
-                                         else "-")
+            derived = r.derived_code or (f"? {','.join(r.derived.ask)}" if r.derived.ask else "-")
             mark = "" if r.derived_code in (None, r.declared_code[:6]) else "red"
-            codes.add_row(Text(r.ref), r.declared_code, Text(derived, style=mark),
-                          Text(r.elements))
+            codes.add_row(Text(r.ref), r.declared_code, Text(derived, style=mark), Text(r.elements))
         console.print(codes)
         if report.findings:
             console.print(_findings_table(report))
@@ -162,51 +191,80 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
     return {
         "summary": plan.summary(),
         "held": plan.held,
-        "groups": [{
-            "operator": g.key[0], "purchaser": g.key[1], "destination": g.key[2],
-            "sailing": g.key[3], "currency": g.currency,
-            "declaration_method": g.declaration_method, "container_method": g.container_method,
-            "declarations_lower_bound": g.declarations_lower_bound,
-            "containers_lower_bound": g.containers_lower_bound,
-            "declarations": [{
-                "id": d.id, "usd": str(d.usd), "simplified": d.simplified,
-                "lines": [ln.ref for ln in d.lines],
-                "items": [{"no": it.no, "code": it.code, "name": it.name,
-                           "amount": str(it.amount), "merged_from": it.merged_from}
-                          for it in d.items],
-            } for d in g.declarations],
-            "containers": [{
-                "id": c.id, "type": c.type, "volume_m3": str(round(c.volume_m3, 3)),
-                "gross_kg": str(round(c.gross_kg, 1)),
-                "packages": [[ln.ref, n] for ln, n in c.packages],
-            } for c in g.containers],
-        } for g in plan.groups],
+        "groups": [
+            {
+                "operator": g.key[0],
+                "purchaser": g.key[1],
+                "destination": g.key[2],
+                "sailing": g.key[3],
+                "currency": g.currency,
+                "declaration_method": g.declaration_method,
+                "container_method": g.container_method,
+                "declarations_lower_bound": g.declarations_lower_bound,
+                "containers_lower_bound": g.containers_lower_bound,
+                "declarations": [
+                    {
+                        "id": d.id,
+                        "usd": str(d.usd),
+                        "simplified": d.simplified,
+                        "lines": [ln.ref for ln in d.lines],
+                        "items": [
+                            {
+                                "no": it.no,
+                                "code": it.code,
+                                "name": it.name,
+                                "amount": str(it.amount),
+                                "merged_from": it.merged_from,
+                            }
+                            for it in d.items
+                        ],
+                    }
+                    for d in g.declarations
+                ],
+                "containers": [
+                    {
+                        "id": c.id,
+                        "type": c.type,
+                        "volume_m3": str(round(c.volume_m3, 3)),
+                        "gross_kg": str(round(c.gross_kg, 1)),
+                        "packages": [[ln.ref, n] for ln, n in c.packages],
+                    }
+                    for c in g.containers
+                ],
+            }
+            for g in plan.groups
+        ],
     }
 
 
 @trade_app.command("plan")
 def plan_cmd(
     file: FileArg,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the plan as JSON.")]
-    = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the plan as JSON.")] = None,
     container: Annotated[str, typer.Option(help=f"One of {', '.join(CONTAINERS)}.")] = "40HQ",
-    fill: Annotated[float, typer.Option(help="Usable share of a container's volume.",
-                                        min=0.1, max=1.0)] = 0.85,
-    seconds: Annotated[float, typer.Option(help="CP-SAT time per group (0: FFD only).",
-                                           min=0)] = 2.0,
-    rate: RateOpt = None, exclusions: ExclOpt = None, as_json: JsonOpt = False,
+    fill: Annotated[
+        float, typer.Option(help="Usable share of a container's volume.", min=0.1, max=1.0)
+    ] = 0.85,
+    seconds: Annotated[
+        float, typer.Option(help="CP-SAT time per group (0: FFD only).", min=0)
+    ] = 2.0,
+    rate: RateOpt = None,
+    exclusions: ExclOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Group, split into declarations under the cap, pack into containers; bounds reported."""
     with _failures():
-        settings = _settings(rate, container=container, fill_factor=Decimal(str(fill)),
-                             cpsat_seconds=seconds)
+        settings = _settings(
+            rate, container=container, fill_factor=Decimal(str(fill)), cpsat_seconds=seconds
+        )
         lines = read_lines(file)
         report = check_lines(lines, settings, load_exclusions(exclusions))
         plan = plan_lines(lines, settings, report)
     data = plan_dict(plan)
     if out:
-        out.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n",
-                       encoding="utf-8")
+        out.write_text(
+            json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
+        )
     if as_json:
         _json(data["summary"])
         return
@@ -215,16 +273,23 @@ def plan_cmd(
     for col in ("group", "currency", "declarations", "≥", "containers", "≥", "method"):
         table.add_column(col, overflow="fold")
     for g in plan.groups:
-        table.add_row(Text(" / ".join(g.key[1:])), g.currency, str(len(g.declarations)),
-                      str(g.declarations_lower_bound), str(len(g.containers)),
-                      str(g.containers_lower_bound),
-                      f"{g.declaration_method}; {g.container_method}")
+        table.add_row(
+            Text(" / ".join(g.key[1:])),
+            g.currency,
+            str(len(g.declarations)),
+            str(g.declarations_lower_bound),
+            str(len(g.containers)),
+            str(g.containers_lower_bound),
+            f"{g.declaration_method}; {g.container_method}",
+        )
     console.print(table)
     s = plan.summary()
-    console.print(f"{s['declarations']} declarations (lower bound "
-                  f"{s['declarations_lower_bound']}), {s['containers']} × {container} "
-                  f"(lower bound {s['containers_lower_bound']}), {s['lines_planned']} lines "
-                  f"planned, {s['lines_held']} held")
+    console.print(
+        f"{s['declarations']} declarations (lower bound "
+        f"{s['declarations_lower_bound']}), {s['containers']} × {container} "
+        f"(lower bound {s['containers_lower_bound']}), {s['lines_planned']} lines "
+        f"planned, {s['lines_held']} held"
+    )
     for ref, rules in plan.held.items():
         console.print(Text(f"held {ref}: {', '.join(rules)}", style="yellow"))
 
@@ -237,14 +302,16 @@ def docs_cmd(
     fill: Annotated[float, typer.Option(min=0.1, max=1.0)] = 0.85,
     seconds: Annotated[float, typer.Option(min=0)] = 2.0,
     pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="PDF beside XLSX.")] = True,
-    rate: RateOpt = None, exclusions: ExclOpt = None,
+    rate: RateOpt = None,
+    exclusions: ExclOpt = None,
 ) -> None:
     """Packing lists, invoices, declaration and agency-agreement drafts, monthly summaries."""
     from fangdu.trade.documents import write_documents
 
     with _failures():
-        settings = _settings(rate, container=container, fill_factor=Decimal(str(fill)),
-                             cpsat_seconds=seconds)
+        settings = _settings(
+            rate, container=container, fill_factor=Decimal(str(fill)), cpsat_seconds=seconds
+        )
         lines = read_lines(file)
         report = check_lines(lines, settings, load_exclusions(exclusions))
         plan = plan_lines(lines, settings, report)
@@ -252,10 +319,12 @@ def docs_cmd(
         written = write_documents(plan, out, pdf=pdf)
         manifest = {"plan": plan_dict(plan), "files": written}
         (out / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n",
-            encoding="utf-8")
+            json.dumps(manifest, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
+        )
     s = plan.summary()
-    _console().print(f"{len(written)} files → {out} ({s['declarations']} declarations, "
-                     f"{s['containers']} containers, {s['lines_held']} lines held)")
+    _console().print(
+        f"{len(written)} files → {out} ({s['declarations']} declarations, "
+        f"{s['containers']} containers, {s['lines_held']} lines held)"
+    )
     if plan.held:
         raise typer.Exit(EXIT_FINDINGS)

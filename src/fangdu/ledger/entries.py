@@ -169,8 +169,9 @@ def build_entry(event: Event, *, origin: str, prev: bytes | None, submitter: Sig
     signature = {
         "alg": "Ed25519",
         "public_key": base64.b64encode(_raw(public)).decode(),
-        "value": base64.b64encode(submitter.private_key.sign(SIGNING_CONTEXT + canonical_body))
-        .decode(),
+        "value": base64.b64encode(
+            submitter.private_key.sign(SIGNING_CONTEXT + canonical_body)
+        ).decode(),
     }
     # RFC 8785 writes members sorted and without whitespace, so the entry's canonical form is
     # its two canonical members spliced together (parse_entry re-checks the whole).

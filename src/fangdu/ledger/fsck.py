@@ -79,8 +79,9 @@ def fsck(
         batch.clear()
 
     if 0 in checkpoints:  # the empty tree a new log publishes before its first entry
-        _check_checkpoint(store, checkpoints[0], derived, verifier, timestamp_roots, witnesses,
-                          report)
+        _check_checkpoint(
+            store, checkpoints[0], derived, verifier, timestamp_roots, witnesses, report
+        )
     for index, data in store.entries():
         if index != report.entries:
             report.problems.append(f"entry {report.entries} is missing (next stored: {index})")
@@ -99,16 +100,18 @@ def fsck(
                     check_openings()
             subject = body.get("subject")
             if body.get("prev") != expected_prev.get(subject):
-                report.problems.append(f"entry {index}: prev does not name the last entry "
-                                       f"about {subject}")
+                report.problems.append(
+                    f"entry {index}: prev does not name the last entry about {subject}"
+                )
         batch.append(leaf_hash(data))
         if body is not None:
             expected_prev[body.get("subject")] = batch[-1].hex()
         if size + len(batch) in checkpoints or len(batch) >= 10_000:
             fold()
             if size in checkpoints:
-                _check_checkpoint(store, checkpoints[size], derived, verifier, timestamp_roots,
-                                  witnesses, report)
+                _check_checkpoint(
+                    store, checkpoints[size], derived, verifier, timestamp_roots, witnesses, report
+                )
         if progress is not None:
             progress(report.entries, total)
     if batch:
@@ -141,8 +144,11 @@ def _check_checkpoint(store, signed, derived, verifier, roots, witnesses, report
     except (NoteError, ValueError) as exc:
         report.problems.append(f"checkpoint {size}: {exc}")
         return
-    root = tiles.tree_root(size, lambda level, index: derived[(level, index)]) if size else (
-        EMPTY_ROOT)
+    root = (
+        tiles.tree_root(size, lambda level, index: derived[(level, index)])
+        if size
+        else (EMPTY_ROOT)
+    )
     if checkpoint.size != size or checkpoint.root != root or checkpoint.origin != store.origin:
         report.problems.append(f"checkpoint {size}: does not commit to the stored entries")
         return
@@ -154,8 +160,10 @@ def _check_checkpoint(store, signed, derived, verifier, roots, witnesses, report
         except TimestampError as exc:
             report.problems.append(f"checkpoint {size}: timestamp: {exc}")
         if roots is None:
-            report.warnings.append(f"checkpoint {size}: timestamp checked against the chain it "
-                                   "came with; configure timestamp_ca to pin the authority")
+            report.warnings.append(
+                f"checkpoint {size}: timestamp checked against the chain it "
+                "came with; configure timestamp_ca to pin the authority"
+            )
     by_name = {w.name: w for w in witnesses}
     for line in signed.cosignatures:
         name = line.removeprefix("— ").split(" ", 1)[0]

@@ -20,8 +20,14 @@ log = logging.getLogger(__name__)
 class Publisher:
     """Runs ``store.integrate(publish=False)`` then ``store.publish()`` until published."""
 
-    def __init__(self, store: LogStore, *, interval: float = 30.0, first_retry: float = 1.0,
-                 max_retry: float = 300.0) -> None:
+    def __init__(
+        self,
+        store: LogStore,
+        *,
+        interval: float = 30.0,
+        first_retry: float = 1.0,
+        max_retry: float = 300.0,
+    ) -> None:
         self.store = store
         self.interval = interval
         self.first_retry = first_retry
@@ -33,8 +39,7 @@ class Publisher:
 
     def start(self) -> Publisher:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="fangdu-publisher",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._run, name="fangdu-publisher", daemon=True)
             self._thread.start()
         return self
 

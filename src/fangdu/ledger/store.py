@@ -113,10 +113,15 @@ class LogStore:
             .group_by(LogEntry.subject)
             .subquery()
         )
-        prev: dict[str, bytes] = dict(session.execute(
-            select(LogEntry.subject, LogEntry.leaf_hash)
-            .join(last, (LogEntry.subject == last.c.subject) & (LogEntry.idx == last.c.idx))
-        ).tuples().all())
+        prev: dict[str, bytes] = dict(
+            session.execute(
+                select(LogEntry.subject, LogEntry.leaf_hash).join(
+                    last, (LogEntry.subject == last.c.subject) & (LogEntry.idx == last.c.idx)
+                )
+            )
+            .tuples()
+            .all()
+        )
         # Reserve the indices: the UPDATE locks the state row until the caller commits.
         end = session.execute(
             update(LogState)
@@ -128,12 +133,20 @@ class LogStore:
         rows, openings = [], []
         for offset, event in enumerate(events):
             logged, opening = seal(event)
-            data = build_entry(logged, origin=self.origin, prev=prev.get(event.subject),
-                               submitter=submitter)
+            data = build_entry(
+                logged, origin=self.origin, prev=prev.get(event.subject), submitter=submitter
+            )
             digest = leaf_hash(data)
             prev[event.subject] = digest
-            rows.append({"idx": first + offset, "data": data, "leaf_hash": digest,
-                         "subject": event.subject, "created_at": utcnow()})
+            rows.append(
+                {
+                    "idx": first + offset,
+                    "data": data,
+                    "leaf_hash": digest,
+                    "subject": event.subject,
+                    "created_at": utcnow(),
+                }
+            )
             if opening is not None:
                 openings.append({"idx": first + offset, "data": opening})
         session.execute(insert(LogEntry), rows)
@@ -157,8 +170,7 @@ class LogStore:
             if step is None:
                 break
             published = step
-        if publish and published is not None and (self.timestamper is not None
-                                                  or self.witnesses):
+        if publish and published is not None and (self.timestamper is not None or self.witnesses):
             self.publish()
             return self.checkpoint(published.checkpoint.size)
         return published
@@ -179,10 +191,13 @@ class LogStore:
         if self.timestamper is not None and latest.timestamp_token is None:
             return False
         with self._sessions() as session:
-            cosigned = set(session.scalars(
-                select(LogCosignature.witness)
-                .where(LogCosignature.checkpoint_size == latest.checkpoint.size)
-            ))
+            cosigned = set(
+                session.scalars(
+                    select(LogCosignature.witness).where(
+                        LogCosignature.checkpoint_size == latest.checkpoint.size
+                    )
+                )
+            )
         return all(verifier.name in cosigned for _, verifier in self.witnesses)
 
     def _integrate_batch(self) -> SignedCheckpoint | None:
@@ -272,16 +287,20 @@ class LogStore:
         for url, verifier in self.witnesses:
             with self._sessions() as session:
                 last = session.scalar(
-                    select(func.max(LogCosignature.checkpoint_size))
-                    .where(LogCosignature.witness == verifier.name)
+                    select(func.max(LogCosignature.checkpoint_size)).where(
+                        LogCosignature.witness == verifier.name
+                    )
                 )
             # None: never cosigned, so even the empty tree a new log publishes is asked for.
             if last == size:
                 continue
             try:
                 lines = obtain_cosignature(
-                    url, verifier, latest.note,
-                    lambda old: self.consistency_proof(old, size), old_size=last or 0,
+                    url,
+                    verifier,
+                    latest.note,
+                    lambda old: self.consistency_proof(old, size),
+                    old_size=last or 0,
                 )
             except WitnessError as exc:
                 log.warning("witness %s did not cosign checkpoint %d: %s", verifier.name, size, exc)
@@ -313,8 +332,9 @@ class LogStore:
             state = session.get(LogState, 1)
             end = 0 if state is None else state.next_index
             subjects = session.scalars(
-                select(LogEntry.subject)
-                .where(LogEntry.idx >= start, LogEntry.idx < end, LogEntry.subject.is_not(None))
+                select(LogEntry.subject).where(
+                    LogEntry.idx >= start, LogEntry.idx < end, LogEntry.subject.is_not(None)
+                )
             ).all()
         return list(dict.fromkeys(subjects)), end
 
@@ -330,9 +350,7 @@ class LogStore:
     def checkpoints(self, min_size: int = 0) -> list[SignedCheckpoint]:
         """Every checkpoint of at least ``min_size`` entries, smallest first."""
         return self._signed(
-            select(LogCheckpoint)
-            .where(LogCheckpoint.size >= min_size)
-            .order_by(LogCheckpoint.size)
+            select(LogCheckpoint).where(LogCheckpoint.size >= min_size).order_by(LogCheckpoint.size)
         )
 
     def _signed(self, query) -> list[SignedCheckpoint]:
@@ -348,8 +366,13 @@ class LogStore:
                 ):
                     lines[size].append(line)
         return [
-            SignedCheckpoint(Checkpoint(self.origin, row.size, row.root), row.note,
-                             row.timestamp_token, row.timestamp_chain, tuple(lines[row.size]))
+            SignedCheckpoint(
+                Checkpoint(self.origin, row.size, row.root),
+                row.note,
+                row.timestamp_token,
+                row.timestamp_chain,
+                tuple(lines[row.size]),
+            )
             for row in rows
         ]
 
@@ -442,8 +465,10 @@ class LogStore:
                 _write_copy(directory / tiles.tile_path(level, index, width), data)
         for first in range(0, size, tiles.TILE_WIDTH):
             bundle = [data for _, data in self.entries(first, min(size, first + tiles.TILE_WIDTH))]
-            _write_copy(directory / tiles.entries_path(first // tiles.TILE_WIDTH, len(bundle)),
-                   tiles.entry_bundle(bundle))
+            _write_copy(
+                directory / tiles.entries_path(first // tiles.TILE_WIDTH, len(bundle)),
+                tiles.entry_bundle(bundle),
+            )
         signed = published.note + "".join(published.cosignatures).encode()
         _write_copy(directory / "checkpoint", signed)
         return published

@@ -31,10 +31,10 @@ MAX_NAME = 200  # owner and designers, as parties' names are stored
 MAX_COLOURWAY = 100
 MAX_TEXT = 4000  # description and originality statement
 MAX_NAMES = 20  # designers or colourways in one application
-CATEGORIES = ("floral", "geometric", "paisley", "animal", "abstract", "ethnic", "novelty",
-              "other")
-Category = Literal["floral", "geometric", "paisley", "animal", "abstract", "ethnic", "novelty",
-                   "other"]
+CATEGORIES = ("floral", "geometric", "paisley", "animal", "abstract", "ethnic", "novelty", "other")
+Category = Literal[
+    "floral", "geometric", "paisley", "animal", "abstract", "ethnic", "novelty", "other"
+]
 
 # Control characters and bidirectional overrides (U+202E flips the text that follows).
 HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -43,8 +43,9 @@ _LINE_BREAKS = re.compile("[\n\t]")
 
 def visible(text: str) -> str:
     if HIDDEN.search(text):
-        raise PydanticCustomError("hidden_characters",
-                                  "contains control or text-direction characters")
+        raise PydanticCustomError(
+            "hidden_characters", "contains control or text-direction characters"
+        )
     return text
 
 
@@ -73,19 +74,32 @@ def keqiao_today() -> dt.date:
 
 def _not_future(day: dt.date) -> dt.date:
     if day > keqiao_today():
-        raise PydanticCustomError("future_date", "the date {day} is in the future",
-                                  {"day": day.isoformat()})
+        raise PydanticCustomError(
+            "future_date", "the date {day} is in the future", {"day": day.isoformat()}
+        )
     return day
 
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                         max_length=MAX_TITLE), AfterValidator(visible)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                        max_length=MAX_NAME), AfterValidator(visible)]
-Colourway = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=MAX_COLOURWAY), AfterValidator(visible)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT),
-                 AfterValidator(visible_paragraphs)]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE),
+    AfterValidator(visible),
+]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME),
+    AfterValidator(visible),
+]
+Colourway = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_COLOURWAY),
+    AfterValidator(visible),
+]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_TEXT),
+    AfterValidator(visible_paragraphs),
+]
 Day = Annotated[dt.date, BeforeValidator(iso_date), AfterValidator(_not_future)]
 
 
@@ -103,13 +117,15 @@ class ApplicationIn(BaseModel):
     colourways: list[Colourway] = Field(default_factory=list, max_length=MAX_NAMES)
     description: Text | None = Field(default=None, description="how the design was made")
     originality_statement: Annotated[Text, StringConstraints(min_length=1)] = Field(
-        description="the applicant's statement that the design is their own")
+        description="the applicant's statement that the design is their own"
+    )
 
     @model_validator(mode="after")
     def _published_after_created(self) -> ApplicationIn:
         if self.published_on is not None and self.published_on < self.created_on:
-            raise PydanticCustomError("published_before_created",
-                                      "the design cannot be published before it was created")
+            raise PydanticCustomError(
+                "published_before_created", "the design cannot be published before it was created"
+            )
         return self
 
     def to_request(self, submitted_by: str | None) -> RegistrationRequest:

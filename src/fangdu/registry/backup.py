@@ -47,8 +47,10 @@ class BackupSummary:
 def _sqlite_path(settings: Settings) -> Path:
     url = make_url(normalise_url(settings.db_url))
     if url.get_backend_name() != "sqlite" or not url.database:
-        raise InputError("fangdu backup copies SQLite databases; for PostgreSQL use pg_dump "
-                         "and --no-database (docs/DEPLOY.md)")
+        raise InputError(
+            "fangdu backup copies SQLite databases; for PostgreSQL use pg_dump "
+            "and --no-database (docs/DEPLOY.md)"
+        )
     return Path(url.database)
 
 
@@ -60,9 +62,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def backup(settings: Settings, target: Path, *,
-           ledger_export: Callable[[Path], SignedCheckpoint], include_database: bool = True
-           ) -> BackupSummary:
+def backup(
+    settings: Settings,
+    target: Path,
+    *,
+    ledger_export: Callable[[Path], SignedCheckpoint],
+    include_database: bool = True,
+) -> BackupSummary:
     """Write a backup of ``settings``' home to the new folder ``target``.
 
     ``ledger_export(directory)`` writes the log's static files and returns its checkpoint.

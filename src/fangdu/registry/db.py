@@ -43,8 +43,9 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     if read_only:
         parsed = make_url(url)
         # Added to the URL's own options (a search_path, say), not instead of them.
-        options = " ".join(filter(None, [parsed.query.get("options"),
-                                         "-c default_transaction_read_only=on"]))
+        options = " ".join(
+            filter(None, [parsed.query.get("options"), "-c default_transaction_read_only=on"])
+        )
         return create_engine(parsed.update_query_dict({"options": options}), pool_pre_ping=True)
     return create_engine(url, pool_pre_ping=True)
 
@@ -57,24 +58,31 @@ def require_current_schema(engine: Engine) -> None:
     """For readers, which never migrate: refuse a database of another schema revision."""
     revision = current_revision(engine)
     if revision is None:
-        raise SchemaMismatch("no Fangdu registry here yet: import or register something first "
-                             "(or run `fangdu db upgrade`)")
+        raise SchemaMismatch(
+            "no Fangdu registry here yet: import or register something first "
+            "(or run `fangdu db upgrade`)"
+        )
     if revision != HEAD_REVISION:
-        raise SchemaMismatch(f"the database schema is at revision {revision}; this Fangdu needs "
-                             f"{HEAD_REVISION}: run `fangdu db upgrade`")
+        raise SchemaMismatch(
+            f"the database schema is at revision {revision}; this Fangdu needs "
+            f"{HEAD_REVISION}: run `fangdu db upgrade`"
+        )
 
 
 def _read_only_sqlite(url: str) -> Engine:
     database = make_url(url).database
     if not database or database == ":memory:" or not Path(database).exists():
-        raise SchemaMismatch(f"no Fangdu registry at {database}: import or register something "
-                             "first")
+        raise SchemaMismatch(
+            f"no Fangdu registry at {database}: import or register something first"
+        )
     path = Path(database).resolve()
     # A reader in a folder it may not write cannot create WAL's shared-memory file: it reads
     # the file as it stands (SQLite's immutable mode; no writer can change it there either).
     immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
-    engine = create_engine(f"sqlite:///file:{quote(str(path))}?mode=ro&uri=true{immutable}",
-                           connect_args={"timeout": 30})
+    engine = create_engine(
+        f"sqlite:///file:{quote(str(path))}?mode=ro&uri=true{immutable}",
+        connect_args={"timeout": 30},
+    )
     event.listen(engine, "connect", _sqlite_read_pragmas)
     return engine
 

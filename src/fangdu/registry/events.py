@@ -47,8 +47,7 @@ def _original(row: Work | PriorArt) -> FileRef:
     return FileRef("original", row.image_sha256, row.image_size)
 
 
-def _work_facts(work: Work, owner: Party | None, designers: Sequence[Party]
-                ) -> dict[str, object]:
+def _work_facts(work: Work, owner: Party | None, designers: Sequence[Party]) -> dict[str, object]:
     return {
         "work_id": work.id,
         "title": work.title,
@@ -76,8 +75,12 @@ def work_filed(
     if matches:
         # What the duplicate check found when it was filed: part of the record of diligence.
         facts["matches"] = [
-            {"kind": m.kind, "ref": m.registration_no or m.label, "score": round(m.score, 4),
-             "verdict": m.verdict}
+            {
+                "kind": m.kind,
+                "ref": m.registration_no or m.label,
+                "score": round(m.score, 4),
+                "verdict": m.verdict,
+            }
             for m in matches
         ]
     registered = work.status == "registered"
@@ -111,8 +114,9 @@ def prior_art_seen(prior_art: PriorArt, source: dict[str, str]) -> Event:
     )
 
 
-def status_changed(work: Work, reviewer: str, reason: str | None, source: dict[str, str],
-                   key: bytes) -> Event:
+def status_changed(
+    work: Work, reviewer: str, reason: str | None, source: dict[str, str], key: bytes
+) -> Event:
     """A reviewer's decision, sealed; an approval also publishes the registration's facts.
 
     ``key`` is the registry's secret for account pseudonyms: the reviewer is accountable to

@@ -20,8 +20,14 @@ from fangdu.registry.schemas import PriorArtInfo, WorkInfo
 if TYPE_CHECKING:
     from fangdu.registry.services import Registry
 
-_EXTENSIONS = {"PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif", "WEBP": ".webp", "GIF": ".gif",
-               "BMP": ".bmp"}
+_EXTENSIONS = {
+    "PNG": ".png",
+    "JPEG": ".jpg",
+    "TIFF": ".tif",
+    "WEBP": ".webp",
+    "GIF": ".gif",
+    "BMP": ".bmp",
+}
 
 
 def collect_evidence(registry: Registry, key: str) -> BundleContents:
@@ -32,8 +38,11 @@ def collect_evidence(registry: Registry, key: str) -> BundleContents:
         registry.integrate()  # entries committed but not yet in a checkpoint
     if isinstance(record, WorkInfo):
         subject = events.work_subject(record.id)
-        facts = {"title": record.title, "registration_no": record.registration_no,
-                 "status": record.status}
+        facts = {
+            "title": record.title,
+            "registration_no": record.registration_no,
+            "status": record.status,
+        }
     else:
         assert isinstance(record, PriorArtInfo)
         subject = events.prior_art_subject(record.id)
@@ -45,8 +54,10 @@ def collect_evidence(registry: Registry, key: str) -> BundleContents:
     candidates = store.checkpoints(min_size=needed)
     if not candidates:
         raise Conflict(f"the entries about {record.label} are not in a checkpoint yet")
-    chosen = max(candidates, key=lambda c: (c.timestamp_token is not None,
-                                            len(c.cosignatures), c.checkpoint.size))
+    chosen = max(
+        candidates,
+        key=lambda c: (c.timestamp_token is not None, len(c.cosignatures), c.checkpoint.size),
+    )
     size = chosen.checkpoint.size
     entries = [(index, data, store.inclusion_proof(index, size)) for index, data in about]
     files, seen = [], set()

@@ -69,16 +69,22 @@ class Repository:
     def totals(self) -> tuple[int, int, int]:
         """(works of any status, registered works, prior-art records)."""
         works = self.session.scalar(select(func.count()).select_from(Work)) or 0
-        registered = self.session.scalar(
-            select(func.count()).select_from(Work).where(Work.status == "registered")) or 0
+        registered = (
+            self.session.scalar(
+                select(func.count()).select_from(Work).where(Work.status == "registered")
+            )
+            or 0
+        )
         prior_art = self.session.scalar(select(func.count()).select_from(PriorArt)) or 0
         return works, registered, prior_art
 
     def registered_works_of(self, owner: str) -> Iterator[Work]:
         """Registered works whose owner is the party of this name, newest first."""
         yield from self._stream(
-            select(Work).join(Party, Work.owner_id == Party.id)
-            .where(Party.name == owner, Work.status == "registered").order_by(Work.id.desc())
+            select(Work)
+            .join(Party, Work.owner_id == Party.id)
+            .where(Party.name == owner, Work.status == "registered")
+            .order_by(Work.id.desc())
         )
 
     def work_by_registration_no(self, registration_no: str) -> Work | None:
@@ -185,15 +191,17 @@ class Repository:
             for row in self.session.execute(batch):
                 yield row.id, row.fingerprint, row.fingerprint_version
 
-    def searchable_refs_of(self, work_ids: Sequence[int], prior_art_ids: Sequence[int]
-                           ) -> list[int]:
+    def searchable_refs_of(
+        self, work_ids: Sequence[int], prior_art_ids: Sequence[int]
+    ) -> list[int]:
         """The searchable references of these works and prior-art records."""
         found: list[int] = []
         for column, ids in ((SearchRef.work_id, work_ids), (SearchRef.prior_art_id, prior_art_ids)):
             ids = sorted(set(ids))
             for start in range(0, len(ids), 500):
                 found += self.session.scalars(
-                    self._searchable().with_only_columns(SearchRef.id)
+                    self._searchable()
+                    .with_only_columns(SearchRef.id)
                     .where(column.in_(ids[start : start + 500]))
                 ).all()
         return found

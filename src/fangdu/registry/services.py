@@ -101,8 +101,9 @@ class ImageOnFile(Conflict):
     unpublished application."""
 
     def __init__(self, work_id: int, registration_no: str | None, status: str) -> None:
-        super().__init__(f"this image is already filed as {registration_no or f'W-{work_id}'} "
-                         f"({status})")
+        super().__init__(
+            f"this image is already filed as {registration_no or f'W-{work_id}'} ({status})"
+        )
         self.work_id = work_id
 
 
@@ -145,7 +146,8 @@ class Registry:
         log_key = keys / "log.key"
         self.ledger = LogStore(
             self._sessions,
-            (lambda: load_signer(log_key)) if read_only
+            (lambda: load_signer(log_key))
+            if read_only
             else load_or_create_signer(log_key, settings.log_origin),
             origin=settings.log_origin,
             timestamper=_timestamper(settings),
@@ -154,8 +156,7 @@ class Registry:
         self._fingerprints: OrderedDict[int, Fingerprint] = OrderedDict()
         self._fingerprints_lock = threading.Lock()
         self._catch_up_lock = threading.Lock()
-        self.searcher = Searcher(index, self._fetch_fingerprints,
-                                 workers=settings.verify_threads)
+        self.searcher = Searcher(index, self._fetch_fingerprints, workers=settings.verify_threads)
         self.last_sync = IndexSync(0, 0, 0)
         # Without a running publisher, writes timestamp and ask witnesses before returning
         # (one command, one process); a service runs one so that no request waits for them.
@@ -179,7 +180,11 @@ class Registry:
 
     @classmethod
     def open(
-        cls, settings: Settings, *, blobs: BlobStore | None = None, sync: bool = True,
+        cls,
+        settings: Settings,
+        *,
+        blobs: BlobStore | None = None,
+        sync: bool = True,
         read_only: bool = False,
     ) -> Registry:
         """Migrate the database to the current schema and bring the index in line with it.
@@ -199,8 +204,13 @@ class Registry:
             else:
                 upgrade(engine)
             index = FaissIndex.open(settings.index_path, DESCRIPTOR_DIM, read_only=read_only)
-            registry = cls(settings, engine, blobs or LocalBlobStore(settings.blobs_path), index,
-                           read_only=read_only)
+            registry = cls(
+                settings,
+                engine,
+                blobs or LocalBlobStore(settings.blobs_path),
+                index,
+                read_only=read_only,
+            )
             if not read_only:
                 registry.ledger.integrate(publish=False)  # never the network when opening
             if not index.read_only:  # this process owns the index files: heal them
@@ -582,15 +592,20 @@ class Registry:
             if work is None:
                 raise NotFound(f"no work W-{work_id}")
             if work.status != "pending":
-                raise Conflict(f"{work.registration_no or f'W-{work_id}'} is {work.status}, "
-                               "not pending: it has been decided")
+                raise Conflict(
+                    f"{work.registration_no or f'W-{work_id}'} is {work.status}, "
+                    "not pending: it has been decided"
+                )
             if work.submitted_by is not None and work.submitted_by == reviewer:
                 raise Conflict("a reviewer cannot decide their own application")
-            if approve and reason is None and any(
-                row.verdict == "copy" for row in repo.review_matches(work.id)
+            if (
+                approve
+                and reason is None
+                and any(row.verdict == "copy" for row in repo.review_matches(work.id))
             ):
-                raise InputError("approving an application the check calls a copy needs a "
-                                 "written reason")
+                raise InputError(
+                    "approving an application the check calls a copy needs a written reason"
+                )
             # The number first: its query would autoflush a half-changed row.
             number = repo.allocate_registration_numbers(now.year, 1)[0] if approve else None
             work.status = "registered" if approve else "rejected"
@@ -599,8 +614,9 @@ class Registry:
             repo.flush()
             self.ledger.append(
                 repo.session,
-                events.status_changed(work, reviewer, reason, events.provenance(channel),
-                                      self.pseudonym_key),
+                events.status_changed(
+                    work, reviewer, reason, events.provenance(channel), self.pseudonym_key
+                ),
                 submitter or self.operator,
             )
             info = _work_info(repo, work)
@@ -649,8 +665,9 @@ class Registry:
     def registered_works_of(self, owner: str) -> list[WorkInfo]:
         """The public records registered to a party (person or company) by its name."""
         with self.unit_of_work() as repo:
-            return [_work_info(repo, w, with_matches=False)
-                    for w in repo.registered_works_of(owner)]
+            return [
+                _work_info(repo, w, with_matches=False) for w in repo.registered_works_of(owner)
+            ]
 
     def list_prior_art(self) -> Iterator[PriorArtInfo]:
         with self.unit_of_work() as repo:
@@ -702,8 +719,10 @@ class Registry:
         """Recreate the index from the database, re-fingerprinting references from older
         engines from their original bytes. Returns the number of references indexed."""
         if self.index.read_only:
-            raise Conflict("another process owns the index files (a running `fangdu serve`?): "
-                           "stop it, then rebuild")
+            raise Conflict(
+                "another process owns the index files (a running `fangdu serve`?): "
+                "stop it, then rebuild"
+            )
         self._refingerprint_stale(progress)
         with self.unit_of_work() as repo:
             total = len(repo.searchable_ref_ids(CURRENT_VERSION))
@@ -759,7 +778,6 @@ class Registry:
                     progress(done, len(stale))
 
 
-
 # -- check workers: one read-only Registry per process ---------------------------------------
 
 _WORKER_REGISTRY: Registry | None = None
@@ -800,32 +818,48 @@ def _vector_chunks(
 
 
 # One set of limits with the web form and the API (``registry.application``).
-_LIMITS = {"title": MAX_TITLE, "owner": MAX_NAME, "designer": MAX_NAME, "category": MAX_NAME,
-           "colourway": MAX_COLOURWAY, "description": MAX_TEXT, "originality statement": MAX_TEXT}
+_LIMITS = {
+    "title": MAX_TITLE,
+    "owner": MAX_NAME,
+    "designer": MAX_NAME,
+    "category": MAX_NAME,
+    "colourway": MAX_COLOURWAY,
+    "description": MAX_TEXT,
+    "originality statement": MAX_TEXT,
+}
 
 
 def _check_request(request: RegistrationRequest) -> None:
     """What a filing must satisfy whoever sends it (command line, web form or API)."""
     if not request.title.strip() or not request.owner.strip():
         raise InputError("a title and an owner are required")
-    fields = [("title", request.title), ("owner", request.owner),
-              ("category", request.category), ("description", request.description),
-              ("originality statement", request.originality_statement)]
+    fields = [
+        ("title", request.title),
+        ("owner", request.owner),
+        ("category", request.category),
+        ("description", request.description),
+        ("originality statement", request.originality_statement),
+    ]
     fields += [("designer", d) for d in request.designers]
     fields += [("colourway", c) for c in request.colourways]
     for name, value in fields:
         if value is None:
             continue
-        text = value.replace("\n", " ").replace("\t", " ") if name in (
-            "description", "originality statement") else value
+        text = (
+            value.replace("\n", " ").replace("\t", " ")
+            if name in ("description", "originality statement")
+            else value
+        )
         if HIDDEN.search(text):
             raise InputError(f"{name} contains control or text-direction characters")
         if len(value) > _LIMITS[name]:
             raise InputError(f"{name} is longer than {_LIMITS[name]} characters")
     # Keqiao is UTC+8: "today" there may already be tomorrow in UTC.
     latest = (utcnow() + dt.timedelta(hours=8)).date()
-    for name, day in (("creation date", request.created_on),
-                      ("first publication date", request.published_on)):
+    for name, day in (
+        ("creation date", request.created_on),
+        ("first publication date", request.published_on),
+    ):
         if day is not None and day > latest:
             raise InputError(f"the {name} {day} is in the future")
     if request.created_on and request.published_on and request.published_on < request.created_on:
@@ -838,9 +872,7 @@ def _timestamper(settings: Settings) -> HttpTimestampAuthority | None:
     if settings.timestamp_ca is None:
         # Tokens are checked when received, and evidence bundles must carry the root.
         raise InputError("FANGDU_TIMESTAMP_URL needs FANGDU_TIMESTAMP_CA (the authority's root)")
-    return HttpTimestampAuthority(
-        settings.timestamp_url, ca_pem=settings.timestamp_ca.read_bytes()
-    )
+    return HttpTimestampAuthority(settings.timestamp_url, ca_pem=settings.timestamp_ca.read_bytes())
 
 
 def _blocks(match: MatchInfo, created_on: dt.date | None) -> bool:

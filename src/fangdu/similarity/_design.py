@@ -70,7 +70,7 @@ def _ncc_at(q: np.ndarray, r: np.ndarray, dy: int, dx: int) -> tuple[float, int]
     if y1 - y0 < 2 or x1 - x0 < 2:
         return -1.0, 0
     a = r[y0:y1, x0:x1]
-    b = q[y0 - dy:y1 - dy, x0 - dx:x1 - dx]
+    b = q[y0 - dy : y1 - dy, x0 - dx : x1 - dx]
     a = a - a.mean()
     b = b - b.mean()
     den = float(np.sqrt((a * a).sum() * (b * b).sum()))
@@ -79,12 +79,13 @@ def _ncc_at(q: np.ndarray, r: np.ndarray, dy: int, dx: int) -> tuple[float, int]
 
 def _spectrum(a: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     z = np.zeros(size, np.float32)
-    z[:a.shape[0], :a.shape[1]] = a - a.mean()
+    z[: a.shape[0], : a.shape[1]] = a - a.mean()
     return cv2.dft(z, flags=cv2.DFT_COMPLEX_OUTPUT)
 
 
-def _best_shift(q: np.ndarray, r: np.ndarray, spectra: dict[tuple[int, int], np.ndarray],
-                min_area: float) -> tuple[float, int, int]:
+def _best_shift(
+    q: np.ndarray, r: np.ndarray, spectra: dict[tuple[int, int], np.ndarray], min_area: float
+) -> tuple[float, int, int]:
     """Cross-correlation peak of ``q`` over ``r`` among shifts overlapping ``min_area`` pixels:
     (correlation divided by both energies, dy, dx). ``spectra`` caches ``r``'s by size."""
     hq, wq = q.shape
@@ -109,8 +110,9 @@ def _best_shift(q: np.ndarray, r: np.ndarray, spectra: dict[tuple[int, int], np.
 
 
 def _half(a: np.ndarray) -> np.ndarray:
-    return cv2.resize(a, (max(1, a.shape[1] // 2), max(1, a.shape[0] // 2)),
-                      interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        a, (max(1, a.shape[1] // 2), max(1, a.shape[0] // 2)), interpolation=cv2.INTER_AREA
+    )
 
 
 def _refine(q: np.ndarray, r: np.ndarray, dy: int, dx: int) -> tuple[float, int, int]:

@@ -71,8 +71,11 @@ def draw_explanation(
 
     if caption:
         what = "same design (simple)" if match.same_design else f"inliers {len(corr)}"
-        text = (f"score {match.score:.2f}  verdict {match.verdict.value.upper()}  "
-                f"{what}   left: query   right: reference")
-        cv2.putText(canvas, text, (8, height + 29), cv2.FONT_HERSHEY_SIMPLEX, 0.6, colour, 2,
-                    cv2.LINE_AA)
+        text = (
+            f"score {match.score:.2f}  verdict {match.verdict.value.upper()}  "
+            f"{what}   left: query   right: reference"
+        )
+        cv2.putText(
+            canvas, text, (8, height + 29), cv2.FONT_HERSHEY_SIMPLEX, 0.6, colour, 2, cv2.LINE_AA
+        )
     return canvas

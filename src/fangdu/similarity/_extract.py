@@ -53,7 +53,8 @@ def extract(rgb: np.ndarray) -> Fingerprint:
     cx = complexity(desc)
     # Only simple images need their design picture (see _design); the rest keep none.
     design = design_picture(grad) if cx <= SIMPLE_COMPLEXITY else np.zeros((0, 0), np.uint8)
-    fp = Fingerprint(width, height, scale, (ww, wh), kps, desc, vectors, cx, design,
-                     find_motifs(lab, magnitude))
+    fp = Fingerprint(
+        width, height, scale, (ww, wh), kps, desc, vectors, cx, design, find_motifs(lab, magnitude)
+    )
     # Round-trip once so a fresh fingerprint equals its stored form exactly.
     return Fingerprint.from_bytes(fp.to_bytes())

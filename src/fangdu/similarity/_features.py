@@ -24,9 +24,7 @@ _MIN_SIZE = 3.0
 _FLOOR_PERCENTILE = 75
 _FLOOR_GAIN = 2.0
 # SIFT descriptor layout: 4 x 4 spatial cells x 8 orientation bins.
-_MIRROR_PERM = (
-    np.arange(128).reshape(4, 4, 8)[::-1][..., (-np.arange(8)) % 8].reshape(-1)
-)
+_MIRROR_PERM = np.arange(128).reshape(4, 4, 8)[::-1][..., (-np.arange(8)) % 8].reshape(-1)
 
 _sift = cv2.SIFT_create(contrastThreshold=0.035)
 

@@ -70,17 +70,31 @@ class Fingerprint:
         design = np.ascontiguousarray(self.design, np.uint8)
         packed = zlib.compress(design.tobytes(), 6) if design.size else b""
         motifs = np.ascontiguousarray(self.motifs[:MAX_MOTIFS], MOTIF_DTYPE)
-        body = b"".join((
-            _HEADER.pack(_MAGIC, FINGERPRINT_VERSION, self.width, self.height, self.scale,
-                         self.work_size[0], self.work_size[1], n, len(self.global_vectors),
-                         self.complexity, design.shape[1], design.shape[0], len(packed),
-                         len(motifs)),
-            kp.tobytes(),
-            np.ascontiguousarray(self.descriptors, np.int8).tobytes(),
-            np.ascontiguousarray(self.global_vectors, "<f4").tobytes(),
-            packed,
-            motifs.tobytes(),
-        ))
+        body = b"".join(
+            (
+                _HEADER.pack(
+                    _MAGIC,
+                    FINGERPRINT_VERSION,
+                    self.width,
+                    self.height,
+                    self.scale,
+                    self.work_size[0],
+                    self.work_size[1],
+                    n,
+                    len(self.global_vectors),
+                    self.complexity,
+                    design.shape[1],
+                    design.shape[0],
+                    len(packed),
+                    len(motifs),
+                ),
+                kp.tobytes(),
+                np.ascontiguousarray(self.descriptors, np.int8).tobytes(),
+                np.ascontiguousarray(self.global_vectors, "<f4").tobytes(),
+                packed,
+                motifs.tobytes(),
+            )
+        )
         return body + struct.pack("<I", zlib.crc32(body))
 
     @classmethod
@@ -91,15 +105,21 @@ class Fingerprint:
             raise ValueError("fingerprint too short")
         body, (crc,) = data[:-4], struct.unpack("<I", data[-4:])
         magic, version, width, height, scale, ww, wh, n, views, cx, dw, dh, dlen, n_motifs = (
-            _HEADER.unpack_from(body))
+            _HEADER.unpack_from(body)
+        )
         if magic != _MAGIC:
             raise ValueError("not a fingerprint")
         if version != FINGERPRINT_VERSION:
             raise ValueError(f"fingerprint version {version}, expected {FINGERPRINT_VERSION}")
         if zlib.crc32(body) != crc:
             raise ValueError("fingerprint checksum mismatch")
-        expected = (_HEADER.size + n * (_KP.itemsize + LOCAL_DIM) + views * DESCRIPTOR_DIM * 4
-                    + dlen + n_motifs * MOTIF_DTYPE.itemsize)
+        expected = (
+            _HEADER.size
+            + n * (_KP.itemsize + LOCAL_DIM)
+            + views * DESCRIPTOR_DIM * 4
+            + dlen
+            + n_motifs * MOTIF_DTYPE.itemsize
+        )
         if len(body) != expected or views < 1 or width < 1 or height < 1 or not scale > 0:
             raise ValueError("fingerprint fields are inconsistent")
         offset = _HEADER.size
@@ -112,7 +132,7 @@ class Fingerprint:
         design = np.zeros((0, 0), np.uint8)
         if dlen:
             try:
-                raw = zlib.decompress(body[offset:offset + dlen])
+                raw = zlib.decompress(body[offset : offset + dlen])
             except zlib.error as exc:
                 raise ValueError("fingerprint design picture is corrupt") from exc
             if len(raw) != dw * dh:
@@ -120,11 +140,23 @@ class Fingerprint:
             design = np.frombuffer(raw, np.uint8).reshape(dh, dw).copy()
         offset += dlen
         motifs = np.frombuffer(body, MOTIF_DTYPE, n_motifs, offset).copy()
-        keypoints = np.stack(
-            [kp["x"] / _SUBPIXEL, kp["y"] / _SUBPIXEL, kp["size"], kp["angle"]], axis=1
-        ).astype(np.float32).reshape(n, 4)
-        return cls(width, height, float(scale), (ww, wh), keypoints, desc.copy(),
-                   vecs.reshape(views, DESCRIPTOR_DIM).astype(np.float32), cx, design, motifs)
+        keypoints = (
+            np.stack([kp["x"] / _SUBPIXEL, kp["y"] / _SUBPIXEL, kp["size"], kp["angle"]], axis=1)
+            .astype(np.float32)
+            .reshape(n, 4)
+        )
+        return cls(
+            width,
+            height,
+            float(scale),
+            (ww, wh),
+            keypoints,
+            desc.copy(),
+            vecs.reshape(views, DESCRIPTOR_DIM).astype(np.float32),
+            cx,
+            design,
+            motifs,
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Fingerprint) and self.to_bytes() == other.to_bytes()

@@ -36,14 +36,17 @@ _INK_GAIN = 1.3
 _GROUND_BIN = 12
 _GRADIENT_WEIGHT = 0.5
 
-MOTIF_DTYPE = np.dtype([
-    ("shape", "<f2", (SHAPE_DIM,)),
-    ("x", "<f4"), ("y", "<f4"),  # centroid, working pixels
-    ("radius", "<f4"),  # farthest pixel from the centroid, working pixels
-    ("box", "<f4", (4,)),  # x0, y0, x1, y1, working pixels
-    ("area", "<f4"),
-    ("lab", "<f2", (3,)),  # mean ink colour
-])
+MOTIF_DTYPE = np.dtype(
+    [
+        ("shape", "<f2", (SHAPE_DIM,)),
+        ("x", "<f4"),
+        ("y", "<f4"),  # centroid, working pixels
+        ("radius", "<f4"),  # farthest pixel from the centroid, working pixels
+        ("box", "<f4", (4,)),  # x0, y0, x1, y1, working pixels
+        ("area", "<f4"),
+        ("lab", "<f2", (3,)),  # mean ink colour
+    ]
+)
 
 
 def _ground(lab: np.ndarray) -> np.ndarray:
@@ -62,8 +65,9 @@ def find_motifs(lab: np.ndarray, grad: np.ndarray) -> np.ndarray:
     diff = cv2.subtract(smooth, (*(float(v) for v in ground), 0.0))
     delta = np.sqrt(cv2.transform(diff * diff, np.ones((1, 3), np.float32)))
     threshold = max(_MIN_CONTRAST, _MEDIAN_GAIN * float(np.median(delta[::2, ::2])))
-    mask = cv2.morphologyEx((delta > threshold).astype(np.uint8), cv2.MORPH_OPEN,
-                            np.ones((3, 3), np.uint8))
+    mask = cv2.morphologyEx(
+        (delta > threshold).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
+    )
     _, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
     x, y, w, h, area = (stats[:, i] for i in range(5))
     ok = (area >= _MIN_AREA) & (area <= _MAX_AREA_FRACTION * height * width)
@@ -79,8 +83,8 @@ def find_motifs(lab: np.ndarray, grad: np.ndarray) -> np.ndarray:
         if len(out) == MAX_MOTIFS:
             break
         x0, y0, bw, bh = (int(v) for v in stats[i, :4])
-        own_u8 = (labels[y0:y0 + bh, x0:x0 + bw] == i).view(np.uint8)
-        ink = np.array(cv2.mean(smooth[y0:y0 + bh, x0:x0 + bw], own_u8)[:3])
+        own_u8 = (labels[y0 : y0 + bh, x0 : x0 + bw] == i).view(np.uint8)
+        ink = np.array(cv2.mean(smooth[y0 : y0 + bh, x0 : x0 + bw], own_u8)[:3])
         if np.linalg.norm(ink - ground) < _INK_GAIN * threshold:
             continue
         own = own_u8.astype(np.float32)
@@ -91,17 +95,30 @@ def find_motifs(lab: np.ndarray, grad: np.ndarray) -> np.ndarray:
         rr = ring[:, None] * radius
         map_x = (cx + rr * cos).astype(np.float32)
         map_y = (cy + rr * sin).astype(np.float32)
-        polar_mask = cv2.remap(own, map_x, map_y, cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_CONSTANT)
-        polar_grad = cv2.remap(grad[y0:y0 + bh, x0:x0 + bw] * own, map_x, map_y,
-                               cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        polar_mask = cv2.remap(own, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        polar_grad = cv2.remap(
+            grad[y0 : y0 + bh, x0 : x0 + bw] * own,
+            map_x,
+            map_y,
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+        )
         polar_grad /= polar_grad.max() + 1e-6
         spectrum = np.abs(np.fft.rfft(np.concatenate([polar_mask, polar_grad]), axis=1))
         spectrum = spectrum[:, :HARMONICS]
         spectrum[RINGS:] *= _GRADIENT_WEIGHT
         spectrum /= np.linalg.norm(spectrum) + 1e-9
-        out.append((spectrum.ravel(), cx + x0, cy + y0, radius, (x0, y0, x0 + bw, y0 + bh),
-                    float(area[i]), ink))
+        out.append(
+            (
+                spectrum.ravel(),
+                cx + x0,
+                cy + y0,
+                radius,
+                (x0, y0, x0 + bw, y0 + bh),
+                float(area[i]),
+                ink,
+            )
+        )
     return np.array(out, MOTIF_DTYPE)
 
 
@@ -127,8 +144,9 @@ def motif_types(motifs: np.ndarray) -> np.ndarray:
     return np.array(leaders, np.int64)
 
 
-def match_motifs(query: np.ndarray, query_scale: float, reference: np.ndarray,
-                 reference_scale: float) -> tuple[np.ndarray, np.ndarray]:
+def match_motifs(
+    query: np.ndarray, query_scale: float, reference: np.ndarray, reference_scale: float
+) -> tuple[np.ndarray, np.ndarray]:
     """(query, reference) indices of the reference's motif types found again in the query:
     nearest query motif of the same shape and ink, all at one common change of size."""
     types = motif_types(reference)
@@ -136,8 +154,9 @@ def match_motifs(query: np.ndarray, query_scale: float, reference: np.ndarray,
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     rs = reference["shape"][types].astype(np.float32)
     qs = query["shape"].astype(np.float32)
-    dist = np.sqrt(np.maximum(
-        (rs * rs).sum(1)[:, None] + (qs * qs).sum(1)[None, :] - 2.0 * rs @ qs.T, 0.0))
+    dist = np.sqrt(
+        np.maximum((rs * rs).sum(1)[:, None] + (qs * qs).sum(1)[None, :] - 2.0 * rs @ qs.T, 0.0)
+    )
     ink = reference["lab"][types].astype(np.float32)[:, None] - query["lab"].astype(np.float32)
     dist[np.sqrt((ink * ink).sum(2)) > _INK_DIST] = np.inf
     nearest = dist.argmin(1)

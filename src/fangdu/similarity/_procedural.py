@@ -38,8 +38,9 @@ def motif(rng: np.random.Generator) -> np.ndarray:
             for k in range(petals):
                 a = 2 * np.pi * k / petals
                 p = (int(c[0] + r * np.cos(a)), int(c[1] + r * np.sin(a)))
-                cv2.ellipse(m, p, (r // 2 + 2, r // 4 + 2), np.degrees(a), 0, 360, col, -1,
-                            cv2.LINE_AA)
+                cv2.ellipse(
+                    m, p, (r // 2 + 2, r // 4 + 2), np.degrees(a), 0, 360, col, -1, cv2.LINE_AA
+                )
             cv2.circle(m, c, max(3, r // 3), (*_colour(rng), 255), -1, cv2.LINE_AA)
     return m
 
@@ -146,8 +147,9 @@ def photo(rgb: np.ndarray, seed: int) -> np.ndarray:
     h, w = rgb.shape[:2]
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     dst = src + rng.uniform(-0.07, 0.07, (4, 2)).astype(np.float32) * np.float32([w, h])
-    warped = cv2.warpPerspective(rgb, cv2.getPerspectiveTransform(src, dst), (w, h),
-                                 borderMode=cv2.BORDER_REFLECT).astype(np.float32)
+    warped = cv2.warpPerspective(
+        rgb, cv2.getPerspectiveTransform(src, dst), (w, h), borderMode=cv2.BORDER_REFLECT
+    ).astype(np.float32)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     light = 0.75 + 0.35 * (xx / w * rng.uniform(-1, 1) + yy / h * rng.uniform(-1, 1) + 1) / 2
     period = float(rng.uniform(3, 6))

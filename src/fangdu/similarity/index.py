@@ -133,8 +133,11 @@ class NumpyIndex:
     def search(self, vectors: np.ndarray, k: int) -> list[tuple[int, float]]:
         queries = _stack([vectors], self.dim)
         with self._lock.reading():
-            best = [(ref, float((views @ queries.T).max()))
-                    for ref, views in self._vectors.items() if len(views)]
+            best = [
+                (ref, float((views @ queries.T).max()))
+                for ref, views in self._vectors.items()
+                if len(views)
+            ]
         best.sort(key=lambda item: -item[1])
         return best[: max(k, 0)]
 
@@ -177,8 +180,9 @@ class FaissIndex:
     FILE_NAME = "vectors.faiss"
     JOURNAL_NAME = "vectors.log"
 
-    def __init__(self, path: Path, dim: int, index: faiss.Index, *,
-                 read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path, dim: int, index: faiss.Index, *, read_only: bool = False
+    ) -> None:
         self.path = path
         self.journal_path = path.with_name(self.JOURNAL_NAME)
         self.dim = dim
@@ -220,8 +224,14 @@ class FaissIndex:
         return opened
 
     @classmethod
-    def build(cls, directory: Path, dim: int, ref_ids: np.ndarray,
-              vectors: Sequence[np.ndarray], expected_vectors: int | None = None) -> FaissIndex:
+    def build(
+        cls,
+        directory: Path,
+        dim: int,
+        ref_ids: np.ndarray,
+        vectors: Sequence[np.ndarray],
+        expected_vectors: int | None = None,
+    ) -> FaissIndex:
         """A fresh index over these references, flat or IVF by size; ``compact`` writes it.
 
         ``expected_vectors`` sizes an IVF index for more vectors than given now (added later
@@ -252,8 +262,9 @@ class FaissIndex:
         with self._lock.writing():
             self._apply_add(ref_ids, stacked, labels)
             if not self._needs_snapshot:  # else the next save writes a whole snapshot anyway
-                self._pending.extend(_add_record(int(r), v) for r, v in
-                                     zip(ref_ids.tolist(), stacked, strict=True))
+                self._pending.extend(
+                    _add_record(int(r), v) for r, v in zip(ref_ids.tolist(), stacked, strict=True)
+                )
 
     def remove(self, ref_ids: Sequence[int]) -> None:
         with self._lock.writing():
@@ -332,8 +343,9 @@ class FaissIndex:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _apply_add(self, ref_ids: np.ndarray, stacked: list[np.ndarray],
-                   labels: np.ndarray) -> None:
+    def _apply_add(
+        self, ref_ids: np.ndarray, stacked: list[np.ndarray], labels: np.ndarray
+    ) -> None:
         self._apply_remove(ref_ids.tolist())  # re-adding a reference replaces its vectors
         self._index.add_with_ids(_stack(stacked, self.dim), labels)
         self._refs.update(int(r) for r in ref_ids)
@@ -369,8 +381,9 @@ class FaissIndex:
     def _compact_in_background(self) -> None:
         if self._compacting is not None and self._compacting.is_alive():
             return
-        self._compacting = threading.Thread(target=self.compact, name="fangdu-index-compact",
-                                            daemon=True)
+        self._compacting = threading.Thread(
+            target=self.compact, name="fangdu-index-compact", daemon=True
+        )
         self._compacting.start()
 
     def _replay(self) -> None:
@@ -388,8 +401,11 @@ class FaissIndex:
             self.position = position
             for kind, ref_id, views in records:
                 if kind == _ADD:
-                    self._apply_add(np.asarray([ref_id], np.int64), [views],
-                                    _pack(np.asarray([ref_id]), [len(views)]))
+                    self._apply_add(
+                        np.asarray([ref_id], np.int64),
+                        [views],
+                        _pack(np.asarray([ref_id]), [len(views)]),
+                    )
                 else:
                     self._apply_remove([ref_id])
         if offset < len(data) and not self.read_only:
@@ -426,8 +442,11 @@ _VIEWS = struct.Struct("<BH")
 
 
 def _add_record(ref_id: int, views: np.ndarray) -> bytes:
-    return (_RECORD.pack(_ADD, ref_id) + _VIEWS.pack(*views.shape)
-            + np.ascontiguousarray(views, "<f4").tobytes())
+    return (
+        _RECORD.pack(_ADD, ref_id)
+        + _VIEWS.pack(*views.shape)
+        + np.ascontiguousarray(views, "<f4").tobytes()
+    )
 
 
 def _remove_record(ref_id: int) -> bytes:
@@ -439,8 +458,9 @@ def _batch(position: int, records: Sequence[bytes]) -> bytes:
     return _BATCH.pack(_MAGIC, len(payload), zlib.crc32(payload)) + payload
 
 
-def _parse_batch(data: bytes, offset: int
-                 ) -> tuple[int, list[tuple[int, int, np.ndarray]], int] | None:
+def _parse_batch(
+    data: bytes, offset: int
+) -> tuple[int, list[tuple[int, int, np.ndarray]], int] | None:
     """(position, records, next offset) of the batch at ``offset``; None if torn or damaged."""
     if offset + _BATCH.size > len(data):
         return None
@@ -490,8 +510,9 @@ def _tune(index: faiss.Index) -> faiss.Index:
 def _stack(vectors: Sequence[np.ndarray], dim: int) -> np.ndarray:
     if not len(vectors):
         return np.zeros((0, dim), np.float32)
-    stacked = np.ascontiguousarray(np.concatenate([np.atleast_2d(v) for v in vectors]),
-                                   dtype=np.float32)
+    stacked = np.ascontiguousarray(
+        np.concatenate([np.atleast_2d(v) for v in vectors]), dtype=np.float32
+    )
     if stacked.shape[1] != dim:
         raise ValueError(f"vectors have dimension {stacked.shape[1]}, index expects {dim}")
     return stacked

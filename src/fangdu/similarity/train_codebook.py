@@ -43,8 +43,11 @@ def _altered(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         ch, cw = int(h * rng.uniform(0.5, 0.9)), int(w * rng.uniform(0.5, 0.9))
         y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
         out = out[y : y + ch, x : x + cw]
-    out = proc.rotate(out, float(rng.choice([0, 90, 180, 270]) + rng.uniform(-10, 10)),
-                      float(rng.uniform(0.5, 1.6)))
+    out = proc.rotate(
+        out,
+        float(rng.choice([0, 90, 180, 270]) + rng.uniform(-10, 10)),
+        float(rng.uniform(0.5, 1.6)),
+    )
     if rng.random() < 0.4:
         out = proc.photo(out, int(rng.integers(1 << 30)))
     return out
@@ -98,9 +101,14 @@ def train(prints: int) -> Model:
 
     km = faiss.Kmeans(LOCAL_DIM, VOCABULARY, niter=30, seed=1234, spherical=False)
     km.train(local(sample))
-    partial = Model(mean, basis, signs, km.centroids.astype(np.float32),
-                    np.zeros(VOCABULARY * LOCAL_DIM, np.float32),
-                    np.zeros((DESCRIPTOR_DIM, VOCABULARY * LOCAL_DIM), np.float32))
+    partial = Model(
+        mean,
+        basis,
+        signs,
+        km.centroids.astype(np.float32),
+        np.zeros(VOCABULARY * LOCAL_DIM, np.float32),
+        np.zeros((DESCRIPTOR_DIM, VOCABULARY * LOCAL_DIM), np.float32),
+    )
     vlads = []
     for d in descs:
         y = local(d)

@@ -141,7 +141,10 @@ def _pairs(qk: np.ndarray, qd: np.ndarray, rk: np.ndarray, rd: np.ndarray) -> _P
     dangle = rk[:, 3][r] - qk[:, 3][q]  # angles lie in [0, 360)
     dangle[dangle < 0] += 360.0
     return _Pairs(
-        q=q, r=r, dist=dist, proposal=proposal,
+        q=q,
+        r=r,
+        dist=dist,
+        proposal=proposal,
         dscale=np.log2(rk[:, 2])[r] - np.log2(qk[:, 2])[q],
         dangle=dangle,
     )
@@ -191,8 +194,9 @@ def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
 
 
 class _Verifier:
-    def __init__(self, qk: np.ndarray, qd: np.ndarray, rk: np.ndarray, rd: np.ndarray,
-                 ref_side: float) -> None:
+    def __init__(
+        self, qk: np.ndarray, qd: np.ndarray, rk: np.ndarray, rd: np.ndarray, ref_side: float
+    ) -> None:
         self.qk, self.qd, self.rk = qk, qd, rk
         self.p = p = _pairs(qk, qd, rk, rd)
         self.thr = max(2.0, _RANSAC_FRACTION * ref_side)
@@ -259,7 +263,7 @@ class _Verifier:
             pred = pr + np.stack([cos * d[:, 0] - sin * d[:, 1], sin * d[:, 0] + cos * d[:, 1]], 1)
             cq = fq.astype(np.int64)
             pb = np.floor(pred / pbin).astype(np.int64)
-            key = (((cq[:, 0] * 64 + cq[:, 1]) * 64 + (pb[:, 0] + 16)) * 64 + (pb[:, 1] + 16))
+            key = ((cq[:, 0] * 64 + cq[:, 1]) * 64 + (pb[:, 0] + 16)) * 64 + (pb[:, 1] + 16)
             keys.append((key * 512 + pose) * 2 + int(off * 2))
         key = np.concatenate(keys)
         own = np.concatenate([np.arange(len(live))] * 2)
@@ -280,7 +284,7 @@ class _Verifier:
         seeds = seeds[np.argsort(-nq[seeds], kind="stable")][:_LOCAL_SEEDS]
         models: list[_Model] = []
         for sk in seeds:
-            members = live[own[np.sort(order[starts[sk]:ends[sk]])]]
+            members = live[own[np.sort(order[starts[sk] : ends[sk]])]]
             members = members[~self.used_q[p.q[members]] & ~self.used_r[p.r[members]]]
             model = self._fit_local(members, cell)
             if model is None:
@@ -329,8 +333,9 @@ class _Verifier:
         q, r = p.q[li], p.r[li]
         weight = 1.0 / np.sqrt(np.bincount(q)[q] * np.bincount(r)[r])
         ns, na = _SCALE_BINS, self.nangle
-        hist = np.bincount(np.clip(sb + ns // 2, 0, ns - 1) * na + ab, weight,
-                           minlength=ns * na).reshape(ns, na)
+        hist = np.bincount(
+            np.clip(sb + ns // 2, 0, ns - 1) * na + ab, weight, minlength=ns * na
+        ).reshape(ns, na)
         # Angle wraps around; scale does not.
         hist = hist + hist[:, self.aprev] + hist[:, self.anext]
         summed = hist.copy()
@@ -361,8 +366,13 @@ class _Verifier:
         src = self.qk[p.q[sel], :2]
         dst = self.rk[p.r[sel], :2]
         sim, mask = cv2.estimateAffinePartial2D(
-            src, dst, method=cv2.RANSAC, ransacReprojThreshold=self.thr,
-            maxIters=max_iters, confidence=0.99, refineIters=5,
+            src,
+            dst,
+            method=cv2.RANSAC,
+            ransacReprojThreshold=self.thr,
+            maxIters=max_iters,
+            confidence=0.99,
+            refineIters=5,
         )
         if sim is None or mask is None or int(mask.sum()) < min_inliers:
             return None
@@ -399,8 +409,9 @@ class _Verifier:
         det = float(np.linalg.det(a))
         return 1 / 64 < det < 64 and float(np.abs(h[2, :2]).max()) < 2e-3
 
-    def _guided(self, model: np.ndarray, lscale: float, rot: float,
-                radius: float) -> tuple[np.ndarray, np.ndarray]:
+    def _guided(
+        self, model: np.ndarray, lscale: float, rot: float, radius: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Unique (query, reference) inliers of ``model`` among all candidate pairs."""
         p = self.p
         idx = np.flatnonzero(np.abs(p.dscale - lscale) < _SCALE_TOL)
@@ -483,13 +494,20 @@ def compare(query: Fingerprint, reference: Fingerprint) -> Match:
     if ncc < SAME_DESIGN_NCC:
         return match
     # The whole simple design again: at least a copy, more the closer the pictures agree.
-    score = max(match.score, COPY_THRESHOLD + (1.0 - COPY_THRESHOLD)
-                * (ncc - SAME_DESIGN_NCC) / (1.0 - SAME_DESIGN_NCC))
+    score = max(
+        match.score,
+        COPY_THRESHOLD + (1.0 - COPY_THRESHOLD) * (ncc - SAME_DESIGN_NCC) / (1.0 - SAME_DESIGN_NCC),
+    )
     whole_q = Box(0.0, 0.0, float(query.width), float(query.height))
     whole_r = Box(0.0, 0.0, float(reference.width), float(reference.height))
-    return replace(match, score=float(min(score, 1.0)), verdict=verdict_for(score),
-                   query_box=match.query_box or whole_q, match_box=match.match_box or whole_r,
-                   same_design=True)
+    return replace(
+        match,
+        score=float(min(score, 1.0)),
+        verdict=verdict_for(score),
+        query_box=match.query_box or whole_q,
+        match_box=match.match_box or whole_r,
+        same_design=True,
+    )
 
 
 def _compare_features(query: Fingerprint, reference: Fingerprint) -> Match:
@@ -530,10 +548,10 @@ def _compare_features(query: Fingerprint, reference: Fingerprint) -> Match:
                 best, best_evidence = pooled, evidence
     motif_evidence, motif_q, motif_r = 0.0, np.zeros(0, np.int64), np.zeros(0, np.int64)
     if best_evidence < _LOCAL_GATE_EVIDENCE:
-        motif_q, motif_r = match_motifs(query.motifs, query.scale, reference.motifs,
-                                        reference.scale)
-        motif_evidence = float(min(_MOTIF_CAP,
-                                   _MOTIF_UNITS * max(0, len(motif_q) - _FREE_MOTIFS)))
+        motif_q, motif_r = match_motifs(
+            query.motifs, query.scale, reference.motifs, reference.scale
+        )
+        motif_evidence = float(min(_MOTIF_CAP, _MOTIF_UNITS * max(0, len(motif_q) - _FREE_MOTIFS)))
         if motif_evidence == 0.0:
             motif_q = motif_r = motif_q[:0]
     if not best and len(motif_q) == 0:

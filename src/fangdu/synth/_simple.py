@@ -66,6 +66,7 @@ def simple_lookalike(p: Print, kind: str, rng: np.random.Generator) -> np.ndarra
 
 def _outline(shape: str, radius: float, angle: float) -> list[np.ndarray]:
     """Polygons (filled; a ring is a disc with a hole drawn in the ground colour after)."""
+
     def regular(k: int, phase: float = 0.0, r: float = radius) -> np.ndarray:
         t = np.linspace(0, 2 * np.pi, k, endpoint=False) + phase
         return np.stack([r * np.cos(t), r * np.sin(t)], 1)
@@ -84,8 +85,10 @@ def _outline(shape: str, radius: float, angle: float) -> list[np.ndarray]:
         polys = [np.array([[-1, -0.3], [1, -0.3], [1, 0.3], [-1, 0.3]]) * radius]
     elif shape == "cross":
         w = 0.3 * radius
-        polys = [np.array([[-radius, -w], [radius, -w], [radius, w], [-radius, w]]),
-                 np.array([[-w, -radius], [w, -radius], [w, radius], [-w, radius]])]
+        polys = [
+            np.array([[-radius, -w], [radius, -w], [radius, w], [-radius, w]]),
+            np.array([[-w, -radius], [w, -radius], [w, radius], [-w, radius]]),
+        ]
     else:
         raise ValueError(f"unknown shape {shape!r}")
     a = np.deg2rad(angle)
@@ -111,9 +114,19 @@ def render_simple(spec: SimpleSpec) -> np.ndarray:
             drop = (i % 2) * t / 2  # half-drop: every other column moves down half a tile
             for j in range(-2, cols):
                 c = np.array([(i + ox) * t, (j + oy) * t + drop])
-                cv2.fillPoly(canvas, [np.round((p + c) * 16).astype(np.int32) for p in polys],
-                             colour, cv2.LINE_AA, 4)
+                cv2.fillPoly(
+                    canvas,
+                    [np.round((p + c) * 16).astype(np.int32) for p in polys],
+                    colour,
+                    cv2.LINE_AA,
+                    4,
+                )
                 if hole:
-                    cv2.fillPoly(canvas, [np.round((hole[0] + c) * 16).astype(np.int32)],
-                                 tuple(int(v) for v in spec.palette[0]), cv2.LINE_AA, 4)
+                    cv2.fillPoly(
+                        canvas,
+                        [np.round((hole[0] + c) * 16).astype(np.int32)],
+                        tuple(int(v) for v in spec.palette[0]),
+                        cv2.LINE_AA,
+                        4,
+                    )
     return cv2.resize(canvas, (spec.size, spec.size), interpolation=cv2.INTER_AREA)

@@ -52,7 +52,7 @@ def bpplib_instance(path: Path) -> tuple[int, list[int]]:
     """(capacity, weights) from a BPPLIB file: n, C, then n weights, one per line."""
     nums = [int(x) for x in path.read_text().split()]
     n, cap = nums[0], nums[1]
-    return cap, nums[2: 2 + n]
+    return cap, nums[2 : 2 + n]
 
 
 def solve_instance(cap: int, weights: list[int], seconds: float = 10.0) -> dict[str, Any]:
@@ -62,13 +62,24 @@ def solve_instance(cap: int, weights: list[int], seconds: float = 10.0) -> dict[
     sizes = sorted(counts)
     ffd = pack([(s,) for s in sizes], [counts[s] for s in sizes], (cap,), seconds=0)
     t, cpu = time.perf_counter(), time.process_time()
-    p = pack([(s,) for s in sizes], [counts[s] for s in sizes], (cap,), seconds=seconds,
-             max_units_for_cpsat=10_000)
+    p = pack(
+        [(s,) for s in sizes],
+        [counts[s] for s in sizes],
+        (cap,),
+        seconds=seconds,
+        max_units_for_cpsat=10_000,
+    )
     # CPU seconds beside wall seconds: the shared 2-core machine's load inflates the wall.
-    return {"n": len(weights), "cap": cap, "ffd": ffd.count, "bins": p.count,
-            "lower_bound": p.lower_bound, "method": p.method,
-            "seconds": round(time.perf_counter() - t, 2),
-            "cpu_s": round(time.process_time() - cpu, 2)}
+    return {
+        "n": len(weights),
+        "cap": cap,
+        "ffd": ffd.count,
+        "bins": p.count,
+        "lower_bound": p.lower_bound,
+        "method": p.method,
+        "seconds": round(time.perf_counter() - t, 2),
+        "cpu_s": round(time.process_time() - cpu, 2),
+    }
 
 
 def run_day(lines: int, out: Path, seed: int = 18, pdf: bool = True) -> dict[str, Any]:
@@ -90,17 +101,26 @@ def run_day(lines: int, out: Path, seed: int = 18, pdf: bool = True) -> dict[str
     t3 = time.perf_counter()
     files = write_documents(plan, out / "docs", pdf=pdf)
     t4 = time.perf_counter()
-    return {"bench": "day", "lines": lines, **plan.summary(), "files": len(files),
-            "findings": len(report.findings), "read_s": round(t1 - t0, 2),
-            "check_s": round(t2 - t1, 2), "plan_s": round(t3 - t2, 2),
-            "docs_s": round(t4 - t3, 2), "total_s": round(t4 - t0, 2),
-            # this process only; the document workers' CPU is in the caller's rusage
-            "cpu_main_s": round(time.process_time() - cpu0, 2)}
+    return {
+        "bench": "day",
+        "lines": lines,
+        **plan.summary(),
+        "files": len(files),
+        "findings": len(report.findings),
+        "read_s": round(t1 - t0, 2),
+        "check_s": round(t2 - t1, 2),
+        "plan_s": round(t3 - t2, 2),
+        "docs_s": round(t4 - t3, 2),
+        "total_s": round(t4 - t0, 2),
+        # this process only; the document workers' CPU is in the caller's rusage
+        "cpu_main_s": round(time.process_time() - cpu0, 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = ap.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("day")
     d.add_argument("--lines", type=int, default=5000)

@@ -30,8 +30,7 @@ class Packing:
         return len(self.bins)
 
 
-def lower_bound(sizes: Sequence[Sequence[int]], counts: Sequence[int],
-                cap: Sequence[int]) -> int:
+def lower_bound(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int]) -> int:
     if not sizes:
         return 0
     lb = 0
@@ -42,10 +41,13 @@ def lower_bound(sizes: Sequence[Sequence[int]], counts: Sequence[int],
     return lb
 
 
-def _ffd(sizes: Sequence[Sequence[int]], counts: Sequence[int],
-         cap: Sequence[int]) -> list[dict[int, int]]:
-    order = sorted(range(len(sizes)),
-                   key=lambda t: (-max(s / c for s, c in zip(sizes[t], cap, strict=True)), t))
+def _ffd(
+    sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int]
+) -> list[dict[int, int]]:
+    order = sorted(
+        range(len(sizes)),
+        key=lambda t: (-max(s / c for s, c in zip(sizes[t], cap, strict=True)), t),
+    )
     bins: list[dict[int, int]] = []
     free: list[list[int]] = []
     for t in order:
@@ -73,8 +75,14 @@ def _ffd(sizes: Sequence[Sequence[int]], counts: Sequence[int],
 class _BestFill:
     """One bin of minimum slack: a bounded depth-first search over the remaining types."""
 
-    def __init__(self, sizes: Sequence[Sequence[int]], cap: Sequence[int], left: dict[int, int],
-                 cands: list[int], node_limit: int) -> None:
+    def __init__(
+        self,
+        sizes: Sequence[Sequence[int]],
+        cap: Sequence[int],
+        left: dict[int, int],
+        cands: list[int],
+        node_limit: int,
+    ) -> None:
         self.sizes, self.cap, self.left, self.cands = sizes, cap, left, cands
         self.node_limit = node_limit
         self.nodes = 0
@@ -99,7 +107,8 @@ class _BestFill:
             t = self.cands[j]
             size = self.sizes[t]
             if self.left[t] - self.current.get(t, 0) <= 0 or any(
-                    s > r for s, r in zip(size, room, strict=True)):
+                s > r for s, r in zip(size, room, strict=True)
+            ):
                 continue
             self.current[t] = self.current.get(t, 0) + 1
             stop = self.search(j, [r - s for r, s in zip(room, size, strict=True)])
@@ -111,8 +120,9 @@ class _BestFill:
         return False
 
 
-def _exact_pair(sizes: Sequence[Sequence[int]], left: dict[int, int],
-                room: int) -> dict[int, int] | None:
+def _exact_pair(
+    sizes: Sequence[Sequence[int]], left: dict[int, int], room: int
+) -> dict[int, int] | None:
     """One or two remaining units that fill ``room`` exactly, the larger unit as large as
     possible (1-D only): what the bounded search misses among hundreds of sizes."""
     by_size = {sizes[t][0]: t for t, n in left.items() if n > 0}
@@ -141,8 +151,9 @@ class _Triples:
         self.left = {s: n for s, n in zip(sizes, counts, strict=True) if n}
         self.budget = k * cap - sum(s * n for s, n in self.left.items())
 
-    def _completions(self, room: int, slack: int, rng: random.Random | None) -> list[
-            tuple[int, tuple[int, ...]]]:
+    def _completions(
+        self, room: int, slack: int, rng: random.Random | None
+    ) -> list[tuple[int, tuple[int, ...]]]:
         sizes = sorted((s for s, n in self.left.items() if n > 0), reverse=True)
         out: list[tuple[int, tuple[int, ...]]] = []
         for i, b in enumerate(sizes):
@@ -203,8 +214,9 @@ class _Triples:
         return bins if found else None
 
 
-def _triples(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int],
-             k: int) -> list[dict[int, int]] | None:
+def _triples(
+    sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int], k: int
+) -> list[dict[int, int]] | None:
 
     per_size: dict[int, int] = {}
     for s, n in zip(sizes, counts, strict=True):
@@ -243,12 +255,18 @@ def _triples(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequenc
     return out
 
 
-def _mbs(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int],
-         node_limit: int = 4000) -> list[dict[int, int]]:
+def _mbs(
+    sizes: Sequence[Sequence[int]],
+    counts: Sequence[int],
+    cap: Sequence[int],
+    node_limit: int = 4000,
+) -> list[dict[int, int]]:
     """Minimum bin slack (Gupta and Ho): fill one bin at a time with the subset of the
     remaining units that leaves it fullest, starting from the largest unit; a bounded search."""
-    order = sorted(range(len(sizes)),
-                   key=lambda t: (-max(s / c for s, c in zip(sizes[t], cap, strict=True)), t))
+    order = sorted(
+        range(len(sizes)),
+        key=lambda t: (-max(s / c for s, c in zip(sizes[t], cap, strict=True)), t),
+    )
     left = {t: counts[t] for t in order if counts[t]}
     bins: list[dict[int, int]] = []
     while left:
@@ -271,9 +289,14 @@ def _mbs(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[in
     return bins
 
 
-def _cpsat(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int],
-           start: list[dict[int, int]], lb: int, seconds: float) -> tuple[list[dict[int, int]],
-                                                                           bool] | None:
+def _cpsat(
+    sizes: Sequence[Sequence[int]],
+    counts: Sequence[int],
+    cap: Sequence[int],
+    start: list[dict[int, int]],
+    lb: int,
+    seconds: float,
+) -> tuple[list[dict[int, int]], bool] | None:
     from ortools.sat.python import cp_model
 
     m = cp_model.CpModel()
@@ -316,8 +339,13 @@ def _cpsat(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[
     return bins, status == cp_model.OPTIMAL
 
 
-def _lns(sizes: Sequence[Sequence[int]], cap: Sequence[int], bins: list[dict[int, int]],
-         lb: int, seconds: float) -> list[dict[int, int]]:
+def _lns(
+    sizes: Sequence[Sequence[int]],
+    cap: Sequence[int],
+    bins: list[dict[int, int]],
+    lb: int,
+    seconds: float,
+) -> list[dict[int, int]]:
     """Large-neighbourhood search: free the emptiest bins and a few others, re-pack those
     units exactly with CP-SAT into one bin fewer; repeat. Deterministic (fixed seed, fixed
     number of rounds); ``seconds`` bounds the wall time as a safety net only."""
@@ -340,16 +368,23 @@ def _lns(sizes: Sequence[Sequence[int]], cap: Sequence[int], bins: list[dict[int
         sub_sizes = [sizes[t] for t in types]
         sub_counts = [sum(b.get(t, 0) for b in sub) for t in types]
         start = [{local[t]: n for t, n in b.items()} for b in sorted(sub, key=fill, reverse=True)]
-        solved = _cpsat(sub_sizes, sub_counts, cap, start, lower_bound(sub_sizes, sub_counts,
-                                                                     cap), 0.3)
+        solved = _cpsat(
+            sub_sizes, sub_counts, cap, start, lower_bound(sub_sizes, sub_counts, cap), 0.3
+        )
         if solved is not None and len(solved[0]) < len(sub):
             rest = [b for i, b in enumerate(bins) if i not in chosen]
             bins = rest + [{types[k]: n for k, n in b.items()} for b in solved[0]]
     return bins
 
 
-def pack(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int], *,
-         seconds: float = 2.0, max_units_for_cpsat: int = 400) -> Packing:
+def pack(
+    sizes: Sequence[Sequence[int]],
+    counts: Sequence[int],
+    cap: Sequence[int],
+    *,
+    seconds: float = 2.0,
+    max_units_for_cpsat: int = 400,
+) -> Packing:
     """Fewest bins for these units; ValueError when a single unit exceeds a capacity."""
     for s in sizes:
         if any(v > c for v, c in zip(s, cap, strict=True)):
@@ -390,6 +425,5 @@ def pack(sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[in
         new = bins  # keep the heuristic's packing (and its numbering) when no better
     if optimal:
         lb = len(new)  # CP-SAT proved no fewer bins exist
-    method = "cp-sat optimal" if optimal else \
-        ("cp-sat feasible" if new is not bins else heuristic)
+    method = "cp-sat optimal" if optimal else ("cp-sat feasible" if new is not bins else heuristic)
     return Packing(new, lb, method)

@@ -38,8 +38,9 @@ __all__ = [
 ]
 
 # CLDR territory codes that are not ISO 3166-1 assignments.
-_NOT_ISO_3166 = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN",
-                           "XA", "XB", "XK", "ZZ"})
+_NOT_ISO_3166 = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
+)
 _CASH = frozenset({"现金", "cash", "现金结算"})
 _WEIGHT_PAIRS = ({"5208", "5209"}, {"5210", "5211"}, {"5513", "5514"})
 # GB 18401-2010 limits per category: formaldehyde mg/kg, pH range.
@@ -98,26 +99,39 @@ class CheckReport:
 
 def finding(rule_id: str, where: str, detail: str = "") -> Finding:
     r = rule(rule_id)
-    return Finding(rule=r.id, severity=r.severity, zh=r.zh, en=r.en, clause=r.clause,
-                   where=where, detail=detail)
+    return Finding(
+        rule=r.id,
+        severity=r.severity,
+        zh=r.zh,
+        en=r.en,
+        clause=r.clause,
+        where=where,
+        detail=detail,
+    )
 
 
 def group_key(line: Line) -> tuple[str, str, str, str]:
     """Lines that may share a declaration: operator × purchaser × destination × sailing."""
-    return (line.operator.uscc, f"{line.purchaser.name}|{line.purchaser.id_number}",
-            line.destination, line.sailing)
+    return (
+        line.operator.uscc,
+        f"{line.purchaser.name}|{line.purchaser.id_number}",
+        line.destination,
+        line.sailing,
+    )
 
 
 def usd_value(line: Line, settings: TradeSettings) -> Decimal:
     rate = settings.usd_rates.get(line.currency)
     if rate is None:
-        raise InputError(f"没有{line.currency}兑美元汇率 / no USD rate for {line.currency}: "
-                         f"give the rate of the day (--rate {line.currency}=...)")
+        raise InputError(
+            f"没有{line.currency}兑美元汇率 / no USD rate for {line.currency}: "
+            f"give the rate of the day (--rate {line.currency}=...)"
+        )
     return line.amount * rate
 
 
 def parse_elements(text: str) -> dict[str, str]:
-    """"品名:涤纶布|幅宽:150cm" → {name: value}; values may be empty."""
+    """ "品名:涤纶布|幅宽:150cm" → {name: value}; values may be empty."""
     out: dict[str, str] = {}
     for part in text.split("|"):
         if not part.strip():
@@ -140,8 +154,13 @@ def elements_string(line: Line) -> str:
     derived = {
         "品名": line.name,
         "织造方法": {"woven": "机织", "knitted": "针织"}.get(spec.construction or "", ""),
-        "染整方法": {"unbleached": "本色", "bleached": "漂白", "dyed": "染色",
-                 "yarn_dyed": "色织", "printed": "印花"}.get(spec.finish or "", ""),
+        "染整方法": {
+            "unbleached": "本色",
+            "bleached": "漂白",
+            "dyed": "染色",
+            "yarn_dyed": "色织",
+            "printed": "印花",
+        }.get(spec.finish or "", ""),
         "成分含量": _composition_text(spec.composition),
         "幅宽": f"{spec.width_cm.normalize():f}cm" if spec.width_cm is not None else "",
         "克重": f"{spec.gsm.normalize():f}g/m2" if spec.gsm is not None else "",
@@ -151,8 +170,20 @@ def elements_string(line: Line) -> str:
 
 # Which rule decides the 5th and the 6th digit of each covered heading.
 _FW, _85R, _WT, _PR = "CLS-FINISH-WEAVE", "CLS-85", "CLS-WEIGHT", "CLS-PREDOMINANT"
-_DIGIT5 = {"5208": _FW, "5209": _FW, "5210": _FW, "5211": _FW, "5212": _WT, "5513": _FW,
-           "5514": _FW, "5407": _85R, "5408": _85R, "5512": _85R, "5515": _PR, "5516": _85R}
+_DIGIT5 = {
+    "5208": _FW,
+    "5209": _FW,
+    "5210": _FW,
+    "5211": _FW,
+    "5212": _WT,
+    "5513": _FW,
+    "5514": _FW,
+    "5407": _85R,
+    "5408": _85R,
+    "5512": _85R,
+    "5515": _PR,
+    "5516": _85R,
+}
 
 
 def _mismatch_rule(declared: str, derived: str) -> str:
@@ -177,8 +208,13 @@ def _classification(line: Line, out: list[Finding]) -> Classification:
     spec = line.spec
     total = sum((c.percent for c in spec.composition), Decimal(0))
     if total != 100:
-        out.append(finding("CLS-COMP-SUM", ref, f"{_composition_text(spec.composition)} = "
-                                                f"{total.normalize():f} %"))
+        out.append(
+            finding(
+                "CLS-COMP-SUM",
+                ref,
+                f"{_composition_text(spec.composition)} = {total.normalize():f} %",
+            )
+        )
     for c in spec.composition:
         if c.fibre is None:
             out.append(finding("CLS-FIBRE-UNKNOWN", ref, c.name))
@@ -199,12 +235,22 @@ def _classification(line: Line, out: list[Finding]) -> Classification:
         return c
     if c.ask:
         if total == 100 and all(x.fibre for x in spec.composition):
-            out.append(finding("CLS-ASK", ref, ", ".join(c.ask) +
-                               (f" (heading {c.heading})" if c.heading else "")))
+            out.append(
+                finding(
+                    "CLS-ASK",
+                    ref,
+                    ", ".join(c.ask) + (f" (heading {c.heading})" if c.heading else ""),
+                )
+            )
         return c
     if c.code and code[:6] != c.code and not absent and len(code) >= 6:
-        out.append(finding(_mismatch_rule(code, c.code), ref,
-                           f"declared {code}, derived {c.code}: {'; '.join(c.trace)}"))
+        out.append(
+            finding(
+                _mismatch_rule(code, c.code),
+                ref,
+                f"declared {code}, derived {c.code}: {'; '.join(c.trace)}",
+            )
+        )
     return c
 
 
@@ -234,8 +280,14 @@ def _labelling(line: Line, out: list[Finding]) -> None:
         else:
             fmax, ph_lo, ph_hi = limits
             if lab.formaldehyde_mg_kg is not None and lab.formaldehyde_mg_kg > fmax:
-                out.append(finding("LAB-GB18401", ref, f"formaldehyde {lab.formaldehyde_mg_kg}"
-                                   f" mg/kg > {fmax} (category {lab.category})"))
+                out.append(
+                    finding(
+                        "LAB-GB18401",
+                        ref,
+                        f"formaldehyde {lab.formaldehyde_mg_kg}"
+                        f" mg/kg > {fmax} (category {lab.category})",
+                    )
+                )
             if lab.ph is not None and not ph_lo <= lab.ph <= ph_hi:
                 out.append(finding("LAB-GB18401", ref, f"pH {lab.ph} outside {ph_lo}-{ph_hi}"))
     if line.labelling is Labelling.EU:
@@ -271,9 +323,14 @@ def check_line(line: Line, settings: TradeSettings, exclusions: ExclusionList) -
         usd = usd_value(line, settings)
         if usd > settings.cap_usd:
             parts = math.ceil(usd / settings.cap_usd)
-            out.append(finding("REG-CAP-LINE", ref,
-                               f"US${usd:,.2f} > US${settings.cap_usd:,}: split into {parts} "
-                               f"lines of about {(line.metres / parts).quantize(Decimal(1))} m"))
+            out.append(
+                finding(
+                    "REG-CAP-LINE",
+                    ref,
+                    f"US${usd:,.2f} > US${settings.cap_usd:,}: split into {parts} "
+                    f"lines of about {(line.metres / parts).quantize(Decimal(1))} m",
+                )
+            )
     else:
         out.append(finding("CON-CURRENCY", ref, line.currency))
     # Consistency
@@ -282,14 +339,22 @@ def check_line(line: Line, settings: TradeSettings, exclusions: ExclusionList) -
     if spec.width_cm is not None and spec.gsm is not None and line.net_kg > 0:
         expected = line.metres * spec.width_cm / 100 * spec.gsm / 1000
         if abs(expected - line.net_kg) > settings.weight_tolerance * line.net_kg:
-            out.append(finding("CON-WEIGHT", ref, f"{line.metres} m × {spec.width_cm} cm × "
-                               f"{spec.gsm} g/m² = {expected:.1f} kg, net {line.net_kg} kg"))
+            out.append(
+                finding(
+                    "CON-WEIGHT",
+                    ref,
+                    f"{line.metres} m × {spec.width_cm} cm × "
+                    f"{spec.gsm} g/m² = {expected:.1f} kg, net {line.net_kg} kg",
+                )
+            )
     if line.rolls:
         total = sum((r.metres for r in line.rolls), Decimal(0))
         if abs(total - line.metres) > settings.roll_tolerance_m:
             out.append(finding("CON-ROLLS", ref, f"rolls {total} m, line {line.metres} m"))
-    for where, code in (("destination", line.destination),
-                        ("purchaser nationality", line.purchaser.nationality)):
+    for where, code in (
+        ("destination", line.destination),
+        ("purchaser nationality", line.purchaser.nationality),
+    ):
         if code not in _countries():
             out.append(finding("CON-COUNTRY", ref, f"{where}: {code}"))
     for who, code in (("merchant", line.merchant.uscc), ("operator", line.operator.uscc)):
@@ -303,12 +368,21 @@ def check_line(line: Line, settings: TradeSettings, exclusions: ExclusionList) -
         out.append(finding("TAR-ELEMENTS", ref, "、".join(missing)))
     if line.labelling is not Labelling.NONE:
         _labelling(line, out)
-    return LineResult(ref=ref, declared_code=line.declared_code, derived=c,
-                      elements=elements, usd=usd, findings=out)
+    return LineResult(
+        ref=ref,
+        declared_code=line.declared_code,
+        derived=c,
+        elements=elements,
+        usd=usd,
+        findings=out,
+    )
 
 
-def check_lines(lines: Sequence[Line], settings: TradeSettings | None = None,
-                exclusions: ExclusionList | None = None) -> CheckReport:
+def check_lines(
+    lines: Sequence[Line],
+    settings: TradeSettings | None = None,
+    exclusions: ExclusionList | None = None,
+) -> CheckReport:
     settings = settings or TradeSettings()
     exclusions = exclusions or load_exclusions()
     results = [check_line(line, settings, exclusions) for line in lines]
@@ -318,6 +392,7 @@ def check_lines(lines: Sequence[Line], settings: TradeSettings | None = None,
         by_group[group_key(line)].add(line.currency)
     for key, currencies in by_group.items():
         if len(currencies) > 1:
-            groups.append(finding("REG-ONE-CURRENCY", " / ".join(key),
-                                  ", ".join(sorted(currencies))))
+            groups.append(
+                finding("REG-ONE-CURRENCY", " / ".join(key), ", ".join(sorted(currencies)))
+            )
     return CheckReport(lines=results, groups=groups)

@@ -30,17 +30,27 @@ __all__ = ["Classification", "classify"]
 _T = TypeVar("_T")
 _85 = Decimal(85)
 _FINISH_DIGIT = {
-    Finish.UNBLEACHED: 1, Finish.BLEACHED: 2, Finish.DYED: 3, Finish.YARN_DYED: 4,
+    Finish.UNBLEACHED: 1,
+    Finish.BLEACHED: 2,
+    Finish.DYED: 3,
+    Finish.YARN_DYED: 4,
     Finish.PRINTED: 5,
 }
 # Chapters 5407/5408/5512/5516 group unbleached with bleached.
 _FINISH4 = {
-    Finish.UNBLEACHED: 1, Finish.BLEACHED: 1, Finish.DYED: 2, Finish.YARN_DYED: 3,
+    Finish.UNBLEACHED: 1,
+    Finish.BLEACHED: 1,
+    Finish.DYED: 2,
+    Finish.YARN_DYED: 3,
     Finish.PRINTED: 4,
 }
 _CHAPTER = {
-    FibreGroup.SILK: 50, FibreGroup.WOOL: 51, FibreGroup.COTTON: 52, FibreGroup.VEGETABLE: 53,
-    FibreGroup.SYNTHETIC: 55, FibreGroup.ARTIFICIAL: 55,
+    FibreGroup.SILK: 50,
+    FibreGroup.WOOL: 51,
+    FibreGroup.COTTON: 52,
+    FibreGroup.VEGETABLE: 53,
+    FibreGroup.SYNTHETIC: 55,
+    FibreGroup.ARTIFICIAL: 55,
 }
 
 
@@ -153,10 +163,15 @@ class _Classifier:
         light = gsm <= 200
         others = {k: p for k, p in shares.items() if k != "cotton"}
         manmade = _group_total(others, FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
-        mainly_manmade = bool(others) and all(
-            manmade >= p for k, p in others.items() if FIBRES[k].group not in
-            (FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
-        ) and manmade > 0
+        mainly_manmade = (
+            bool(others)
+            and all(
+                manmade >= p
+                for k, p in others.items()
+                if FIBRES[k].group not in (FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
+            )
+            and manmade > 0
+        )
         if cotton >= _85:
             heading = "5208" if light else "5209"
             rule = "CLS-85"
@@ -237,8 +252,9 @@ class _Classifier:
             textured = self.need(self.spec.textured, "textured")
             if textured:
                 finish = self.need(self.spec.finish, "finish")
-                self._set(6, f"54075{_FINISH4[finish]}", "CLS-85",
-                          f"textured polyester {pes} % >= 85")
+                self._set(
+                    6, f"54075{_FINISH4[finish]}", "CLS-85", f"textured polyester {pes} % >= 85"
+                )
             else:
                 self._set(6, "540761", "CLS-85", f"non-textured polyester {pes} % >= 85")
         elif syn >= _85:
@@ -246,11 +262,16 @@ class _Classifier:
             self._set(6, f"54077{_FINISH4[finish]}", "CLS-85", f"synthetic {syn} % >= 85")
         else:
             finish = self.need(self.spec.finish, "finish")
-            others = {k: p for k, p in shares.items() if FIBRES[k].group is not
-                      FibreGroup.SYNTHETIC}
+            others = {
+                k: p for k, p in shares.items() if FIBRES[k].group is not FibreGroup.SYNTHETIC
+            }
             block = 8 if _mainly(others, "cotton") else 9
-            self._set(6, f"5407{block}{_FINISH4[finish]}", "CLS-85",
-                      f"synthetic {syn} % < 85, {'mainly cotton' if block == 8 else 'other'}")
+            self._set(
+                6,
+                f"5407{block}{_FINISH4[finish]}",
+                "CLS-85",
+                f"synthetic {syn} % < 85, {'mainly cotton' if block == 8 else 'other'}",
+            )
 
     # Chapter 55 -------------------------------------------------------------------------
     def _staple(self, shares: dict[str, Decimal]) -> None:
@@ -269,23 +290,32 @@ class _Classifier:
             finish = self.need(self.spec.finish, "finish")
             grey = finish in (Finish.UNBLEACHED, Finish.BLEACHED)
             block = 1 if pes >= _85 else 2 if acr >= _85 else 9
-            self._set(6, f"5512{block}{1 if grey else 9}", "CLS-85",
-                      f"polyester {pes} %, acrylic {acr} %")
+            self._set(
+                6, f"5512{block}{1 if grey else 9}", "CLS-85", f"polyester {pes} %, acrylic {acr} %"
+            )
             return
         if _mainly(others, "cotton"):
             gsm = self.need(self.spec.gsm, "gsm")
             light = gsm <= 170
             heading = "5513" if light else "5514"
-            self._set(4, heading, "CLS-85",
-                      f"synthetic {syn} % < 85 mainly with cotton, {gsm} g/m² "
-                      f"{'<=' if light else '>'} 170")
+            self._set(
+                4,
+                heading,
+                "CLS-85",
+                f"synthetic {syn} % < 85 mainly with cotton, {gsm} g/m² "
+                f"{'<=' if light else '>'} 170",
+            )
             finish = self.need(self.spec.finish, "finish")
             polyester = main_syn == "polyester"
             weave = self.need(self.spec.weave, "weave")
             plain = weave is Weave.PLAIN
             twill = weave in (Weave.TWILL, Weave.DENIM)
-            self._set(6, _cotton_mix(heading, finish, polyester, plain, twill),
-                      "CLS-FINISH-WEAVE", f"{finish.value}, {weave.value}, main {main_syn}")
+            self._set(
+                6,
+                _cotton_mix(heading, finish, polyester, plain, twill),
+                "CLS-FINISH-WEAVE",
+                f"{finish.value}, {weave.value}, main {main_syn}",
+            )
             return
         self._set(4, "5515", "CLS-85", f"synthetic {syn} % < 85, not mainly with cotton")
         if main_syn == "polyester":

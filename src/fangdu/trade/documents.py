@@ -33,8 +33,7 @@ from fangdu.trade.plan import Container, Declaration, Plan
 from fangdu.trade.summary import merchant_months
 from fangdu.trade.xlsx import write_workbook
 
-__all__ = ["Document", "Table", "build_documents", "render_pdf", "render_xlsx",
-           "write_documents"]
+__all__ = ["Document", "Table", "build_documents", "render_pdf", "render_xlsx", "write_documents"]
 
 TO_FILL = "待填 / to fill"
 DRAFT = "草稿，仅供核对，不构成申报 / Draft for checking; not a declaration"
@@ -74,11 +73,12 @@ def _rolls_for(line: Line, start: int, count: int) -> list[Roll]:
     if not rolls:
         return []
     per = len(rolls) / line.packages
-    return list(rolls[round(start * per): round((start + count) * per)])
+    return list(rolls[round(start * per) : round((start + count) * per)])
 
 
-def _packing_list(c: Container, key: tuple[str, str, str, str], offsets: dict[str, int]) -> \
-        Document:
+def _packing_list(
+    c: Container, key: tuple[str, str, str, str], offsets: dict[str, int]
+) -> Document:
     first = c.packages[0][0]
     goods, roll_rows = [], []
     for ln, n in c.packages:
@@ -86,50 +86,120 @@ def _packing_list(c: Container, key: tuple[str, str, str, str], offsets: dict[st
         offsets[ln.ref] = start + n
         rolls = _rolls_for(ln, start, n)
         share = Decimal(n) / ln.packages
-        goods.append([ln.ref, ln.merchant.name, ln.name, ln.declared_code, ln.marks,
-                      f"{start + 1}-{start + n}/{ln.packages}", str(len(rolls)),
-                      _n(sum((r.metres for r in rolls), Decimal(0)) if rolls
-                         else ln.metres * share, 1),
-                      _n(ln.net_kg * share, 1), _n(ln.gross_kg * share, 1),
-                      _n(ln.volume_m3 * share, 3)])
+        goods.append(
+            [
+                ln.ref,
+                ln.merchant.name,
+                ln.name,
+                ln.declared_code,
+                ln.marks,
+                f"{start + 1}-{start + n}/{ln.packages}",
+                str(len(rolls)),
+                _n(sum((r.metres for r in rolls), Decimal(0)) if rolls else ln.metres * share, 1),
+                _n(ln.net_kg * share, 1),
+                _n(ln.gross_kg * share, 1),
+                _n(ln.volume_m3 * share, 3),
+            ]
+        )
         for r in rolls:
-            roll_rows.append([ln.ref, ln.marks, r.number, _n(r.metres, 1),
-                              _n(r.kg, 1) if r.kg is not None else ""])
+            roll_rows.append(
+                [
+                    ln.ref,
+                    ln.marks,
+                    r.number,
+                    _n(r.metres, 1),
+                    _n(r.kg, 1) if r.kg is not None else "",
+                ]
+            )
     return Document(
         name=f"containers/{c.id}-packing-list",
         title="装箱单 / Packing list",
-        header=[("集装箱 / Container", f"{c.id} ({c.type})"),
-                ("发货人 / Shipper", first.operator.name),
-                ("收货人 / Consignee", f"{first.purchaser.name} ({first.purchaser.nationality})"),
-                ("目的国 / Destination", key[2]), ("船期 / Sailing", key[3]),
-                ("体积 / Volume m³", _n(c.volume_m3, 3)),
-                ("毛重 / Gross kg", _n(c.gross_kg, 1))],
-        tables=[Table("货物 / Goods", ["line", "商户 merchant", "品名 goods", "编码 code",
-                                       "唛头 marks", "件号 packages", "卷数 rolls", "米 m",
-                                       "净重 net kg", "毛重 gross kg", "体积 m³"], goods),
-                Table("码单 / Roll list", ["line", "唛头 marks", "卷号 roll", "米 m", "kg"],
-                      roll_rows)],
+        header=[
+            ("集装箱 / Container", f"{c.id} ({c.type})"),
+            ("发货人 / Shipper", first.operator.name),
+            ("收货人 / Consignee", f"{first.purchaser.name} ({first.purchaser.nationality})"),
+            ("目的国 / Destination", key[2]),
+            ("船期 / Sailing", key[3]),
+            ("体积 / Volume m³", _n(c.volume_m3, 3)),
+            ("毛重 / Gross kg", _n(c.gross_kg, 1)),
+        ],
+        tables=[
+            Table(
+                "货物 / Goods",
+                [
+                    "line",
+                    "商户 merchant",
+                    "品名 goods",
+                    "编码 code",
+                    "唛头 marks",
+                    "件号 packages",
+                    "卷数 rolls",
+                    "米 m",
+                    "净重 net kg",
+                    "毛重 gross kg",
+                    "体积 m³",
+                ],
+                goods,
+            ),
+            Table("码单 / Roll list", ["line", "唛头 marks", "卷号 roll", "米 m", "kg"], roll_rows),
+        ],
         date=first.export_date,
     )
 
 
 def _invoice(d: Declaration) -> Document:
     first = d.lines[0]
-    rows = [[ln.ref, ln.name, ln.declared_code, _n(ln.metres, 1),
-             _n(ln.amount / ln.metres, 4) if ln.metres else "", _n(ln.amount), ln.currency]
-            for ln in d.lines]
-    rows.append(["", "合计 / Total", "", _n(sum((ln.metres for ln in d.lines), Decimal(0)), 1),
-                 "", _n(d.amount), d.currency])
+    rows = [
+        [
+            ln.ref,
+            ln.name,
+            ln.declared_code,
+            _n(ln.metres, 1),
+            _n(ln.amount / ln.metres, 4) if ln.metres else "",
+            _n(ln.amount),
+            ln.currency,
+        ]
+        for ln in d.lines
+    ]
+    rows.append(
+        [
+            "",
+            "合计 / Total",
+            "",
+            _n(sum((ln.metres for ln in d.lines), Decimal(0)), 1),
+            "",
+            _n(d.amount),
+            d.currency,
+        ]
+    )
     return Document(
         name=f"declarations/{d.id}-invoice",
         title="商业发票 / Commercial invoice",
-        header=[("发票号 / Invoice no.", d.id), ("卖方 / Seller", first.operator.name),
-                ("买方 / Buyer", f"{first.purchaser.name} ({first.purchaser.nationality})"),
-                ("目的国 / Destination", first.destination), ("船期 / Sailing", first.sailing),
-                ("结算方式 / Payment", first.settlement), ("币制 / Currency", d.currency),
-                ("日期 / Date", first.export_date.isoformat())],
-        tables=[Table("货物 / Goods", ["line", "品名 goods", "编码 code", "数量 m",
-                                       "单价 unit price", "金额 amount", "币制"], rows)],
+        header=[
+            ("发票号 / Invoice no.", d.id),
+            ("卖方 / Seller", first.operator.name),
+            ("买方 / Buyer", f"{first.purchaser.name} ({first.purchaser.nationality})"),
+            ("目的国 / Destination", first.destination),
+            ("船期 / Sailing", first.sailing),
+            ("结算方式 / Payment", first.settlement),
+            ("币制 / Currency", d.currency),
+            ("日期 / Date", first.export_date.isoformat()),
+        ],
+        tables=[
+            Table(
+                "货物 / Goods",
+                [
+                    "line",
+                    "品名 goods",
+                    "编码 code",
+                    "数量 m",
+                    "单价 unit price",
+                    "金额 amount",
+                    "币制",
+                ],
+                rows,
+            )
+        ],
         date=first.export_date,
     )
 
@@ -138,20 +208,32 @@ def _declaration(d: Declaration, containers: Sequence[str]) -> Document:
     first = d.lines[0]
     items = []
     for it in d.items:
-        items.append([str(it.no), it.code, f"{it.name} {it.elements}",
-                      f"{_n(it.legal_qty1, 1)} {it.units[0]}", f"{_n(it.legal_qty2, 1)} "
-                      f"{it.units[1]}", f"{_n(it.deal_qty, 1)} 米",
-                      _n(it.amount / it.deal_qty, 4) if it.deal_qty else "", _n(it.amount),
-                      d.currency, "中国 CN", first.destination])
+        items.append(
+            [
+                str(it.no),
+                it.code,
+                f"{it.name} {it.elements}",
+                f"{_n(it.legal_qty1, 1)} {it.units[0]}",
+                f"{_n(it.legal_qty2, 1)} {it.units[1]}",
+                f"{_n(it.deal_qty, 1)} 米",
+                _n(it.amount / it.deal_qty, 4) if it.deal_qty else "",
+                _n(it.amount),
+                d.currency,
+                "中国 CN",
+                first.destination,
+            ]
+        )
     mapping = [[str(it.no), it.code, ref, code] for it in d.items for ref, code in it.merged_from]
     return Document(
         name=f"declarations/{d.id}-declaration",
         title="出口货物报关单（草稿）/ Export declaration (draft)",
         header=[
             ("境内发货人 / Domestic consignor", f"{first.operator.name} {first.operator.uscc}"),
-            ("境外收货人 / Overseas consignee",
-             f"{first.purchaser.name}; {first.purchaser.nationality}; "
-             f"{first.purchaser.id_number}"),
+            (
+                "境外收货人 / Overseas consignee",
+                f"{first.purchaser.name}; {first.purchaser.nationality}; "
+                f"{first.purchaser.id_number}",
+            ),
             ("监管方式 / Customs regime", "市场采购 1039"),
             ("运抵国（地区）/ Destination", first.destination),
             ("贸易国（地区）/ Trading country", first.purchaser.nationality),
@@ -166,11 +248,30 @@ def _declaration(d: Declaration, containers: Sequence[str]) -> Document:
             ("境内货源地 / Domestic source", TO_FILL),
             ("成交方式 / Terms", TO_FILL),
         ],
-        tables=[Table("商品 / Items", ["项号", "商品编号", "商品名称及规格型号", "法定第一数量",
-                                       "法定第二数量", "成交数量", "单价", "总价", "币制",
-                                       "原产国", "最终目的国"], items),
-                Table("合并对照 / Merge mapping (REG-SIMPLIFIED)",
-                      ["项号 item", "申报编码 code", "line", "原编码 line code"], mapping)],
+        tables=[
+            Table(
+                "商品 / Items",
+                [
+                    "项号",
+                    "商品编号",
+                    "商品名称及规格型号",
+                    "法定第一数量",
+                    "法定第二数量",
+                    "成交数量",
+                    "单价",
+                    "总价",
+                    "币制",
+                    "原产国",
+                    "最终目的国",
+                ],
+                items,
+            ),
+            Table(
+                "合并对照 / Merge mapping (REG-SIMPLIFIED)",
+                ["项号 item", "申报编码 code", "line", "原编码 line code"],
+                mapping,
+            ),
+        ],
         note=DRAFT,
         date=first.export_date,
     )
@@ -178,23 +279,42 @@ def _declaration(d: Declaration, containers: Sequence[str]) -> Document:
 
 def _agreement(merchant: str, operator: str, lines: list[tuple[str, Line]]) -> Document:
     first = lines[0][1]
-    rows = [[decl, ln.ref, ln.name, ln.declared_code, _n(ln.metres, 1), _n(ln.amount),
-             ln.currency] for decl, ln in lines]
+    rows = [
+        [decl, ln.ref, ln.name, ln.declared_code, _n(ln.metres, 1), _n(ln.amount), ln.currency]
+        for decl, ln in lines
+    ]
     return Document(
         name=f"agreements/{first.merchant.uscc}-{first.operator.uscc}-agency-agreement",
         title="委托代理出口货物协议（草稿）/ Export agency agreement (draft)",
-        header=[("委托方 / Principal", f"{merchant} {first.merchant.uscc}"),
-                ("受托方 / Agent", f"{operator} {first.operator.uscc}"),
-                ("贸易方式 / Regime", "市场采购 1039"),
-                ("增值税 / VAT", "免征不退；委托方于出口次月申报免税 / exempt, no refund; the "
-                                 "principal files the exemption in the month after export "
-                                 "(REG-VAT)"),
-                ("签署 / Signatures", TO_FILL)],
-        tables=[Table("委托出口货物 / Goods exported", ["报关单 declaration", "line",
-                                                  "品名 goods", "编码 code", "米 m",
-                                                  "金额 amount", "币制"], rows)],
+        header=[
+            ("委托方 / Principal", f"{merchant} {first.merchant.uscc}"),
+            ("受托方 / Agent", f"{operator} {first.operator.uscc}"),
+            ("贸易方式 / Regime", "市场采购 1039"),
+            (
+                "增值税 / VAT",
+                "免征不退；委托方于出口次月申报免税 / exempt, no refund; the "
+                "principal files the exemption in the month after export "
+                "(REG-VAT)",
+            ),
+            ("签署 / Signatures", TO_FILL),
+        ],
+        tables=[
+            Table(
+                "委托出口货物 / Goods exported",
+                [
+                    "报关单 declaration",
+                    "line",
+                    "品名 goods",
+                    "编码 code",
+                    "米 m",
+                    "金额 amount",
+                    "币制",
+                ],
+                rows,
+            )
+        ],
         note=DRAFT + "。条款须由双方确定，本草稿不构成法律或税务意见 / Terms are the parties'; "
-                     "this draft is not legal or tax advice.",
+        "this draft is not legal or tax advice.",
         date=first.export_date,
     )
 
@@ -220,23 +340,52 @@ def build_documents(plan: Plan) -> list[Document]:
         ln = pairs[key][0][1]
         docs.append(_agreement(ln.merchant.name, ln.operator.name, pairs[key]))
     for m in merchant_months(planned):
-        rows = [[m.declarations[ln.ref], ln.ref, ln.name, ln.declared_code, _n(ln.metres, 1),
-                 _n(ln.net_kg, 1), _n(ln.amount), ln.currency] for ln in m.lines]
-        docs.append(Document(
-            name=f"merchants/{m.uscc}-{m.month}-exemption-summary",
-            title="市场采购出口月度汇总（免税申报用）/ Monthly 1039 export summary",
-            header=[("商户 / Merchant", f"{m.merchant} {m.uscc}"),
+        rows = [
+            [
+                m.declarations[ln.ref],
+                ln.ref,
+                ln.name,
+                ln.declared_code,
+                _n(ln.metres, 1),
+                _n(ln.net_kg, 1),
+                _n(ln.amount),
+                ln.currency,
+            ]
+            for ln in m.lines
+        ]
+        docs.append(
+            Document(
+                name=f"merchants/{m.uscc}-{m.month}-exemption-summary",
+                title="市场采购出口月度汇总（免税申报用）/ Monthly 1039 export summary",
+                header=[
+                    ("商户 / Merchant", f"{m.merchant} {m.uscc}"),
                     ("出口月份 / Export month", m.month),
                     ("申报月份 / File in", m.filing_month),
-                    ("米 / Metres", _n(m.metres, 1)), ("净重 / Net kg", _n(m.net_kg, 1))]
-            + [(f"金额 / Amount {cur}", _n(v)) for cur, v in m.amounts.items()],
-            tables=[Table("明细 / Lines", ["报关单 declaration", "line", "品名 goods",
-                                          "编码 code", "米 m", "净重 kg", "金额 amount",
-                                          "币制"], rows)],
-            note="增值税免征不退 (REG-VAT)；本表为出口事实汇总，不是纳税申报，也不是税务意见 / "
-                 "VAT exempt, no refund; a summary of facts, not a filing or tax advice.",
-            date=m.lines[0].export_date,
-        ))
+                    ("米 / Metres", _n(m.metres, 1)),
+                    ("净重 / Net kg", _n(m.net_kg, 1)),
+                ]
+                + [(f"金额 / Amount {cur}", _n(v)) for cur, v in m.amounts.items()],
+                tables=[
+                    Table(
+                        "明细 / Lines",
+                        [
+                            "报关单 declaration",
+                            "line",
+                            "品名 goods",
+                            "编码 code",
+                            "米 m",
+                            "净重 kg",
+                            "金额 amount",
+                            "币制",
+                        ],
+                        rows,
+                    )
+                ],
+                note="增值税免征不退 (REG-VAT)；本表为出口事实汇总，不是纳税申报，也不是税务意见 / "
+                "VAT exempt, no refund; a summary of facts, not a filing or tax advice.",
+                date=m.lines[0].export_date,
+            )
+        )
     return docs
 
 
@@ -245,8 +394,7 @@ def render_xlsx(doc: Document) -> bytes:
     first: list[list[str]] = [[doc.title]] + ([[doc.note]] if doc.note else [])
     first += [[k, v] for k, v in doc.header]
     sheets = [("文件", first, frozenset({0}))]
-    sheets += [(t.title.split(" / ")[0], [t.columns, *t.rows], frozenset({0}))
-               for t in doc.tables]
+    sheets += [(t.title.split(" / ")[0], [t.columns, *t.rows], frozenset({0})) for t in doc.tables]
     return write_workbook(sheets)
 
 
@@ -280,9 +428,18 @@ def render_pdf(doc: Document) -> bytes:
     head = ParagraphStyle("h", parent=body, fontSize=13, leading=17)
     note = ParagraphStyle("n", parent=body, textColor=colors.darkred)
     buf = io.BytesIO()
-    pdf = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=28, rightMargin=28,
-                            topMargin=28, bottomMargin=28, title=doc.title, author="Fangdu",
-                            creator="Fangdu", invariant=1)
+    pdf = SimpleDocTemplate(
+        buf,
+        pagesize=landscape(A4),
+        leftMargin=28,
+        rightMargin=28,
+        topMargin=28,
+        bottomMargin=28,
+        title=doc.title,
+        author="Fangdu",
+        creator="Fangdu",
+        invariant=1,
+    )
 
     def p(text: str, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(escape(text), style)
@@ -293,8 +450,9 @@ def render_pdf(doc: Document) -> bytes:
     story.append(Spacer(1, 6))
     if doc.header:
         ht = RLTable([[p(k), p(v)] for k, v in doc.header], colWidths=[170, 560], hAlign="LEFT")
-        ht.setStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                     ("VALIGN", (0, 0), (-1, -1), "TOP")])
+        ht.setStyle(
+            [("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+        )
         story.append(ht)
     width = landscape(A4)[0] - 56
     for t in doc.tables:
@@ -303,14 +461,21 @@ def render_pdf(doc: Document) -> bytes:
             story.append(p("（无 / none）"))
             continue
         # Paragraphs (wrapping) only where text is long: a roll list has thousands of cells.
-        data = [[p(c) for c in t.columns]] + [[p(v) if len(v) > 14 else v for v in row]
-                                              for row in t.rows]
-        tbl = RLTable(data, colWidths=[width / len(t.columns)] * len(t.columns), repeatRows=1,
-                      hAlign="LEFT")
-        tbl.setStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                      ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                      ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-                      ("VALIGN", (0, 0), (-1, -1), "TOP")])
+        data = [[p(c) for c in t.columns]] + [
+            [p(v) if len(v) > 14 else v for v in row] for row in t.rows
+        ]
+        tbl = RLTable(
+            data, colWidths=[width / len(t.columns)] * len(t.columns), repeatRows=1, hAlign="LEFT"
+        )
+        tbl.setStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
         story.append(tbl)
     pdf.build(story)
     return buf.getvalue()
@@ -323,8 +488,9 @@ def _render(doc: Document, pdf: bool) -> list[tuple[str, bytes]]:
     return out
 
 
-def write_documents(plan: Plan, out: Path, pdf: bool = True,
-                    workers: int | None = None) -> dict[str, str]:
+def write_documents(
+    plan: Plan, out: Path, pdf: bool = True, workers: int | None = None
+) -> dict[str, str]:
     """Write every document as XLSX (and PDF); returns relative path → SHA-256.
 
     Rendering is per-file work (about 30 ms the PDF), so a big day is rendered in

@@ -101,7 +101,11 @@ def lookup(name: str) -> tuple[Fibre | None, bool]:
     if n in ALIASES:
         return FIBRES[ALIASES[n]], False
     if low in ("nylon", "spandex", "rayon", "tencel"):
-        key = {"nylon": "polyamide", "spandex": "elastane", "rayon": "viscose",
-               "tencel": "lyocell"}[low]
+        key = {
+            "nylon": "polyamide",
+            "spandex": "elastane",
+            "rayon": "viscose",
+            "tencel": "lyocell",
+        }[low]
         return FIBRES[key], False
     return None, False

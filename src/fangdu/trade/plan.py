@@ -95,36 +95,54 @@ def _cents(x: Decimal) -> int:
     return int((x * 100).to_integral_value(ROUND_CEILING))
 
 
-def _group(gi: int, key: tuple[str, str, str, str], lines: list[Line],
-           settings: TradeSettings) -> Group:
+def _group(
+    gi: int, key: tuple[str, str, str, str], lines: list[Line], settings: TradeSettings
+) -> Group:
     ctype = CONTAINERS.get(settings.container)
     if ctype is None:
         raise InputError(f"未知柜型 / unknown container type: {settings.container}")
     # Containers: units are packages; litres and tenths of a kilogram as integers.
     vol_cap = int(ctype.volume_m3 * settings.fill_factor * 1000)
     wt_cap = int(ctype.payload_kg * 10)
-    sizes = [(int((ln.volume_m3 / ln.packages * 1000).to_integral_value(ROUND_CEILING)),
-              int((ln.gross_kg / ln.packages * 10).to_integral_value(ROUND_CEILING)))
-             for ln in lines]
+    sizes = [
+        (
+            int((ln.volume_m3 / ln.packages * 1000).to_integral_value(ROUND_CEILING)),
+            int((ln.gross_kg / ln.packages * 10).to_integral_value(ROUND_CEILING)),
+        )
+        for ln in lines
+    ]
     try:
-        boxes = pack(sizes, [ln.packages for ln in lines], (vol_cap, wt_cap),
-                     seconds=settings.cpsat_seconds, max_units_for_cpsat=settings.cpsat_max_items)
+        boxes = pack(
+            sizes,
+            [ln.packages for ln in lines],
+            (vol_cap, wt_cap),
+            seconds=settings.cpsat_seconds,
+            max_units_for_cpsat=settings.cpsat_max_items,
+        )
     except ValueError as exc:
         raise InputError(f"单件超出柜容 / a package exceeds a container: {exc}") from None
     containers = []
     for k, content in enumerate(boxes.bins, start=1):
         pk = [(lines[t], n) for t, n in sorted(content.items())]
-        containers.append(Container(
-            id=f"C{gi:03d}-{k:02d}", type=ctype.code, packages=pk,
-            volume_m3=sum((ln.volume_m3 / ln.packages * n for ln, n in pk), Decimal(0)),
-            gross_kg=sum((ln.gross_kg / ln.packages * n for ln, n in pk), Decimal(0)),
-        ))
+        containers.append(
+            Container(
+                id=f"C{gi:03d}-{k:02d}",
+                type=ctype.code,
+                packages=pk,
+                volume_m3=sum((ln.volume_m3 / ln.packages * n for ln, n in pk), Decimal(0)),
+                gross_kg=sum((ln.gross_kg / ln.packages * n for ln, n in pk), Decimal(0)),
+            )
+        )
     # Declarations: units are lines; value in cents and one item slot each.
     usd = [usd_value(ln, settings) for ln in lines]
     max_items = settings.max_items or len(lines)
-    decl = pack([(_cents(u), 1) for u in usd], [1] * len(lines),
-                (_cents(settings.cap_usd), max_items),
-                seconds=settings.cpsat_seconds, max_units_for_cpsat=settings.cpsat_max_items)
+    decl = pack(
+        [(_cents(u), 1) for u in usd],
+        [1] * len(lines),
+        (_cents(settings.cap_usd), max_items),
+        seconds=settings.cpsat_seconds,
+        max_units_for_cpsat=settings.cpsat_max_items,
+    )
     declarations = []
     # Largest first, then by first line: stable numbering for the same input.
     bins = sorted(decl.bins, key=lambda c: (-sum(usd[t] for t in c), min(c)))
@@ -134,17 +152,31 @@ def _group(gi: int, key: tuple[str, str, str, str], lines: list[Line],
         total = sum((usd[t] for t in idx), Decimal(0))
         assert total <= settings.cap_usd, "REG-CAP"  # the packing guarantees it
         items, simplified = declaration_items(dl, settings)
-        declarations.append(Declaration(id=f"D{gi:03d}-{k:02d}", lines=dl, usd=total,
-                                        currency=dl[0].currency, items=items,
-                                        simplified=simplified))
-    return Group(key=key, currency=lines[0].currency, declarations=declarations,
-                 containers=containers, declarations_lower_bound=decl.lower_bound,
-                 containers_lower_bound=boxes.lower_bound, declaration_method=decl.method,
-                 container_method=boxes.method)
+        declarations.append(
+            Declaration(
+                id=f"D{gi:03d}-{k:02d}",
+                lines=dl,
+                usd=total,
+                currency=dl[0].currency,
+                items=items,
+                simplified=simplified,
+            )
+        )
+    return Group(
+        key=key,
+        currency=lines[0].currency,
+        declarations=declarations,
+        containers=containers,
+        declarations_lower_bound=decl.lower_bound,
+        containers_lower_bound=boxes.lower_bound,
+        declaration_method=decl.method,
+        container_method=boxes.method,
+    )
 
 
-def plan_lines(lines: Sequence[Line], settings: TradeSettings | None = None,
-               report: CheckReport | None = None) -> Plan:
+def plan_lines(
+    lines: Sequence[Line], settings: TradeSettings | None = None, report: CheckReport | None = None
+) -> Plan:
     """Plan every line without an error finding; the rest are held with their rule IDs."""
     settings = settings or TradeSettings()
     report = report or check_lines(lines, settings)
@@ -161,6 +193,8 @@ def plan_lines(lines: Sequence[Line], settings: TradeSettings | None = None,
             held.setdefault(line.ref, []).append("REG-ONE-CURRENCY")
         elif line.ref not in held:
             groups[key].append(line)
-    out = [_group(gi, key, ls, settings)
-           for gi, (key, ls) in enumerate(sorted(groups.items()), start=1)]
+    out = [
+        _group(gi, key, ls, settings)
+        for gi, (key, ls) in enumerate(sorted(groups.items()), start=1)
+    ]
     return Plan(groups=out, held=held)

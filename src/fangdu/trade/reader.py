@@ -97,31 +97,73 @@ COLUMNS: tuple[Column, ...] = (
     Column("category", "安全类别", "category", required=False),
 )
 _BY_HEADER = {
-    h.lower().replace(" ", "").replace("_", ""): c
-    for c in COLUMNS for h in (c.zh, c.en, c.key)
+    h.lower().replace(" ", "").replace("_", ""): c for c in COLUMNS for h in (c.zh, c.en, c.key)
 }
 
 _WORDS: dict[str, dict[str, Any]] = {
-    "construction": {"机织": Construction.WOVEN, "woven": Construction.WOVEN,
-                     "针织": Construction.KNITTED, "knitted": Construction.KNITTED},
-    "yarn": {"长丝": YarnKind.FILAMENT, "filament": YarnKind.FILAMENT,
-             "短纤": YarnKind.STAPLE, "staple": YarnKind.STAPLE},
-    "finish": {"本色": Finish.UNBLEACHED, "坯布": Finish.UNBLEACHED,
-               "unbleached": Finish.UNBLEACHED, "漂白": Finish.BLEACHED,
-               "bleached": Finish.BLEACHED, "染色": Finish.DYED, "匹染": Finish.DYED,
-               "dyed": Finish.DYED, "色织": Finish.YARN_DYED, "yarn-dyed": Finish.YARN_DYED,
-               "yarn_dyed": Finish.YARN_DYED, "印花": Finish.PRINTED,
-               "printed": Finish.PRINTED},
-    "weave": {"平纹": Weave.PLAIN, "plain": Weave.PLAIN, "斜纹": Weave.TWILL,
-              "twill": Weave.TWILL, "牛仔": Weave.DENIM, "劳动布": Weave.DENIM,
-              "denim": Weave.DENIM, "缎纹": Weave.OTHER, "提花": Weave.OTHER,
-              "其他": Weave.OTHER, "other": Weave.OTHER, "satin": Weave.OTHER},
-    "labelling": {"": Labelling.NONE, "无": Labelling.NONE, "none": Labelling.NONE,
-                  "中国": Labelling.CN, "cn": Labelling.CN, "欧盟": Labelling.EU,
-                  "eu": Labelling.EU},
+    "construction": {
+        "机织": Construction.WOVEN,
+        "woven": Construction.WOVEN,
+        "针织": Construction.KNITTED,
+        "knitted": Construction.KNITTED,
+    },
+    "yarn": {
+        "长丝": YarnKind.FILAMENT,
+        "filament": YarnKind.FILAMENT,
+        "短纤": YarnKind.STAPLE,
+        "staple": YarnKind.STAPLE,
+    },
+    "finish": {
+        "本色": Finish.UNBLEACHED,
+        "坯布": Finish.UNBLEACHED,
+        "unbleached": Finish.UNBLEACHED,
+        "漂白": Finish.BLEACHED,
+        "bleached": Finish.BLEACHED,
+        "染色": Finish.DYED,
+        "匹染": Finish.DYED,
+        "dyed": Finish.DYED,
+        "色织": Finish.YARN_DYED,
+        "yarn-dyed": Finish.YARN_DYED,
+        "yarn_dyed": Finish.YARN_DYED,
+        "印花": Finish.PRINTED,
+        "printed": Finish.PRINTED,
+    },
+    "weave": {
+        "平纹": Weave.PLAIN,
+        "plain": Weave.PLAIN,
+        "斜纹": Weave.TWILL,
+        "twill": Weave.TWILL,
+        "牛仔": Weave.DENIM,
+        "劳动布": Weave.DENIM,
+        "denim": Weave.DENIM,
+        "缎纹": Weave.OTHER,
+        "提花": Weave.OTHER,
+        "其他": Weave.OTHER,
+        "other": Weave.OTHER,
+        "satin": Weave.OTHER,
+    },
+    "labelling": {
+        "": Labelling.NONE,
+        "无": Labelling.NONE,
+        "none": Labelling.NONE,
+        "中国": Labelling.CN,
+        "cn": Labelling.CN,
+        "欧盟": Labelling.EU,
+        "eu": Labelling.EU,
+    },
 }
-_BOOL = {"是": True, "y": True, "yes": True, "true": True, "1": True,
-         "否": False, "n": False, "no": False, "false": False, "0": False}
+_BOOL = {
+    "是": True,
+    "y": True,
+    "yes": True,
+    "true": True,
+    "1": True,
+    "否": False,
+    "n": False,
+    "no": False,
+    "false": False,
+    "0": False,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +200,7 @@ _PCT_FIRST = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*([^\d%/,，、;；+]+?)\s*(?=[/,
 
 
 def parse_composition(text: str) -> tuple[Component, ...]:
-    """"涤纶65%/棉35%", "65%涤纶 35%棉" or "polyester 65%/cotton 35%" → components.
+    """ "涤纶65%/棉35%", "65%涤纶 35%棉" or "polyester 65%/cotton 35%" → components.
 
     A name not known gets fibre None (rule CLS-FIBRE-UNKNOWN); text that is not a list of
     name-and-percentage pairs is a read error.
@@ -176,8 +218,14 @@ def parse_composition(text: str) -> tuple[Component, ...]:
         name, pct = (m[2], m[1]) if pct_first else (m[1], m[2])
         name = name.strip()
         fibre, standard = lookup(name)
-        out.append(Component(name=name, fibre=fibre.key if fibre else None,
-                             standard=standard, percent=Decimal(pct)))
+        out.append(
+            Component(
+                name=name,
+                fibre=fibre.key if fibre else None,
+                standard=standard,
+                percent=Decimal(pct),
+            )
+        )
         pos = m.end()
     return tuple(out)
 
@@ -215,8 +263,18 @@ def _parse(key: str, v: Any) -> Any:
         if s.lower() not in _BOOL:
             raise _Bad(f"须填“是”或“否”：{s!r}", f"must be yes or no: {s!r}")
         return _BOOL[s.lower()]
-    if key in ("width_cm", "gsm", "metres", "net_kg", "gross_kg", "volume_m3", "amount",
-               "formaldehyde", "ph", "azo"):
+    if key in (
+        "width_cm",
+        "gsm",
+        "metres",
+        "net_kg",
+        "gross_kg",
+        "volume_m3",
+        "amount",
+        "formaldehyde",
+        "ph",
+        "azo",
+    ):
         return _decimal(v)
     if key == "packages":
         d = _decimal(v)
@@ -236,8 +294,13 @@ def _parse(key: str, v: Any) -> Any:
             bits = entry.strip().split("/")
             if len(bits) > 2:
                 raise _Bad(f"码单条目无法解析：{entry}", f"cannot read roll entry: {entry}")
-            rolls.append(Roll(number=str(i + 1), metres=_decimal(bits[0]),
-                              kg=_decimal(bits[1]) if len(bits) == 2 else None))
+            rolls.append(
+                Roll(
+                    number=str(i + 1),
+                    metres=_decimal(bits[0]),
+                    kg=_decimal(bits[1]) if len(bits) == 2 else None,
+                )
+            )
         return tuple(rolls)
     if key in ("currency", "destination", "purchaser_nationality", "code"):
         return s.upper().replace(".", "")
@@ -251,8 +314,17 @@ def _rows_csv(data: bytes) -> tuple[str, list[list[Any]]]:
         try:
             text = data.decode("gb18030")  # Excel on Chinese Windows saves CSV in GBK
         except UnicodeDecodeError:
-            raise ReadError([CellError("csv", 0, "", "文件编码无法识别（须为UTF-8或GBK）",
-                                       "unknown encoding (use UTF-8 or GBK)")]) from None
+            raise ReadError(
+                [
+                    CellError(
+                        "csv",
+                        0,
+                        "",
+                        "文件编码无法识别（须为UTF-8或GBK）",
+                        "unknown encoding (use UTF-8 or GBK)",
+                    )
+                ]
+            ) from None
     return "csv", [list(r) for r in csv.reader(io.StringIO(text))]
 
 
@@ -262,8 +334,13 @@ def _rows_xlsx(data: bytes) -> tuple[str, list[list[Any]]]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise ReadError([CellError("xlsx", 0, "", f"工作簿无法打开：{exc}",
-                                   f"workbook cannot be opened: {exc}")]) from None
+        raise ReadError(
+            [
+                CellError(
+                    "xlsx", 0, "", f"工作簿无法打开：{exc}", f"workbook cannot be opened: {exc}"
+                )
+            ]
+        ) from None
     ws = wb["明细"] if "明细" in wb.sheetnames else wb.worksheets[0]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     wb.close()
@@ -275,8 +352,7 @@ def read_lines(path: Path | str, data: bytes | None = None) -> list[Line]:
     path = Path(path)
     if data is None:
         data = path.read_bytes()
-    sheet, rows = _rows_xlsx(data) if path.suffix.lower() in (".xlsx", ".xlsm") \
-        else _rows_csv(data)
+    sheet, rows = _rows_xlsx(data) if path.suffix.lower() in (".xlsx", ".xlsm") else _rows_csv(data)
     if not rows:
         raise ReadError([CellError(sheet, 1, "", "文件为空", "the file is empty")])
     header = [_text(h) for h in rows[0]]
@@ -293,8 +369,9 @@ def read_lines(path: Path | str, data: bytes | None = None) -> list[Line]:
         cols[col.key] = i
     for c in COLUMNS:
         if c.required and c.key not in cols:
-            errors.append(CellError(sheet, 1, c.zh, f"缺少必填列：{c.zh}",
-                                    f"missing required column: {c.en}"))
+            errors.append(
+                CellError(sheet, 1, c.zh, f"缺少必填列：{c.zh}", f"missing required column: {c.en}")
+            )
     if errors:
         raise ReadError(errors)
     lines: list[Line] = []
@@ -307,23 +384,38 @@ def read_lines(path: Path | str, data: bytes | None = None) -> list[Line]:
             raw = row[i] if i is not None and i < len(row) else None
             if _text(raw) == "" and c.key not in ("labelling",):
                 if c.required and c.key != "purchaser_id":
-                    errors.append(CellError(sheet, r, header[cols[c.key]],
-                                            f"必填项为空：{c.zh}", f"required cell empty: {c.en}"))
+                    errors.append(
+                        CellError(
+                            sheet,
+                            r,
+                            header[cols[c.key]],
+                            f"必填项为空：{c.zh}",
+                            f"required cell empty: {c.en}",
+                        )
+                    )
                 values[c.key] = None
                 continue
             try:
                 values[c.key] = _parse(c.key, raw)
             except _Bad as bad:
-                errors.append(CellError(sheet, r, header[i] if i is not None else c.zh,
-                                        bad.zh, bad.en))
+                errors.append(
+                    CellError(sheet, r, header[i] if i is not None else c.zh, bad.zh, bad.en)
+                )
         if any(e.row == r for e in errors):
             continue
         try:
             lines.append(_line(f"{sheet}!{r}", values))
         except ValidationError as exc:
             for err in exc.errors():
-                errors.append(CellError(sheet, r, ".".join(map(str, err["loc"])),
-                                        f"数据无效：{err['msg']}", f"invalid: {err['msg']}"))
+                errors.append(
+                    CellError(
+                        sheet,
+                        r,
+                        ".".join(map(str, err["loc"])),
+                        f"数据无效：{err['msg']}",
+                        f"invalid: {err['msg']}",
+                    )
+                )
     if errors:
         raise ReadError(errors)
     if not lines:
@@ -333,19 +425,30 @@ def read_lines(path: Path | str, data: bytes | None = None) -> list[Line]:
 
 def _line(ref: str, v: dict[str, Any]) -> Line:
     lab = None
-    if any(v.get(k) is not None for k in ("lab_composition", "formaldehyde", "ph", "azo",
-                                            "category")):
-        lab = LabReport(composition=v.get("lab_composition") or (),
-                        formaldehyde_mg_kg=v.get("formaldehyde"), ph=v.get("ph"),
-                        azo_mg_kg=v.get("azo"), category=(v.get("category") or None))
+    if any(
+        v.get(k) is not None for k in ("lab_composition", "formaldehyde", "ph", "azo", "category")
+    ):
+        lab = LabReport(
+            composition=v.get("lab_composition") or (),
+            formaldehyde_mg_kg=v.get("formaldehyde"),
+            ph=v.get("ph"),
+            azo_mg_kg=v.get("azo"),
+            category=(v.get("category") or None),
+        )
     return Line(
         ref=ref,
         merchant=Merchant(name=v["merchant"], uscc=v["merchant_uscc"]),
-        operator=Operator(name=v["operator"], uscc=v["operator_uscc"],
-                          registered=v["operator_registered"],
-                          consignor=v["operator_consignor"]),
-        purchaser=Purchaser(name=v["purchaser"], nationality=v["purchaser_nationality"],
-                            id_number=v.get("purchaser_id") or ""),
+        operator=Operator(
+            name=v["operator"],
+            uscc=v["operator_uscc"],
+            registered=v["operator_registered"],
+            consignor=v["operator_consignor"],
+        ),
+        purchaser=Purchaser(
+            name=v["purchaser"],
+            nationality=v["purchaser_nationality"],
+            id_number=v.get("purchaser_id") or "",
+        ),
         destination=v["destination"],
         sailing=v["sailing"],
         settlement=v["settlement"],

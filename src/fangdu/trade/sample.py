@@ -43,8 +43,14 @@ FABRICS: tuple[tuple[str, str, str, str, str, str, str, int, int, str], ...] = (
 )
 
 _MERCHANT_NAMES = ("绍兴柯桥{}号纺织商行", "柯桥{}布业经营部", "轻纺城{}面料行")
-_PURCHASERS = (("Ahmed Trading", "AE"), ("Oyelaran Textiles", "NG"), ("Kim Fabrics", "KR"),
-               ("Petrov Tekstil", "RU"), ("Silva Tecidos", "BR"), ("Rahman Garments", "BD"))
+_PURCHASERS = (
+    ("Ahmed Trading", "AE"),
+    ("Oyelaran Textiles", "NG"),
+    ("Kim Fabrics", "KR"),
+    ("Petrov Tekstil", "RU"),
+    ("Silva Tecidos", "BR"),
+    ("Rahman Garments", "BD"),
+)
 
 
 def uscc(rng: random.Random) -> str:
@@ -57,17 +63,29 @@ def _q(x: Decimal, places: str = "0.1") -> Decimal:
     return x.quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
-def sample_rows(n_lines: int = 200, seed: int = 18, containers_hint: int | None = None,
-                day: dt.date = dt.date(2026, 12, 7)) -> list[dict[str, str]]:
+def sample_rows(
+    n_lines: int = 200,
+    seed: int = 18,
+    containers_hint: int | None = None,
+    day: dt.date = dt.date(2026, 12, 7),
+) -> list[dict[str, str]]:
     """``n_lines`` clean rows keyed by the Chinese headers."""
     rng = random.Random(seed)
     operators = [(f"绍兴柯桥{n}进出口有限公司", uscc(rng)) for n in ("华纺", "越丰", "轻联")]
     # A stall exports through one agent; a buyer's day fills a container or two.
-    merchants = [(_MERCHANT_NAMES[i % 3].format(1000 + i), uscc(rng), operators[i % 3])
-                 for i in range(max(3, n_lines // 25))]
+    merchants = [
+        (_MERCHANT_NAMES[i % 3].format(1000 + i), uscc(rng), operators[i % 3])
+        for i in range(max(3, n_lines // 25))
+    ]
     n_groups = containers_hint or max(1, n_lines // 80)
-    purchasers = [(f"{_PURCHASERS[k % 6][0]} {k // 6 + 1}", _PURCHASERS[k % 6][1],
-                   f"P{rng.randrange(10**7, 10**8)}") for k in range(max(1, n_groups // 2))]
+    purchasers = [
+        (
+            f"{_PURCHASERS[k % 6][0]} {k // 6 + 1}",
+            _PURCHASERS[k % 6][1],
+            f"P{rng.randrange(10**7, 10**8)}",
+        )
+        for k in range(max(1, n_groups // 2))
+    ]
     sailings = ["COSCO V101", "MAERSK V202"]
     rows: list[dict[str, str]] = []
     for i in range(n_lines):
@@ -91,20 +109,48 @@ def sample_rows(n_lines: int = 200, seed: int = 18, containers_hint: int | None 
         amount = _q(metres * price, "0.01")
         volume = _q(Decimal(rolls_n) * Decimal("0.08") * width / 150, "0.01")  # a 100 m roll
         values = {
-            "merchant": merchant[0], "merchant_uscc": merchant[1],
-            "operator": op[0], "operator_uscc": op[1], "operator_registered": "是",
-            "operator_consignor": "是", "purchaser": pur[0], "purchaser_nationality": pur[1],
-            "purchaser_id": pur[2], "destination": pur[1],
-            "sailing": sailing, "settlement": "电汇",
-            "export_date": day.isoformat(), "name": name, "code": code + "0000",
-            "elements": "", "composition": comp, "construction": cons, "yarn": yarn,
-            "textured": tex, "finish": finish, "weave": weave, "width_cm": str(width),
-            "gsm": str(gsm), "metres": str(metres), "net_kg": str(net), "gross_kg": str(gross),
-            "packages": str(rolls_n), "volume_m3": str(volume), "currency": "USD",
-            "amount": str(amount), "confirmed": "是", "excluded": "否",
-            "rolls": ";".join(str(m) for m in roll_m), "marks": f"N/M {i + 1:05d}",
-            "labelling": "", "label": "", "lab_composition": "", "formaldehyde": "", "ph": "",
-            "azo": "", "category": "",
+            "merchant": merchant[0],
+            "merchant_uscc": merchant[1],
+            "operator": op[0],
+            "operator_uscc": op[1],
+            "operator_registered": "是",
+            "operator_consignor": "是",
+            "purchaser": pur[0],
+            "purchaser_nationality": pur[1],
+            "purchaser_id": pur[2],
+            "destination": pur[1],
+            "sailing": sailing,
+            "settlement": "电汇",
+            "export_date": day.isoformat(),
+            "name": name,
+            "code": code + "0000",
+            "elements": "",
+            "composition": comp,
+            "construction": cons,
+            "yarn": yarn,
+            "textured": tex,
+            "finish": finish,
+            "weave": weave,
+            "width_cm": str(width),
+            "gsm": str(gsm),
+            "metres": str(metres),
+            "net_kg": str(net),
+            "gross_kg": str(gross),
+            "packages": str(rolls_n),
+            "volume_m3": str(volume),
+            "currency": "USD",
+            "amount": str(amount),
+            "confirmed": "是",
+            "excluded": "否",
+            "rolls": ";".join(str(m) for m in roll_m),
+            "marks": f"N/M {i + 1:05d}",
+            "labelling": "",
+            "label": "",
+            "lab_composition": "",
+            "formaldehyde": "",
+            "ph": "",
+            "azo": "",
+            "category": "",
         }
         rows.append({c.zh: values[c.key] for c in COLUMNS})
     return rows

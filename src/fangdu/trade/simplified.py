@@ -39,7 +39,10 @@ class DeclarationItem:
 def _item(lines: Sequence[Line], rule: str = "") -> DeclarationItem:
     head = lines[0]  # the highest-value line names and codes the item
     return DeclarationItem(
-        no=0, code=head.declared_code, name=head.name, elements=elements_string(head),
+        no=0,
+        code=head.declared_code,
+        name=head.name,
+        elements=elements_string(head),
         legal_qty1=sum((ln.metres for ln in lines), Decimal(0)),
         legal_qty2=sum((ln.net_kg for ln in lines), Decimal(0)),
         deal_qty=sum((ln.metres for ln in lines), Decimal(0)),
@@ -49,8 +52,9 @@ def _item(lines: Sequence[Line], rule: str = "") -> DeclarationItem:
     )
 
 
-def declaration_items(lines: Sequence[Line],
-                      settings: TradeSettings) -> tuple[list[DeclarationItem], bool]:
+def declaration_items(
+    lines: Sequence[Line], settings: TradeSettings
+) -> tuple[list[DeclarationItem], bool]:
     """The items of one declaration and whether the simplified form applied."""
     ordered = sorted(lines, key=lambda ln: (-ln.amount, ln.ref))
     if len(ordered) < settings.simplified_min_varieties:
@@ -61,7 +65,7 @@ def declaration_items(lines: Sequence[Line],
         items = [_item([ln]) for ln in ordered[: settings.top_listed]]
         by_chapter: dict[str, list[Line]] = {}
         rest: list[DeclarationItem] = []
-        for ln in ordered[settings.top_listed:]:
+        for ln in ordered[settings.top_listed :]:
             if any(ln.declared_code.startswith(p) for p in settings.no_merge_prefixes):
                 rest.append(_item([ln], "REG-SIMPLIFIED-EXCL"))
             else:

@@ -58,8 +58,12 @@ def merchant_months(planned: Iterable[tuple[str, Line]]) -> list[MerchantMonth]:
         month = ln.export_date.strftime("%Y-%m")
         key = (ln.merchant.uscc, month)
         if key not in out:
-            out[key] = MerchantMonth(merchant=ln.merchant.name, uscc=ln.merchant.uscc,
-                                     month=month, filing_month=filing_month(ln.export_date))
+            out[key] = MerchantMonth(
+                merchant=ln.merchant.name,
+                uscc=ln.merchant.uscc,
+                month=month,
+                filing_month=filing_month(ln.export_date),
+            )
         out[key].lines.append(ln)
         out[key].declarations[ln.ref] = decl
     return [out[k] for k in sorted(out)]

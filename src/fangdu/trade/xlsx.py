@@ -32,8 +32,10 @@ _CONTENT_TYPES = (
     'officedocument.spreadsheetml.styles+xml"/>'
     "{sheets}</Types>"
 )
-_SHEET_TYPE = ('<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
-               'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
+_SHEET_TYPE = (
+    '<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+)
 _RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -66,8 +68,10 @@ def _col(i: int) -> str:
 
 
 def _sheet(rows: Sequence[Sequence[str]], bold_rows: frozenset[int]) -> str:
-    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns='
-           '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns='
+        '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    ]
     for r, row in enumerate(rows, start=1):
         style = ' s="1"' if r - 1 in bold_rows else ""
         cells = []
@@ -78,8 +82,10 @@ def _sheet(rows: Sequence[Sequence[str]], bold_rows: frozenset[int]) -> str:
                 cells.append(f'<c r="{ref}"><v>{text}</v></c>')
             elif text:
                 text = escape(_BAD_XML.sub("", text))
-                cells.append(f'<c r="{ref}" t="inlineStr"{style}><is><t xml:space="preserve">'
-                             f"{text}</t></is></c>")
+                cells.append(
+                    f'<c r="{ref}" t="inlineStr"{style}><is><t xml:space="preserve">'
+                    f"{text}</t></is></c>"
+                )
         out.append(f'<row r="{r}">{"".join(cells)}</row>')
     out.append("</sheetData></worksheet>")
     return "".join(out)
@@ -97,28 +103,39 @@ def write_workbook(sheets: Sequence[tuple[str, Sequence[Sequence[str]], frozense
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://'
         'schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.'
         'openxmlformats.org/officeDocument/2006/relationships"><sheets>'
-        + "".join(f'<sheet name="{escape(n, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
-                  for i, n in enumerate(names, start=1))
+        + "".join(
+            f'<sheet name="{escape(n, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
+            for i, n in enumerate(names, start=1)
+        )
         + "</sheets></workbook>"
     )
     rels = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://'
         'schemas.openxmlformats.org/package/2006/relationships">'
-        + "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/'
-                  f'officeDocument/2006/relationships/worksheet" Target="worksheets/'
-                  f'sheet{i}.xml"/>' for i in range(1, len(sheets) + 1))
+        + "".join(
+            f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/'
+            f'officeDocument/2006/relationships/worksheet" Target="worksheets/'
+            f'sheet{i}.xml"/>'
+            for i in range(1, len(sheets) + 1)
+        )
         + f'<Relationship Id="rId{len(sheets) + 1}" Type="http://schemas.openxmlformats.org/'
-          'officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>'
+        'officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>'
     )
     parts = [
-        ("[Content_Types].xml", _CONTENT_TYPES.format(sheets="".join(
-            _SHEET_TYPE.format(n=i) for i in range(1, len(sheets) + 1)))),
+        (
+            "[Content_Types].xml",
+            _CONTENT_TYPES.format(
+                sheets="".join(_SHEET_TYPE.format(n=i) for i in range(1, len(sheets) + 1))
+            ),
+        ),
         ("_rels/.rels", _RELS),
         ("xl/workbook.xml", workbook),
         ("xl/_rels/workbook.xml.rels", rels),
         ("xl/styles.xml", _STYLES),
-    ] + [(f"xl/worksheets/sheet{i}.xml", _sheet(rows, bold))
-         for i, (_, rows, bold) in enumerate(sheets, start=1)]
+    ] + [
+        (f"xl/worksheets/sheet{i}.xml", _sheet(rows, bold))
+        for i, (_, rows, bold) in enumerate(sheets, start=1)
+    ]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in parts:

@@ -39,7 +39,6 @@ from fangdu.web.uploads import display_name, read_upload
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=PROBLEM_RESPONSES)
 
 
-
 # -- models ----------------------------------------------------------------------------------
 
 
@@ -104,9 +103,11 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     approve: bool = Field(description="true or false, nothing that looks like them")
-    reason: str | None = Field(default=None, max_length=MAX_TEXT,
-                               description="required when rejecting, and when approving what "
-                               "the check calls a copy")
+    reason: str | None = Field(
+        default=None,
+        max_length=MAX_TEXT,
+        description="required when rejecting, and when approving what the check calls a copy",
+    )
 
 
 class InclusionOut(BaseModel):
@@ -130,8 +131,9 @@ class CheckpointOut(BaseModel):
     origin: str
     size: int
     root: str = Field(description="base64 root hash")
-    note: str = Field(description="the signed note with witness cosignatures, as "
-                      "/log/checkpoint serves it")
+    note: str = Field(
+        description="the signed note with witness cosignatures, as /log/checkpoint serves it"
+    )
     cosignatures: int
     timestamped: bool
     log_key: str = Field(description="the log's verifier key (signed-note format)")
@@ -144,8 +146,9 @@ def _match(match: MatchInfo) -> MatchOut:
 def work_out(work: WorkInfo, *, private: bool) -> WorkOut:
     data: dict[str, Any] = work.to_json()
     if not private:
-        data.update(review_matches=[], description=None, originality_statement=None,
-                    decision_reason=None)
+        data.update(
+            review_matches=[], description=None, originality_statement=None, decision_reason=None
+        )
     return WorkOut.model_validate(data)
 
 
@@ -172,15 +175,20 @@ def check(
     return CheckOut(query=display_name(file), matches=[_match(m) for m in matches])
 
 
-@router.post("/works", status_code=201, summary=N_("File an application for registration"),
-             responses={409: {"description": "this image is already on file"}})
+@router.post(
+    "/works",
+    status_code=201,
+    summary=N_("File an application for registration"),
+    responses={409: {"description": "this image is already on file"}},
+)
 def apply(
     request: Request,
     file: Annotated[UploadFile, File(description="the design's image")],
     title: Annotated[str, Form(description=f"at most {MAX_TITLE} characters")],
     created_on: Annotated[str, Form(description="when the design was created, ISO date")],
-    originality_statement: Annotated[str, Form(description="the applicant's statement that "
-                                               "the design is their own")],
+    originality_statement: Annotated[
+        str, Form(description="the applicant's statement that the design is their own")
+    ],
     account: Annotated[Account, Depends(require_token(Action.APPLY))],
     owner: Annotated[str | None, Form(description="default: the account's party")] = None,
     designers: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
@@ -192,10 +200,17 @@ def apply(
     """Always filed as pending, with the automatic check's matches, for a reviewer. The fields
     are validated by the same schema as the web form's (`registry.application`)."""
     state = app_state(request)
-    fields = {"title": title, "owner": owner or account.party or account.display_name,
-              "designers": designers, "created_on": created_on, "published_on": published_on,
-              "category": category, "colourways": colourways, "description": description,
-              "originality_statement": originality_statement}
+    fields = {
+        "title": title,
+        "owner": owner or account.party or account.display_name,
+        "designers": designers,
+        "created_on": created_on,
+        "published_on": published_on,
+        "category": category,
+        "colourways": colourways,
+        "description": description,
+        "originality_statement": originality_statement,
+    }
     try:
         filed = ApplicationIn.model_validate({k: v for k, v in fields.items() if v is not None})
     except ValidationError as exc:
@@ -205,14 +220,20 @@ def apply(
     data = read_upload(file, state.registry.settings.max_image_bytes)
     try:
         outcome = state.registry.register(
-            data, filed.to_request(account.subject), review_required=True, channel="api",
+            data,
+            filed.to_request(account.subject),
+            review_required=True,
+            channel="api",
             submitter=state.accounts.signer(account.id),
         )
     except ImageOnFile:
         # It may be someone else's unpublished application: say no more than that.
         raise Conflict("this image is already on file") from None
-    return ApplicationOut(status=outcome.work.status, work=work_out(outcome.work, private=True),
-                          matches=[_match(m) for m in outcome.matches])
+    return ApplicationOut(
+        status=outcome.work.status,
+        work=work_out(outcome.work, private=True),
+        matches=[_match(m) for m in outcome.matches],
+    )
 
 
 @router.get("/works", summary=N_("Your applications; reviewers: every work, by status"))
@@ -225,8 +246,11 @@ def list_works(
     if allowed(account, Action.REVIEW):
         works = list(registry.list_works(status))
     else:
-        works = [w for w in registry.list_applications(account.subject)
-                 if status is None or w.status == status]
+        works = [
+            w
+            for w in registry.list_applications(account.subject)
+            if status is None or w.status == status
+        ]
     return [work_out(w, private=True) for w in works]
 
 
@@ -260,8 +284,12 @@ def decide(
     state = app_state(request)
     authorize_work(account, Action.DECIDE, records.find_work(state.registry, str(work_id)))
     work = state.registry.decide(
-        work_id, approve=decision.approve, reviewer=account.subject, reason=decision.reason,
-        channel="api", submitter=state.accounts.signer(account.id),
+        work_id,
+        approve=decision.approve,
+        reviewer=account.subject,
+        reason=decision.reason,
+        channel="api",
+        submitter=state.accounts.signer(account.id),
     )
     return work_out(work, private=True)
 
@@ -272,12 +300,16 @@ def decide(
     response_class=Response,
     responses={200: {"content": {"application/zip": {}}, "description": "the bundle"}},
 )
-def evidence(request: Request, key: str,
-             account: Annotated[Account, Depends(require_token(Action.VIEW))]) -> Response:
+def evidence(
+    request: Request, key: str, account: Annotated[Account, Depends(require_token(Action.VIEW))]
+) -> Response:
     work, _ = _authorized_work(request, key, Action.GET_EVIDENCE)
     data = records.evidence_zip(app_state(request).registry, str(work.id))
-    return Response(data, media_type="application/zip", headers={
-        "content-disposition": f'attachment; filename="{work.label}.zip"'})
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="{work.label}.zip"'},
+    )
 
 
 # -- the evidence log ------------------------------------------------------------------------
@@ -295,8 +327,12 @@ def inclusion(
     if not index < size <= latest:
         raise InputError(f"need index < size <= {latest}; got {index}, {size}")
     proof = store.inclusion_proof(index, size)
-    return InclusionOut(index=index, size=size, leaf_hash=_b64(leaf_hash(store.entry(index))),
-                        proof=[_b64(h) for h in proof])
+    return InclusionOut(
+        index=index,
+        size=size,
+        leaf_hash=_b64(leaf_hash(store.entry(index))),
+        proof=[_b64(h) for h in proof],
+    )
 
 
 @router.get("/proofs/consistency", summary=N_("Consistency proof between two tree sizes"))
@@ -310,8 +346,9 @@ def consistency(
     size = size or latest
     if not old <= size <= latest:
         raise InputError(f"need old <= size <= {latest}; got {old}, {size}")
-    return ConsistencyOut(old_size=old, size=size,
-                          proof=[_b64(h) for h in store.consistency_proof(old, size)])
+    return ConsistencyOut(
+        old_size=old, size=size, proof=[_b64(h) for h in store.consistency_proof(old, size)]
+    )
 
 
 @router.get("/log/checkpoint", summary=N_("The latest signed checkpoint and the log's key"))
@@ -335,22 +372,30 @@ def checkpoint(request: Request) -> CheckpointOut:
 log_router = APIRouter(prefix="/log", tags=["log"], responses=PROBLEM_RESPONSES)
 
 
-@log_router.get("/checkpoint", response_class=PlainTextResponse,
-                summary=N_("The signed checkpoint with cosignatures (C2SP tlog-checkpoint)"))
+@log_router.get(
+    "/checkpoint",
+    response_class=PlainTextResponse,
+    summary=N_("The signed checkpoint with cosignatures (C2SP tlog-checkpoint)"),
+)
 def log_checkpoint(request: Request) -> Response:
     store = app_state(request).ledger
     latest = store.checkpoint()
     if latest is None:
         raise NotFound("the log has no checkpoint yet")
     body = latest.note + "".join(latest.cosignatures).encode()
-    return Response(body, media_type="text/plain; charset=utf-8",
-                    headers={"cache-control": "no-cache"})
+    return Response(
+        body, media_type="text/plain; charset=utf-8", headers={"cache-control": "no-cache"}
+    )
 
 
-@log_router.get("/tile/{path:path}", response_class=Response,
-                summary=N_("A hash tile or entry bundle (C2SP tlog-tiles)"))
+@log_router.get(
+    "/tile/{path:path}",
+    response_class=Response,
+    summary=N_("A hash tile or entry bundle (C2SP tlog-tiles)"),
+)
 def log_tile(request: Request, path: str) -> Response:
     tile = records.log_tile(app_state(request).ledger, f"tile/{path}")
     caching = "public, max-age=31536000, immutable" if tile.full else "no-cache"
-    return Response(tile.data, media_type="application/octet-stream",
-                    headers={"cache-control": caching})
+    return Response(
+        tile.data, media_type="application/octet-stream", headers={"cache-control": caching}
+    )

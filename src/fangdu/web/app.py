@@ -67,7 +67,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         core = await run_in_threadpool(
-            functools.partial(Fangdu.build, settings, password_hasher=password_hasher))
+            functools.partial(Fangdu.build, settings, password_hasher=password_hasher)
+        )
         # Timestamps and cosignatures from a thread of their own: no request waits for them.
         core.registry.start_publisher()
         try:
@@ -77,8 +78,7 @@ def create_app(
                 web=web,
                 translations=translations,
                 templates={
-                    language.code: common.make_environment(translations[language.code],
-                                                           language)
+                    language.code: common.make_environment(translations[language.code], language)
                     for language in i18n.LANGUAGES
                 },
                 check_limiter=RateLimiter(web.check_per_minute),

@@ -24,8 +24,9 @@ METHOD_MAP = [
     ("templates/**.html", "jinja2.ext:babel_extract"),
     ("**.py", "python"),
 ]
-OPTIONS_MAP = {"templates/**.html": {"trimmed": "true", "newstyle_gettext": "true",
-                                     "silent": "false"}}
+OPTIONS_MAP = {
+    "templates/**.html": {"trimmed": "true", "newstyle_gettext": "true", "silent": "false"}
+}
 
 
 def extract_messages() -> Iterator[tuple[str, str, int]]:
@@ -51,10 +52,18 @@ def update_catalogues() -> dict[str, list[str]]:
     for language in LANGUAGES:
         old = read_catalogue(language)
         # The old header's dates: re-running with nothing new changes nothing.
-        new = Catalog(locale=language.locale, domain=DOMAIN, project="fangdu", version="0.1",
-                      copyright_holder="the Fangdu authors", last_translator="Fangdu",
-                      language_team=language.name, creation_date=old.creation_date,
-                      revision_date=old.revision_date, fuzzy=False)
+        new = Catalog(
+            locale=language.locale,
+            domain=DOMAIN,
+            project="fangdu",
+            version="0.1",
+            copyright_holder="the Fangdu authors",
+            last_translator="Fangdu",
+            language_team=language.name,
+            creation_date=old.creation_date,
+            revision_date=old.revision_date,
+            fuzzy=False,
+        )
         for msgid in sorted(wanted):
             existing = old.get(msgid)
             string = existing.string if existing is not None else ""

@@ -54,11 +54,14 @@ def seed_demo(
         folder = Path(tmp)
         # Procedural prints: the same pixels on every machine, whatever art is installed.
         library = [_save(folder / f"演示花样 Demo {i + 1:02d}.png", i, size) for i in range(PRINTS)]
-        seen = [_save(folder / f"演示市场照片 Demo market {i + 1}.png", 500 + i, size)
-                for i in range(PRIOR_ART)]
+        seen = [
+            _save(folder / f"演示市场照片 Demo market {i + 1}.png", 500 + i, size)
+            for i in range(PRIOR_ART)
+        ]
         registry.import_files(library, owner=OWNER, owner_kind="company", jobs=jobs)
-        registry.import_files(seen, prior_art=PriorArtSource(PRIOR_ART_SOURCE, PRIOR_ART_SEEN),
-                              jobs=jobs)
+        registry.import_files(
+            seen, prior_art=PriorArtSource(PRIOR_ART_SOURCE, PRIOR_ART_SEEN), jobs=jobs
+        )
     lines = []
     for username, role, display_name, party in ACCOUNTS:
         password = secrets.token_urlsafe(12)

@@ -34,13 +34,23 @@ ALWAYS = frozenset({"*"})  # not about a work
 ALL_STATES = frozenset({"pending", "registered", "rejected"})
 PUBLIC = frozenset({"registered"})
 
-_SIGNED_IN = {Action.CHECK: ALWAYS, Action.VIEW: PUBLIC, Action.PORTFOLIO: ALWAYS,
-              Action.OWN_ACCOUNT: ALWAYS}
+_SIGNED_IN = {
+    Action.CHECK: ALWAYS,
+    Action.VIEW: PUBLIC,
+    Action.PORTFOLIO: ALWAYS,
+    Action.OWN_ACCOUNT: ALWAYS,
+}
 # Mediators, judges and bank officers handle disputes and loans over registered works only.
 _CASE_HANDLER = {**_SIGNED_IN, Action.VIEW_ORIGINAL: PUBLIC, Action.GET_EVIDENCE: PUBLIC}
-_REVIEWER = {**_SIGNED_IN, Action.VIEW: ALL_STATES, Action.VIEW_APPLICATION: ALL_STATES,
-             Action.VIEW_ORIGINAL: ALL_STATES,
-             Action.GET_EVIDENCE: ALL_STATES, Action.REVIEW: ALWAYS, Action.DECIDE: ALL_STATES}
+_REVIEWER = {
+    **_SIGNED_IN,
+    Action.VIEW: ALL_STATES,
+    Action.VIEW_APPLICATION: ALL_STATES,
+    Action.VIEW_ORIGINAL: ALL_STATES,
+    Action.GET_EVIDENCE: ALL_STATES,
+    Action.REVIEW: ALWAYS,
+    Action.DECIDE: ALL_STATES,
+}
 
 RULES: dict[str, dict[Action, frozenset[str]]] = {
     ANONYMOUS: {Action.CHECK: ALWAYS, Action.VIEW: PUBLIC},
@@ -52,8 +62,9 @@ RULES: dict[str, dict[Action, frozenset[str]]] = {
     "admin": {**_REVIEWER, Action.APPLY: ALWAYS, Action.MANAGE_USERS: ALWAYS},
 }
 # What the filer of a work may always do with it, whatever its state and their role.
-FILER_ACTIONS = frozenset({Action.VIEW, Action.VIEW_APPLICATION, Action.VIEW_ORIGINAL,
-                           Action.GET_EVIDENCE})
+FILER_ACTIONS = frozenset(
+    {Action.VIEW, Action.VIEW_APPLICATION, Action.VIEW_ORIGINAL, Action.GET_EVIDENCE}
+)
 
 # The API token scope each action needs; None: never with a token (a person at the page only).
 SCOPES: dict[Action, str | None] = {
@@ -80,8 +91,11 @@ class WorkFacts:
 
 
 def is_filer(account: Account | None, work: WorkFacts) -> bool:
-    return account is not None and work.submitted_by is not None and (
-        work.submitted_by == account.subject)
+    return (
+        account is not None
+        and work.submitted_by is not None
+        and (work.submitted_by == account.subject)
+    )
 
 
 def allowed(account: Account | None, action: Action, work: WorkFacts | None = None) -> bool:

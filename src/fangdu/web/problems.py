@@ -29,8 +29,8 @@ class Problem(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: str = Field(
-        default="about:blank", description="URI naming the kind of problem; about:blank: "
-        "nothing beyond the HTTP status"
+        default="about:blank",
+        description="URI naming the kind of problem; about:blank: nothing beyond the HTTP status",
     )
     title: str = Field(description="short summary of the kind of problem")
     status: int = Field(description="the HTTP status code")
@@ -39,8 +39,11 @@ class Problem(BaseModel):
 
 # Shown in the API's OpenAPI description of each operation's errors.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    "4XX": {"model": Problem, "content": {PROBLEM_JSON: {}},
-            "description": "problem details (RFC 9457)"},
+    "4XX": {
+        "model": Problem,
+        "content": {PROBLEM_JSON: {}},
+        "description": "problem details (RFC 9457)",
+    },
 }
 
 
@@ -113,7 +116,9 @@ def problem_response(
         **(extra or {}),
     )
     return JSONResponse(
-        body.model_dump(exclude_none=True), status_code=status, headers=headers,
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        headers=headers,
         media_type=PROBLEM_JSON,
     )
 
@@ -136,10 +141,12 @@ def install(app: FastAPI) -> None:
             return error_page(request, exc, status, detail, headers)
         extra = None
         if isinstance(exc, RequestValidationError):
-            extra = {"errors": [
-                {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-                for e in exc.errors()
-            ]}
+            extra = {
+                "errors": [
+                    {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+                    for e in exc.errors()
+                ]
+            }
         return problem_response(status, detail, kind=kind, headers=headers, extra=extra)
 
     # Anything else is a bug: SecurityHeaders answers it with a bare 500 problem.

@@ -72,12 +72,12 @@ def find_work(registry: Registry, key: str) -> WorkInfo:
 # -- pictures --------------------------------------------------------------------------------
 
 
-def jpeg_bytes(rgb: np.ndarray, max_width: int | None = None, max_side: int | None = None
-               ) -> bytes:
+def jpeg_bytes(rgb: np.ndarray, max_width: int | None = None, max_side: int | None = None) -> bytes:
     image = Image.fromarray(rgb)
     if max_width is not None and image.width > max_width:
-        image = image.resize((max_width, round(image.height * max_width / image.width)),
-                             Image.Resampling.LANCZOS)
+        image = image.resize(
+            (max_width, round(image.height * max_width / image.width)), Image.Resampling.LANCZOS
+        )
     if max_side is not None:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
@@ -121,8 +121,9 @@ def served_original(core: Fangdu, sha256: str) -> ServedImage:
     decoded = decode_image(data, max_pixels=core.settings.max_image_pixels)
     served = SERVED_TYPES.get(decoded.format)
     if served is None:
-        raise NotFound(f"no web rendition of a {decoded.format} original: download the "
-                       "evidence bundle")
+        raise NotFound(
+            f"no web rendition of a {decoded.format} original: download the evidence bundle"
+        )
     return ServedImage(data, *served)
 
 
@@ -130,8 +131,9 @@ def png_rendition(core: Fangdu, sha256: str) -> bytes:
     """The original as a PNG every browser shows, upright and at most RENDITION_SIDE a side:
     what the page displays when the original is a TIFF or too large to view."""
     data = core.blobs.get(sha256)
-    image = Image.fromarray(decode_image(data, max_pixels=core.settings.max_image_pixels,
-                                         draft_side=RENDITION_SIDE).rgb)
+    image = Image.fromarray(
+        decode_image(data, max_pixels=core.settings.max_image_pixels, draft_side=RENDITION_SIDE).rgb
+    )
     image.thumbnail((RENDITION_SIDE, RENDITION_SIDE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=6)
@@ -209,7 +211,8 @@ def entries_about_work(store: LogStore, work_id: int) -> list[tuple[int, dict]]:
 def registering_entry(store: LogStore, work_id: int) -> int:
     """The index of the entry that made the work registered (its latest such entry)."""
     found = [
-        index for index, entry in entries_about_work(store, work_id)
+        index
+        for index, entry in entries_about_work(store, work_id)
         if entry["body"]["type"] in ("registration", "status_change")
         and entry["body"]["facts"].get("status") == "registered"
     ]
@@ -235,7 +238,8 @@ def check_record(core: Fangdu, work: WorkInfo) -> RecordCheck:
         return RecordCheck(store.origin, [], problem=f"checkpoint does not verify: {exc}")
     cosigners = tuple(
         Cosigner(s.name, dt.datetime.fromtimestamp(s.timestamp, dt.UTC))
-        for s in opened.signatures if s.timestamp is not None
+        for s in opened.signatures
+        if s.timestamp is not None
     )
     stamp, authority = _timestamp(core, latest)
     checks = []
@@ -252,16 +256,21 @@ def check_record(core: Fangdu, work: WorkInfo) -> RecordCheck:
     )
 
 
-def _check_entry(store: LogStore, index: int, data: bytes, size: int, root: bytes
-                 ) -> EntryCheck:
+def _check_entry(store: LogStore, index: int, data: bytes, size: int, root: bytes) -> EntryCheck:
     digest = leaf_hash(data)
     try:
         body = parse_entry(data)["body"]
     except EntryError as exc:
         return EntryCheck(index, "?", "", None, None, digest.hex(), False, str(exc))
     facts = body.get("facts", {})
-    common = (index, body["type"], body["time"], facts.get("status"),
-              facts.get("registration_no"), digest.hex())
+    common = (
+        index,
+        body["type"],
+        body["time"],
+        facts.get("status"),
+        facts.get("registration_no"),
+        digest.hex(),
+    )
     if index >= size:
         return EntryCheck(*common, ok=False, problem="not in the latest checkpoint yet")
     try:
@@ -271,14 +280,14 @@ def _check_entry(store: LogStore, index: int, data: bytes, size: int, root: byte
     return EntryCheck(*common, ok=True)
 
 
-def _timestamp(core: Fangdu, latest: SignedCheckpoint
-               ) -> tuple[dt.datetime | None, str | None]:
+def _timestamp(core: Fangdu, latest: SignedCheckpoint) -> tuple[dt.datetime | None, str | None]:
     ca = core.settings.timestamp_ca
     if latest.timestamp_token is None or ca is None:
         return None, None
     try:
-        token = verify_timestamp(latest.timestamp_token, latest.checkpoint.to_text().encode(),
-                                 ca.read_bytes())
+        token = verify_timestamp(
+            latest.timestamp_token, latest.checkpoint.to_text().encode(), ca.read_bytes()
+        )
     except (TimestampError, OSError):
         return None, None
     return token.gen_time, token.tsa_name
@@ -326,4 +335,3 @@ def log_tile(store: LogStore, path: str) -> TileFile:
     if len(data) < width * HASH_SIZE:
         raise NotFound("no such tile")
     return TileFile(data[: width * HASH_SIZE], full)
-

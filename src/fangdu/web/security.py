@@ -146,11 +146,14 @@ async def verify_csrf(request: Request) -> None:
     form = await request.form()
     sent = form.get(CSRF_FIELD)
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not isinstance(sent, str) or not _well_formed(cookie) or not hmac.compare_digest(
-        sent.encode(), cookie.encode()
+    if (
+        not isinstance(sent, str)
+        or not _well_formed(cookie)
+        or not hmac.compare_digest(sent.encode(), cookie.encode())
     ):
-        raise WebProblem(403, "the form's security token is missing or stale: reload the page",
-                         kind="csrf")
+        raise WebProblem(
+            403, "the form's security token is missing or stale: reload the page", kind="csrf"
+        )
 
 
 # -- rate limit ------------------------------------------------------------------------------
@@ -174,8 +177,12 @@ class RateLimiter:
                 events.popleft()
             if len(events) >= self.per_minute:
                 retry = max(1, math.ceil(events[0] + 60 - now))
-                raise WebProblem(429, f"too many checks: try again in {retry} s",
-                                 kind="rate-limited", headers={"Retry-After": str(retry)})
+                raise WebProblem(
+                    429,
+                    f"too many checks: try again in {retry} s",
+                    kind="rate-limited",
+                    headers={"Retry-After": str(retry)},
+                )
             events.append(now)
             if len(self._events) > 10_000:  # forget idle clients
                 for stale in [k for k, v in self._events.items() if not v or v[-1] <= now - 60]:

@@ -31,6 +31,7 @@ RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SESSION_COOKIE = "fd_session"
 LANG_COOKIE = "lang"
 
+
 @dataclass
 class AppState:
     core: Fangdu  # the composition root's parts: registry, accounts, log, blobs
@@ -103,9 +104,12 @@ def bearer_account(request: Request) -> Account | None:
     if scheme.lower() == "bearer" and token.strip():
         account = app_state(request).accounts.token_account(token.strip())
     if account is None:
-        raise WebProblem(401, "unknown, expired, revoked or malformed API token",
-                         kind="unauthorised",
-                         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        raise WebProblem(
+            401,
+            "unknown, expired, revoked or malformed API token",
+            kind="unauthorised",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
     return account
 
 
@@ -115,8 +119,12 @@ def require_token(action: Action) -> Callable[[Request], Account]:
     def dependency(request: Request) -> Account:
         account = bearer_account(request)
         if account is None:
-            raise WebProblem(401, "this needs an API token: Authorization: Bearer fdt_...",
-                             kind="unauthorised", headers={"WWW-Authenticate": "Bearer"})
+            raise WebProblem(
+                401,
+                "this needs an API token: Authorization: Bearer fdt_...",
+                kind="unauthorised",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         if not allowed(account, action):
             raise forbidden()
         return account

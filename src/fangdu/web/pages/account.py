@@ -42,8 +42,7 @@ TOKEN_SCOPE_LABELS = {
 # The accounts service explains in English, one line; people read these (first match wins).
 ACCOUNT_ERRORS = (
     ("is taken", N_("This username is taken.")),
-    ("username", N_("Usernames have 3 to 32 characters: letters a–z, digits, '_', '.' or "
-                    "'-'.")),
+    ("username", N_("Usernames have 3 to 32 characters: letters a–z, digits, '_', '.' or '-'.")),
     ("password too short", N_("The password is too short: at least 10 characters.")),
     ("password too long", N_("The password is too long.")),
     ("only digits", N_("The password must not be only digits.")),
@@ -77,8 +76,9 @@ def sign_in(request: Request, account: Account, next_url: str | None) -> Respons
     response = redirect(safe_next(next_url, landing(account)))
     set_cookie(request, response, SESSION_COOKIE, token, max_age=hours * 3600)
     device = state.accounts.trust_device(account.id, request.cookies.get(DEVICE_COOKIE))
-    set_cookie(request, response, DEVICE_COOKIE, device,
-               max_age=int(DEVICE_LIFETIME.total_seconds()))
+    set_cookie(
+        request, response, DEVICE_COOKIE, device, max_age=int(DEVICE_LIFETIME.total_seconds())
+    )
     # A new CSRF token with the new session: one planted before sign-in is worth nothing.
     set_cookie(request, response, CSRF_COOKIE, new_csrf_token(request))
     return response
@@ -90,19 +90,31 @@ def login_form(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
-def login(request: Request, username: Text = "", password: Text = "", next: Text = ""
-          ) -> Response:
+def login(request: Request, username: Text = "", password: Text = "", next: Text = "") -> Response:
     state = app_state(request)
     context = {"next": safe_next(next, ""), "username": username}
     try:
-        account = state.accounts.authenticate(username, password, client=client_address(request),
-                                              device=request.cookies.get(DEVICE_COOKIE))
+        account = state.accounts.authenticate(
+            username,
+            password,
+            client=client_address(request),
+            device=request.cookies.get(DEVICE_COOKIE),
+        )
     except Throttled as exc:
-        return render(request, "login.html", {**context, "retry_after": exc.retry_after},
-                      status=429, headers={"Retry-After": str(exc.retry_after)})
+        return render(
+            request,
+            "login.html",
+            {**context, "retry_after": exc.retry_after},
+            status=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     except AuthError:
-        return render(request, "login.html",
-                      {**context, "error": N_("Wrong username or password.")}, status=401)
+        return render(
+            request,
+            "login.html",
+            {**context, "error": N_("Wrong username or password.")},
+            status=401,
+        )
     return sign_in(request, account, next)
 
 
@@ -119,8 +131,11 @@ def logout(request: Request) -> Response:
 
 @router.get("/register-account")
 def register_form(request: Request) -> Response:
-    return render(request, "register_account.html",
-                  {"error": None, "values": {"username": "", "display_name": "", "party": ""}})
+    return render(
+        request,
+        "register_account.html",
+        {"error": None, "values": {"username": "", "display_name": "", "party": ""}},
+    )
 
 
 @router.post("/register-account")
@@ -135,37 +150,60 @@ def register_account(
     """Anyone may sign up as an applicant; the other roles are given by an administrator."""
     values = {"username": username, "display_name": display_name, "party": party}
     if password != password2:
-        return render(request, "register_account.html",
-                      {"error": N_("The two passwords differ."), "values": values}, status=400)
+        return render(
+            request,
+            "register_account.html",
+            {"error": N_("The two passwords differ."), "values": values},
+            status=400,
+        )
     try:
         account = app_state(request).accounts.create(
-            username, password, "applicant", display_name=display_name or None,
+            username,
+            password,
+            "applicant",
+            display_name=display_name or None,
             party=party or None,
         )
     except FangduError as exc:
-        return render(request, "register_account.html",
-                      {"error": account_error(exc), "values": values}, status=400)
+        return render(
+            request,
+            "register_account.html",
+            {"error": account_error(exc), "values": values},
+            status=400,
+        )
     return sign_in(request, account, "/apply")
 
 
 # -- the signed-in person's own page ---------------------------------------------------------
 
 
-def _account_page(request: Request, account: Account, *, token: str | None = None,
-                  error: str | None = None, status: int = 200) -> Response:
-    return render(request, "account.html", {
-        "token": token,
-        "error": error,
-        "done": request.query_params.get("done"),
-        "tokens": app_state(request).accounts.api_tokens(account.id),
-        "scopes": [(scope, TOKEN_SCOPE_LABELS[scope]) for scope in TOKEN_SCOPES],
-        "token_days": TOKEN_DAYS,
-    }, status=status)
+def _account_page(
+    request: Request,
+    account: Account,
+    *,
+    token: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "account.html",
+        {
+            "token": token,
+            "error": error,
+            "done": request.query_params.get("done"),
+            "tokens": app_state(request).accounts.api_tokens(account.id),
+            "scopes": [(scope, TOKEN_SCOPE_LABELS[scope]) for scope in TOKEN_SCOPES],
+            "token_days": TOKEN_DAYS,
+        },
+        status=status,
+    )
 
 
 @router.get("/account")
-def account_page(request: Request, account: Annotated[Account, Depends(require(Action.OWN_ACCOUNT))]
-                 ) -> Response:
+def account_page(
+    request: Request, account: Annotated[Account, Depends(require(Action.OWN_ACCOUNT))]
+) -> Response:
     return _account_page(request, account)
 
 
@@ -179,17 +217,21 @@ def issue_token(
 ) -> Response:
     """A new API token, shown on this page once and never again."""
     if not scope:
-        return _account_page(request, account, error=N_("Choose what the token may do."),
-                             status=400)
+        return _account_page(
+            request, account, error=N_("Choose what the token may do."), status=400
+        )
     if days not in TOKEN_DAYS:
-        return _account_page(request, account, error=N_("Choose when the token expires."),
-                             status=400)
+        return _account_page(
+            request, account, error=N_("Choose when the token expires."), status=400
+        )
     try:
         token = app_state(request).accounts.issue_api_token(
-            account.id, label, scopes=scope, lifetime=dt.timedelta(days=days))
+            account.id, label, scopes=scope, lifetime=dt.timedelta(days=days)
+        )
     except FangduError:
-        return _account_page(request, account, error=N_("Give the token a label of 1 to 100 "
-                                                        "characters."), status=400)
+        return _account_page(
+            request, account, error=N_("Give the token a label of 1 to 100 characters."), status=400
+        )
     return _account_page(request, account, token=token)
 
 
@@ -217,20 +259,27 @@ def change_password(
 ) -> Response:
     """Change one's own password: every other session ends, this browser stays signed in."""
     if password != password2:
-        return _account_page(request, account, error=N_("The two passwords differ."),
-                             status=400)
+        return _account_page(request, account, error=N_("The two passwords differ."), status=400)
     state = app_state(request)
     try:
-        state.accounts.change_password(account.id, current, password,
-                                       client=client_address(request),
-                                       revoke_tokens=revoke_tokens == "1")
+        state.accounts.change_password(
+            account.id,
+            current,
+            password,
+            client=client_address(request),
+            revoke_tokens=revoke_tokens == "1",
+        )
     except Throttled:
-        return _account_page(request, account, error=N_("Too many wrong passwords: wait a "
-                                                        "little and try again."),
-                             status=429)
+        return _account_page(
+            request,
+            account,
+            error=N_("Too many wrong passwords: wait a little and try again."),
+            status=429,
+        )
     except AuthError:
-        return _account_page(request, account, error=N_("The current password is wrong."),
-                             status=400)
+        return _account_page(
+            request, account, error=N_("The current password is wrong."), status=400
+        )
     except FangduError as exc:
         return _account_page(request, account, error=account_error(exc), status=400)
     return sign_in(request, account, "/account?done=password")
@@ -240,17 +289,26 @@ def change_password(
 
 
 @router.get("/admin/users")
-def users(request: Request, account: Annotated[Account, Depends(require(Action.MANAGE_USERS))]
-          ) -> Response:
+def users(
+    request: Request, account: Annotated[Account, Depends(require(Action.MANAGE_USERS))]
+) -> Response:
     return _users_page(request)
 
 
-def _users_page(request: Request, error: str | None = None, created: str | None = None,
-                status: int = 200) -> Response:
-    return render(request, "admin_users.html",
-                  {"users": app_state(request).accounts.list(), "error": error,
-                   "created": created, "alerts": app_state(request).accounts.alerts(20)},
-                  status=status)
+def _users_page(
+    request: Request, error: str | None = None, created: str | None = None, status: int = 200
+) -> Response:
+    return render(
+        request,
+        "admin_users.html",
+        {
+            "users": app_state(request).accounts.list(),
+            "error": error,
+            "created": created,
+            "alerts": app_state(request).accounts.alerts(20),
+        },
+        status=status,
+    )
 
 
 @router.post("/admin/users")
@@ -282,7 +340,6 @@ def set_disabled(
     disabled: Text = "",
 ) -> Response:
     if user_id == account.id:
-        return _users_page(request, error=N_("You cannot disable your own account."),
-                           status=400)
+        return _users_page(request, error=N_("You cannot disable your own account."), status=400)
     app_state(request).accounts.set_disabled(user_id, disabled == "1")
     return redirect("/admin/users")

@@ -34,17 +34,28 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 # Only a bound on what is read: the limits people see are the application schema's.
 Text = Annotated[str, Form(max_length=4 * MAX_TEXT)]
 _NAMES = re.compile(r"[,，、;；\n]+")
-FIELDS = ("title", "owner", "designers", "created_on", "published_on", "category",
-          "colourways", "description", "originality_statement")
+FIELDS = (
+    "title",
+    "owner",
+    "designers",
+    "created_on",
+    "published_on",
+    "category",
+    "colourways",
+    "description",
+    "originality_statement",
+)
 
 # The schema's first complaint, as a sentence for the person at the form (first match wins:
 # (field or None for any, error type or None for any, msgid)).
 FORM_ERRORS = (
-    (None, "hidden_characters", N_("A field contains invisible control or text-direction "
-                                   "characters: retype it.")),
+    (
+        None,
+        "hidden_characters",
+        N_("A field contains invisible control or text-direction characters: retype it."),
+    ),
     (None, "future_date", N_("Dates cannot lie in the future.")),
-    (None, "published_before_created", N_("A design cannot be published before it was "
-                                          "created.")),
+    (None, "published_before_created", N_("A design cannot be published before it was created.")),
     ("created_on", "missing", N_("Give the date the design was created.")),
     (None, "date_format", N_("Dates look like 2026-03-01.")),
     ("title", "string_too_long", N_("The title is too long: at most 200 characters.")),
@@ -54,8 +65,7 @@ FORM_ERRORS = (
     ("designers", None, N_("A name is too long: at most 200 characters.")),
     ("colourways", None, N_("A colourway is too long: at most 100 characters.")),
     ("category", None, N_("Choose a category from the list.")),
-    ("originality_statement", "string_too_short", N_("The originality statement is "
-                                                      "required.")),
+    ("originality_statement", "string_too_short", N_("The originality statement is required.")),
     (None, "string_too_long", N_("A text is too long: at most 4000 characters.")),
 )
 
@@ -75,15 +85,22 @@ def form_error(exc: ValidationError) -> str:
     return N_("The form has an invalid value.")
 
 
-def _form_page(request: Request, values: dict[str, str], error: str | None = None,
-               refused: str | None = None, status: int = 200) -> Response:
-    return render(request, "apply.html", {"values": values, "error": error, "refused": refused},
-                  status=status)
+def _form_page(
+    request: Request,
+    values: dict[str, str],
+    error: str | None = None,
+    refused: str | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request, "apply.html", {"values": values, "error": error, "refused": refused}, status=status
+    )
 
 
 @router.get("/apply")
-def apply_form(request: Request, account: Annotated[Account, Depends(require(Action.APPLY))]
-               ) -> Response:
+def apply_form(
+    request: Request, account: Annotated[Account, Depends(require(Action.APPLY))]
+) -> Response:
     values = dict.fromkeys(FIELDS, "")
     values["owner"] = account.party or account.display_name
     return _form_page(request, values)
@@ -105,9 +122,17 @@ def apply(
     originality_statement: Text = "",
 ) -> Response:
     state = app_state(request)
-    values = {"title": title, "owner": owner, "designers": designers, "created_on": created_on,
-              "published_on": published_on, "category": category, "colourways": colourways,
-              "description": description, "originality_statement": originality_statement}
+    values = {
+        "title": title,
+        "owner": owner,
+        "designers": designers,
+        "created_on": created_on,
+        "published_on": published_on,
+        "category": category,
+        "colourways": colourways,
+        "description": description,
+        "originality_statement": originality_statement,
+    }
     try:
         filled = {key: value for key, value in values.items() if value.strip()}
         filled.update(designers=split_names(designers), colourways=split_names(colourways))
@@ -118,14 +143,18 @@ def apply(
         data = read_upload(image, state.registry.settings.max_image_bytes)
         application = filed.to_request(account.subject)
         outcome = state.registry.register(
-            data, application, review_required=True, channel="web",
+            data,
+            application,
+            review_required=True,
+            channel="web",
             submitter=state.accounts.signer(account.id),
         )
     except ImageRejected as exc:
         return _form_page(request, values, refused=exc.reason, status=422)
     except ImageOnFile:  # perhaps someone else's: say no more than that
-        return _form_page(request, values, error=N_("This exact image has already been filed."),
-                          status=409)
+        return _form_page(
+            request, values, error=N_("This exact image has already been filed."), status=409
+        )
     return redirect(f"/applications/{outcome.work.id}")
 
 
@@ -136,24 +165,31 @@ def _work(request: Request, work_id: int) -> WorkInfo:
 
 
 @router.get("/applications/{work_id}")
-def application(request: Request, work_id: RecordId,
-                account: Annotated[Account, Depends(require(Action.PORTFOLIO))]) -> Response:
+def application(
+    request: Request,
+    work_id: RecordId,
+    account: Annotated[Account, Depends(require(Action.PORTFOLIO))],
+) -> Response:
     work = _work(request, work_id)
     authorize_work(account, Action.VIEW_APPLICATION, work)
     return render(request, "application.html", {"work": work})
 
 
 @router.get("/portfolio")
-def portfolio(request: Request, account: Annotated[Account, Depends(require(Action.PORTFOLIO))]
-              ) -> Response:
+def portfolio(
+    request: Request, account: Annotated[Account, Depends(require(Action.PORTFOLIO))]
+) -> Response:
     """What the account filed, and the works registered to the party it acts for. A party is
     a name the account states, not a proven identity: its works are listed with their public
     records only; originals and evidence stay with whoever filed them."""
     registry = app_state(request).registry
     filed = registry.list_applications(account.subject)
     mine = {work.id for work in filed}
-    party_works = ([w for w in registry.registered_works_of(account.party) if w.id not in mine]
-                   if account.party else [])
+    party_works = (
+        [w for w in registry.registered_works_of(account.party) if w.id not in mine]
+        if account.party
+        else []
+    )
     return render(request, "portfolio.html", {"works": filed, "party_works": party_works})
 
 
@@ -167,8 +203,11 @@ def work_preview(request: Request, work_id: RecordId) -> Response:
     authorize_work(current_account(request), Action.VIEW, work)
     public = work.status == "registered"
     data = app_state(request).previews.get(work.sha256)
-    return Response(data, media_type="image/jpeg", headers={
-        "cache-control": "public, max-age=86400" if public else "private, max-age=600"})
+    return Response(
+        data,
+        media_type="image/jpeg",
+        headers={"cache-control": "public, max-age=86400" if public else "private, max-age=600"},
+    )
 
 
 @router.get("/works/{work_id}/original")
@@ -178,12 +217,16 @@ def work_original(request: Request, work_id: RecordId) -> Response:
     work = _work(request, work_id)
     authorize_work(current_account(request), Action.VIEW_ORIGINAL, work)
     image = records.served_original(app_state(request).core, work.sha256)
-    return Response(image.data, media_type=image.media_type, headers={
-        # The name is ours (the record's label), never the one the browser sent; a format
-        # the browser cannot show (TIFF) is downloaded rather than shown as a broken page.
-        "content-disposition": f'{image.disposition}; filename="{work.label}{image.extension}"',
-        "cache-control": "private, max-age=600",
-    })
+    return Response(
+        image.data,
+        media_type=image.media_type,
+        headers={
+            # The name is ours (the record's label), never the one the browser sent; a format
+            # the browser cannot show (TIFF) is downloaded rather than shown as a broken page.
+            "content-disposition": f'{image.disposition}; filename="{work.label}{image.extension}"',
+            "cache-control": "private, max-age=600",
+        },
+    )
 
 
 @router.get("/works/{work_id}/original.png")
@@ -192,19 +235,25 @@ def work_rendition(request: Request, work_id: RecordId) -> Response:
     work = _work(request, work_id)
     authorize_work(current_account(request), Action.VIEW_ORIGINAL, work)
     data = records.png_rendition(app_state(request).core, work.sha256)
-    return Response(data, media_type="image/png", headers={
-        "content-disposition": f'inline; filename="{work.label}.png"',
-        "cache-control": "private, max-age=600",
-    })
+    return Response(
+        data,
+        media_type="image/png",
+        headers={
+            "content-disposition": f'inline; filename="{work.label}.png"',
+            "cache-control": "private, max-age=600",
+        },
+    )
 
 
 @router.get("/prior-art/{prior_art_id}/preview.jpg")
 def prior_art_preview(
-    request: Request, prior_art_id: RecordId,
+    request: Request,
+    prior_art_id: RecordId,
     account: Annotated[Account, Depends(require(Action.REVIEW))],
 ) -> Response:
     record = app_state(request).registry.show(f"P-{prior_art_id}")
     assert isinstance(record, PriorArtInfo)
     data = app_state(request).previews.get(record.sha256)
-    return Response(data, media_type="image/jpeg",
-                    headers={"cache-control": "private, max-age=600"})
+    return Response(
+        data, media_type="image/jpeg", headers={"cache-control": "private, max-age=600"}
+    )

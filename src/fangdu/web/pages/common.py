@@ -70,10 +70,17 @@ CATEGORIES = {
 }
 # The registry's decoder refuses in English, one line; people read the first words here.
 REJECTIONS = (
-    ("SVG", N_("SVG drawings are not accepted: upload a raster image (PNG, JPEG, TIFF, WebP, "
-               "GIF or BMP).")),
-    ("not a supported raster image", N_("This file is not an image Fangdu can read (PNG, "
-                                        "JPEG, TIFF, WebP, GIF or BMP).")),
+    (
+        "SVG",
+        N_(
+            "SVG drawings are not accepted: upload a raster image (PNG, JPEG, TIFF, WebP, "
+            "GIF or BMP)."
+        ),
+    ),
+    (
+        "not a supported raster image",
+        N_("This file is not an image Fangdu can read (PNG, JPEG, TIFF, WebP, GIF or BMP)."),
+    ),
     ("empty file", N_("The file is empty.")),
     ("image too large", N_("The image has too many pixels.")),
     ("image too small", N_("The image is too small: at least 32 pixels a side.")),
@@ -92,11 +99,11 @@ ERROR_TITLES = {
     500: N_("Something went wrong"),
 }
 ERROR_EXPLANATIONS = {
-    "csrf": N_("The form was too old or came from another site. Reload the page and try "
-               "again."),
+    "csrf": N_("The form was too old or came from another site. Reload the page and try again."),
     "forbidden": N_("Your account's role may not open this page."),
-    "rate-limited": N_("You have checked many images in a short time. Wait a minute and try "
-                       "again."),
+    "rate-limited": N_(
+        "You have checked many images in a short time. Wait a minute and try again."
+    ),
     "throttled": N_("Too many failed sign-ins. Wait a while and try again."),
     "not-found": N_("There is no such record, or it is not public."),
     "bad-input": N_("Something in the request is not valid: check the address or the form."),
@@ -148,8 +155,13 @@ def make_environment(translations: Translations, language: Language) -> Environm
     env.filters["datetime"] = datetime_filter
     env.filters["score"] = lambda value: f"{value:.2f}"
     env.globals.update(
-        LANGUAGES=i18n.LANGUAGES, STATUS_LABELS=STATUS_LABELS, VERDICT_LABELS=VERDICT_LABELS,
-        KIND_LABELS=KIND_LABELS, ENTRY_LABELS=ENTRY_LABELS, ROLE_LABELS=ROLE_LABELS, ROLES=ROLES,
+        LANGUAGES=i18n.LANGUAGES,
+        STATUS_LABELS=STATUS_LABELS,
+        VERDICT_LABELS=VERDICT_LABELS,
+        KIND_LABELS=KIND_LABELS,
+        ENTRY_LABELS=ENTRY_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        ROLES=ROLES,
         CATEGORIES=CATEGORIES,
         rejection_message=rejection_message,
     )
@@ -195,14 +207,16 @@ def render(
     return response
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str,
-               max_age: int | None = None) -> None:
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, max_age: int | None = None
+) -> None:
     """HttpOnly, SameSite=Lax, and Secure behind https (or as configured)."""
     secure = app_state(request).web.secure_cookies
     if secure is None:
         secure = request.url.scheme == "https"
-    response.set_cookie(name, value, max_age=max_age, path="/", secure=secure, httponly=True,
-                        samesite="lax")
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", secure=secure, httponly=True, samesite="lax"
+    )
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -218,22 +232,30 @@ def safe_next(url: str | None, default: str = "/") -> str:
     return url if url and _SAFE_NEXT.fullmatch(url) else default
 
 
-def error_page(request: Request, exc: BaseException, status: int, detail: str | None,
-               headers: dict[str, str]) -> Response:
+def error_page(
+    request: Request, exc: BaseException, status: int, detail: str | None, headers: dict[str, str]
+) -> Response:
     if isinstance(exc, LoginRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return redirect(f"/login?next={_quote(target)}")
     kind = problem_for(exc)[1]
     title = ERROR_TITLES.get(status) or HTTPStatus(status).phrase
     # People read the page in their language: the English detail stays in the API's problems.
-    explanation = (rejection_message(detail or "") if kind == "image-rejected"
-                   else ERROR_EXPLANATIONS.get(kind or "") or STATUS_EXPLANATIONS.get(status))
+    explanation = (
+        rejection_message(detail or "")
+        if kind == "image-rejected"
+        else ERROR_EXPLANATIONS.get(kind or "") or STATUS_EXPLANATIONS.get(status)
+    )
     retry = headers.get("Retry-After") or headers.get("retry-after")
     return render(
         request,
         "error.html",
-        {"status": status, "title": title, "explanation": explanation,
-         "retry_after": int(retry) if retry and retry.isdigit() else None},
+        {
+            "status": status,
+            "title": title,
+            "explanation": explanation,
+            "retry_after": int(retry) if retry and retry.isdigit() else None,
+        },
         status=status,
         headers=headers,
     )

@@ -24,8 +24,11 @@ EXPLAINED = 3  # pictures drawn per check: each costs a decode and a drawing
 def home(request: Request) -> Response:
     state = app_state(request)
     totals = state.registry.totals()
-    stats = {"works": totals.registered, "prior_art": totals.prior_art,
-             "log_size": state.ledger.size()}
+    stats = {
+        "works": totals.registered,
+        "prior_art": totals.prior_art,
+        "log_size": state.ledger.size(),
+    }
     return render(request, "home.html", {"stats": stats})
 
 
@@ -52,10 +55,12 @@ def check(request: Request, image: UploadFile | None = File(None)) -> Response:
         data = read_upload(image, state.registry.settings.max_image_bytes)
         results = explained_check(state, data)
     except ImageRejected as exc:
-        return render(request, "check.html", {"results": None, "refused": exc.reason},
-                      status=422)
-    return render(request, "check.html",
-                  {"results": results, "refused": None, "filename": display_name(image)})
+        return render(request, "check.html", {"results": None, "refused": exc.reason}, status=422)
+    return render(
+        request,
+        "check.html",
+        {"results": results, "refused": None, "filename": display_name(image)},
+    )
 
 
 def explained_check(state: AppState, data: bytes) -> list[dict[str, object]]:
@@ -65,8 +70,10 @@ def explained_check(state: AppState, data: bytes) -> list[dict[str, object]]:
     matches = state.registry.check_bytes(data, top_k=CHECK_TOP_K)
     shown: list[MatchInfo] = [m for m in matches if m.verdict != "none"]
     return [
-        {"match": m, "picture": records.explanation(state.registry, data, m) if i < EXPLAINED
-         else None}
+        {
+            "match": m,
+            "picture": records.explanation(state.registry, data, m) if i < EXPLAINED else None,
+        }
         for i, m in enumerate(shown)
     ]
 
@@ -76,13 +83,18 @@ def api_index(request: Request) -> Response:
     """The API's operations, listed from the generated OpenAPI document."""
     spec = request.app.openapi()
     operations = [
-        {"method": method.upper(), "path": path, "summary": op.get("summary", ""),
-         "description": op.get("description", "")}
+        {
+            "method": method.upper(),
+            "path": path,
+            "summary": op.get("summary", ""),
+            "description": op.get("description", ""),
+        }
         for path, methods in spec["paths"].items()
         for method, op in methods.items()
     ]
-    return render(request, "api.html", {"operations": operations,
-                                        "openapi_url": request.app.openapi_url})
+    return render(
+        request, "api.html", {"operations": operations, "openapi_url": request.app.openapi_url}
+    )
 
 
 # Where FastAPI users look first. The stock /docs page loads scripts from a CDN, which the CSP

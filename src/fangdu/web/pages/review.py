@@ -21,8 +21,10 @@ from fangdu.web.state import AppState, RecordId, app_state, require
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
-COPY_NEEDS_REASON = N_("The check calls this application a copy: approving it needs a written "
-                       "reason, which is recorded in the evidence log.")
+COPY_NEEDS_REASON = N_(
+    "The check calls this application a copy: approving it needs a written "
+    "reason, which is recorded in the evidence log."
+)
 
 Reviewer = Annotated[Account, Depends(require(Action.REVIEW))]
 EXPLAINED = 6  # side-by-side pictures per application
@@ -44,18 +46,23 @@ def queue(request: Request, account: Reviewer) -> Response:
     ]
     # What the check calls a copy comes first, then the similar; the highest score, then
     # the oldest, first within each.
-    rows.sort(key=lambda row: (
-        VERDICT_RANK["none"] if row["best"] is None else VERDICT_RANK.get(row["best"].verdict, 3),
-        0.0 if row["best"] is None else -row["best"].score,
-        row["work"].created_at,
-    ))
+    rows.sort(
+        key=lambda row: (
+            VERDICT_RANK["none"]
+            if row["best"] is None
+            else VERDICT_RANK.get(row["best"].verdict, 3),
+            0.0 if row["best"] is None else -row["best"].score,
+            row["work"].created_at,
+        )
+    )
     return render(request, "review_queue.html", {"rows": rows})
 
 
 def _fresh_matches(state: AppState, work: WorkInfo, query: bytes) -> dict[int, MatchInfo]:
     """Today's check of the application's image, without itself and without the dissimilar."""
     return {
-        m.ref_id: m for m in state.registry.check_bytes(query, top_k=20)
+        m.ref_id: m
+        for m in state.registry.check_bytes(query, top_k=20)
         if not (m.kind == "work" and m.target_id == work.id) and m.verdict != "none"
     }
 
@@ -73,14 +80,17 @@ def review_evidence(state: AppState, work: WorkInfo) -> list[dict[str, object]]:
     items: list[dict[str, object]] = []
     for match in [*work.review_matches, *(m for m in fresh.values() if m.ref_id not in filed)]:
         drawn = fresh.get(match.ref_id)
-        items.append({
-            "match": match,
-            "new": match.ref_id not in filed,
-            "picture": records.explanation(state.registry, query, drawn)
-            if drawn is not None and len(items) < EXPLAINED else None,
-            "prior_art": _prior_art(state, match),
-            "work": _matched_work(state, match),
-        })
+        items.append(
+            {
+                "match": match,
+                "new": match.ref_id not in filed,
+                "picture": records.explanation(state.registry, query, drawn)
+                if drawn is not None and len(items) < EXPLAINED
+                else None,
+                "prior_art": _prior_art(state, match),
+                "work": _matched_work(state, match),
+            }
+        )
     return items
 
 
@@ -104,27 +114,43 @@ def _prior_art(state: AppState, match: MatchInfo) -> PriorArtInfo | None:
     return record if isinstance(record, PriorArtInfo) else None
 
 
-def _detail(request: Request, account: Account, work_id: int, *, error: str | None = None,
-            status: int = 200, decided: bool = False, reason: str = "") -> Response:
+def _detail(
+    request: Request,
+    account: Account,
+    work_id: int,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    decided: bool = False,
+    reason: str = "",
+) -> Response:
     state = app_state(request)
     record = state.registry.show(str(work_id))
     assert isinstance(record, WorkInfo)
     evidence = review_evidence(state, record)
-    return render(request, "review_detail.html", {
-        "work": record,
-        "evidence": evidence,
-        "copy": any(isinstance(m := item["match"], MatchInfo) and m.verdict == "copy"
-                    for item in evidence),
-        "own": record.submitted_by == account.subject,
-        "error": error,
-        "decided": decided,
-        "reason": reason,
-    }, status=status)
+    return render(
+        request,
+        "review_detail.html",
+        {
+            "work": record,
+            "evidence": evidence,
+            "copy": any(
+                isinstance(m := item["match"], MatchInfo) and m.verdict == "copy"
+                for item in evidence
+            ),
+            "own": record.submitted_by == account.subject,
+            "error": error,
+            "decided": decided,
+            "reason": reason,
+        },
+        status=status,
+    )
 
 
 @router.get("/review/{work_id}")
-def detail(request: Request, work_id: RecordId, account: Reviewer, decided: bool = False
-           ) -> Response:
+def detail(
+    request: Request, work_id: RecordId, account: Reviewer, decided: bool = False
+) -> Response:
     """``decided``: the reviewer has just decided it, so the page says what happened."""
     return _detail(request, account, work_id, decided=decided)
 
@@ -150,8 +176,7 @@ def decide(
     reason: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     if action not in ("approve", "reject"):
-        return _detail(request, account, work_id, error=N_("Choose approve or reject."),
-                       status=400)
+        return _detail(request, account, work_id, error=N_("Choose approve or reject."), status=400)
     state = app_state(request)
     reason = reason.strip()
     # The registry refuses too (for the matches filed with the application); this also
@@ -160,16 +185,22 @@ def decide(
         return _detail(request, account, work_id, error=COPY_NEEDS_REASON, status=400)
     try:
         state.registry.decide(
-            work_id, approve=action == "approve", reviewer=account.subject,
-            reason=reason or None, channel="web", submitter=state.accounts.signer(account.id),
+            work_id,
+            approve=action == "approve",
+            reviewer=account.subject,
+            reason=reason or None,
+            channel="web",
+            submitter=state.accounts.signer(account.id),
         )
     except InputError:
-        message = (COPY_NEEDS_REASON if action == "approve"
-                   else N_("A rejection needs its reasons."))
+        message = COPY_NEEDS_REASON if action == "approve" else N_("A rejection needs its reasons.")
         return _detail(request, account, work_id, error=message, status=400, reason=reason)
     except Conflict as exc:
         own = "own application" in str(exc)
-        message = (N_("You cannot decide your own application: another reviewer must.") if own
-                   else N_("This application has already been decided."))
+        message = (
+            N_("You cannot decide your own application: another reviewer must.")
+            if own
+            else N_("This application has already been decided.")
+        )
         return _detail(request, account, work_id, error=message, status=409)
     return redirect(f"/review/{work_id}?decided=1")

@@ -52,9 +52,12 @@ def lookup(request: Request, no: str | None = None) -> Response:
         number = no.strip().upper()
         if REGISTRATION_NO.fullmatch(number):
             return redirect(f"/verify/{number}")
-        return render(request, "verify_lookup.html",
-                      {"error": N_("A registration number looks like FD-2026-0000012."),
-                       "no": no[:40]}, status=400)
+        return render(
+            request,
+            "verify_lookup.html",
+            {"error": N_("A registration number looks like FD-2026-0000012."), "no": no[:40]},
+            status=400,
+        )
     return render(request, "verify_lookup.html", {"error": None, "no": ""})
 
 
@@ -65,22 +68,32 @@ def verify(request: Request, number: str) -> Response:
     check = records.check_record(state.core, work)
     assert work.registered_at is not None
     registered_at = work.registered_at.replace(tzinfo=work.registered_at.tzinfo or dt.UTC)
-    return render(request, "verify.html", {
-        "work": work, "check": check, "url": verify_url(request, work.registration_no),
-        # The day as the certificate prints it: Beijing time.
-        "registered_on": registered_at.astimezone(BEIJING).date(),
-    })
+    return render(
+        request,
+        "verify.html",
+        {
+            "work": work,
+            "check": check,
+            "url": verify_url(request, work.registration_no),
+            # The day as the certificate prints it: Beijing time.
+            "registered_on": registered_at.astimezone(BEIJING).date(),
+        },
+    )
 
 
 @router.get("/verify/{number}/evidence.zip")
-def evidence(request: Request, number: str,
-             account: Annotated[Account, Depends(require(Action.PORTFOLIO))]) -> Response:
+def evidence(
+    request: Request, number: str, account: Annotated[Account, Depends(require(Action.PORTFOLIO))]
+) -> Response:
     state = app_state(request)
     work = registered_work(state, number)
     authorize_work(account, Action.GET_EVIDENCE, work)
     data = records.evidence_zip(state.registry, str(work.id))
-    return Response(data, media_type="application/zip", headers={
-        "content-disposition": f'attachment; filename="{work.registration_no}.zip"'})
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="{work.registration_no}.zip"'},
+    )
 
 
 @router.get("/works/{number}/certificate.pdf")
@@ -116,8 +129,12 @@ def certificate(request: Request, number: str) -> Response:
         demo=request.app.state.demo,  # a demo installation's certificate must say so
     )
     pdf = render_certificate(data)
-    return Response(pdf, media_type="application/pdf", headers={
-        "content-disposition": f'inline; filename="{work.registration_no}.pdf"',
-        # private: the QR code names this service's address; no shared cache keeps a copy.
-        "cache-control": "private, max-age=300",
-    })
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "content-disposition": f'inline; filename="{work.registration_no}.pdf"',
+            # private: the QR code names this service's address; no shared cache keeps a copy.
+            "cache-control": "private, max-age=300",
+        },
+    )

@@ -30,6 +30,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("works") as batch:
         batch.drop_index("ix_works_submitted_by")
-        for column in ("decision_reason", "decided_at", "decided_by", "submitted_by",
-                       "originality_statement", "description"):
+        for column in (
+            "decision_reason",
+            "decided_at",
+            "decided_by",
+            "submitted_by",
+            "originality_statement",
+            "description",
+        ):
             batch.drop_column(column)
