@@ -78,3 +78,14 @@ def test_a_registered_simple_work_blocks_its_copy(registry) -> None:
 
 def other_design() -> np.ndarray:
     return simple_lookalike(simple_print(6, SIZE), "other_spacing", np.random.default_rng(1))
+
+
+def test_the_reviewer_is_told_it_is_the_same_design(registry) -> None:
+    design = simple_print(11, SIZE).rgb
+    first = registry.register(png(design), request(dt.date(2025, 3, 1)))
+    filed = registry.register(
+        png(mirrored_grey(design)), request(dt.date(2026, 1, 10)), review_required=True
+    )
+    stored = registry.show(str(filed.work.id))  # the application as the review desk reads it
+    [match] = [m for m in stored.review_matches if m.target_id == first.work.id]
+    assert match.verdict == "copy" and match.same_design

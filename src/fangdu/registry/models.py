@@ -12,6 +12,7 @@ import secrets
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     Float,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -181,6 +183,8 @@ class ReviewMatch(Base):
     verdict: Mapped[str] = mapped_column(String(16))
     query_box: Mapped[list[int] | None] = mapped_column(JSON)  # [x0, y0, x1, y1]
     match_box: Mapped[list[int] | None] = mapped_column(JSON)
+    # The whole of a simple design found again (shown as "same design (simple)").
+    same_design: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     ref: Mapped[SearchRef] = relationship(lazy="joined")

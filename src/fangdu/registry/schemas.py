@@ -76,11 +76,13 @@ class MatchInfo:
     first_seen: dt.date | None = None
     # The engine's raw match (decoded-image coordinates), for drawing the explanation.
     match: Match | None = field(default=None, compare=False, repr=False)
+    # As stored with an application's review matches, which keep no engine match.
+    same_design_on_record: bool = False
 
     @property
     def same_design(self) -> bool:
         """The whole of a simple design found again: shown as "same design (simple)"."""
-        return self.match is not None and self.match.same_design
+        return self.same_design_on_record or (self.match is not None and self.match.same_design)
 
     @property
     def label(self) -> str:

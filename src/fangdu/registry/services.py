@@ -922,6 +922,7 @@ def _review_match(work_id: int, rank: int, match: MatchInfo) -> ReviewMatch:
         verdict=match.verdict,
         query_box=match.query_box,
         match_box=match.match_box,
+        same_design=match.same_design,
     )
 
 
@@ -942,6 +943,7 @@ def _work_info(repo: Repository, work: Work, *, with_matches: bool = True) -> Wo
                 query_box=row.query_box,
                 match_box=row.match_box,
                 first_seen=targets[row.ref_id].first_seen,
+                same_design_on_record=row.same_design,
             )
             for row in rows
         )
