@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     )
     blob_dir: Path | None = Field(default=None, description="content-addressed blob store")
     index_dir: Path | None = Field(default=None, description="vector index files")
+    index_url: str | None = Field(
+        default=None,
+        description="another index engine: milvus://host:port/collection for a Milvus server, "
+        "or a file path for Milvus Lite; default FAISS files in index_dir",
+    )
     max_image_pixels: int = Field(default=100_000_000, description="refuse larger images")
     max_image_bytes: int = Field(default=200 * 1024 * 1024, description="refuse larger files")
     keys_dir: Path | None = Field(default=None, description="signing keys (0600 files)")

@@ -87,3 +87,15 @@ def test_checks_run_in_parallel_with_a_registration(registry, print_png):
 def test_the_verification_pool_is_a_setting(settings):
     with Registry.open(settings.model_copy(update={"verify_threads": 5})) as opened:
         assert opened.searcher.workers == 5
+
+
+def test_the_registry_runs_on_milvus_lite(settings, print_png, tmp_path):
+    on_milvus = settings.model_copy(update={"index_url": str(tmp_path / "milvus" / "refs.db")})
+    with Registry.open(on_milvus) as registry:
+        work = registry.register(print_png(30), request("on milvus")).work
+        assert registry.check_bytes(print_png(30))[0].target_id == work.id
+    with Registry.open(on_milvus) as reopened:
+        assert reopened.last_sync.added == 0 and len(reopened.index) == 1
+        assert reopened.rebuild_index() == 1
+        assert reopened.check_bytes(print_png(30))[0].verdict == "copy"
+    assert not (settings.index_path / FaissIndex.FILE_NAME).exists()

@@ -20,14 +20,28 @@ def unit(rng: np.random.Generator, n: int) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-@pytest.fixture(params=["numpy", "faiss"])
-def make_index(request, tmp_path: Path):
-    def make() -> VectorIndex:
-        if request.param == "numpy":
-            return NumpyIndex(DIM)
-        return FaissIndex.open(tmp_path, DIM)
+def open_index(kind: str, folder: Path) -> VectorIndex:
+    if kind == "numpy":
+        return NumpyIndex(DIM)
+    if kind == "faiss":
+        return FaissIndex.open(folder, DIM)
+    from fangdu.similarity.index_milvus import MilvusIndex
 
-    return make
+    return MilvusIndex.open(str(folder / "vectors.db"), DIM)
+
+
+@pytest.fixture(params=["numpy", "faiss", "milvus-lite"])
+def make_index(request, tmp_path: Path):
+    opened: list = []
+
+    def make() -> VectorIndex:
+        opened.append(open_index(request.param, tmp_path))
+        return opened[-1]
+
+    yield make
+    for index in opened:
+        if hasattr(index, "close"):
+            index.close()
 
 
 def test_contract_add_search_remove(make_index):
@@ -55,6 +69,21 @@ def test_contract_position_is_kept(make_index):
     index.add(np.array([1]), [unit(np.random.default_rng(1), 1)])
     index.save(position=17)
     assert index.position == 17
+
+
+@pytest.mark.parametrize("kind", ["faiss", "milvus-lite"])  # the NumPy twin keeps nothing
+def test_contract_a_reopened_index_keeps_what_was_saved(kind, tmp_path):
+    rng = np.random.default_rng(9)
+    index = open_index(kind, tmp_path)
+    views = {ref: unit(rng, 2) for ref in range(10)}
+    index.add(np.array(list(views)), list(views.values()))
+    index.remove([4])
+    index.save(position=7)
+    index.close()
+    reopened = open_index(kind, tmp_path)
+    assert reopened.position == 7 and reopened.ref_ids() == set(views) - {4}
+    assert reopened.search(views[6][1][None], 1)[0][0] == 6
+    reopened.close()
 
 
 def test_contract_searches_while_another_thread_writes(make_index):

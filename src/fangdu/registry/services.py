@@ -72,7 +72,7 @@ from fangdu.registry.schemas import (
     WorkInfo,
 )
 from fangdu.similarity import DESCRIPTOR_DIM, FINGERPRINT_VERSION, Fingerprint, draw_explanation
-from fangdu.similarity.index import FaissIndex
+from fangdu.similarity.index import FaissIndex, VectorIndex
 from fangdu.similarity.search import Searcher
 from fangdu.similarity.types import Box
 
@@ -129,7 +129,7 @@ class Registry:
         settings: Settings,
         engine: Engine,
         blobs: BlobStore,
-        index: FaissIndex,
+        index: VectorIndex,
         *,
         batch_size: int = BATCH_SIZE,
         read_only: bool = False,
@@ -203,7 +203,7 @@ class Registry:
                 require_current_schema(engine)
             else:
                 upgrade(engine)
-            index = FaissIndex.open(settings.index_path, DESCRIPTOR_DIM, read_only=read_only)
+            index = open_index(settings, read_only=read_only)
             registry = cls(
                 settings,
                 engine,
@@ -724,6 +724,13 @@ class Registry:
                 "stop it, then rebuild"
             )
         self._refingerprint_stale(progress)
+        if not isinstance(self.index, FaissIndex):  # an engine of its own: refill it in place
+            self.index.remove(sorted(self.index.ref_ids()))
+            self.last_sync = self.sync_index()
+            _, position = self.ledger.subjects_since(0)
+            self.index.save(position=position)
+            self.clear_caches()
+            return len(self.index)
         with self.unit_of_work() as repo:
             total = len(repo.searchable_ref_ids(CURRENT_VERSION))
             done = 0
@@ -776,6 +783,16 @@ class Registry:
                 ref.scale = prepared.scale
                 if progress is not None:
                     progress(done, len(stale))
+
+
+def open_index(settings: Settings, *, read_only: bool = False) -> VectorIndex:
+    """The index the settings choose: FAISS files in the home (the default), or Milvus when
+    FANGDU_INDEX_URL names a server (milvus://host:port/collection) or a Milvus Lite file."""
+    if settings.index_url:
+        from fangdu.similarity.index_milvus import MilvusIndex
+
+        return MilvusIndex.open(settings.index_url, DESCRIPTOR_DIM)
+    return FaissIndex.open(settings.index_path, DESCRIPTOR_DIM, read_only=read_only)
 
 
 # -- check workers: one read-only Registry per process ---------------------------------------
