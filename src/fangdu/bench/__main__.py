@@ -72,6 +72,26 @@ def speed(
 
 
 @app.command()
+def load(
+    out: Path = OUT,
+    references: int = typer.Option(100_000, "--references", min=1000),
+    users: int = typer.Option(20, "--users", min=1),
+    seconds: int = typer.Option(60, "--seconds", min=5),
+    workers: int = typer.Option(2, "--workers", min=1),
+    seed: int = SEED,
+) -> None:
+    """Concurrent users checking images through `fangdu serve --workers N` (Locust)."""
+    from fangdu.bench.load import load_benchmark
+
+    out.mkdir(parents=True, exist_ok=True)
+    result = load_benchmark(
+        references=references, users=users, seconds=seconds, workers=workers, seed=seed
+    )
+    (out / "load.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result))
+
+
+@app.command()
 def ledger(
     out: Path = OUT,
     events: int = typer.Option(20_000, "--events", min=100, help="Signed events appended."),
