@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from sqlalchemy import update
 from webtools import HTML
@@ -38,6 +39,10 @@ def test_a_witnessed_checkpoint_shows_its_cosigners(
             ]
         )
         site.import_prints(write_prints(tmp_path / "p", [1]), owner="Keqiao")
+        # The service's publisher asks the witness in the background, after the import.
+        deadline = time.monotonic() + 30
+        while not site.state.ledger.published() and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         server.shutdown()
         server.server_close()
