@@ -40,8 +40,7 @@ def make_index(request, tmp_path: Path):
 
     yield make
     for index in opened:
-        if hasattr(index, "close"):
-            index.close()
+        index.close()
 
 
 def test_contract_add_search_remove(make_index):

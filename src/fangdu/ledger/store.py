@@ -323,6 +323,12 @@ class LogStore:
             state = session.get(LogState, 1)
             return 0 if state is None else state.next_index - state.integrated_size
 
+    def sequenced_size(self) -> int:
+        """Entries appended so far, integrated or not: the change feed's end."""
+        with self._sessions() as session:
+            state = session.get(LogState, 1)
+            return 0 if state is None else state.next_index
+
     def subjects_since(self, start: int) -> tuple[list[str], int]:
         """What the entries from ``start`` on are about, and the number of entries so far: a
         change feed for what is derived from the registry (the vector index). Entries commit

@@ -214,7 +214,7 @@ class Registry:
             if not read_only:
                 registry.ledger.integrate(publish=False)  # never the network when opening
             if not index.read_only:  # this process owns the index files: heal them
-                _, position = registry.ledger.subjects_since(registry.index.position)
+                position = registry.ledger.sequenced_size()
                 registry.last_sync = registry.sync_index()
                 registry.index.save(position=position)
             registry.catch_up()
@@ -727,7 +727,7 @@ class Registry:
         if not isinstance(self.index, FaissIndex):  # an engine of its own: refill it in place
             self.index.remove(sorted(self.index.ref_ids()))
             self.last_sync = self.sync_index()
-            _, position = self.ledger.subjects_since(0)
+            position = self.ledger.sequenced_size()
             self.index.save(position=position)
             self.clear_caches()
             return len(self.index)
@@ -759,7 +759,7 @@ class Registry:
             index = FaissIndex.build(
                 self.settings.index_path, DESCRIPTOR_DIM, np.zeros(0, np.int64), []
             )
-        _, position = self.ledger.subjects_since(0)
+        position = self.ledger.sequenced_size()
         index.position = position
         index.compact()
         index.take_ownership(self.index)

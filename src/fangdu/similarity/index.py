@@ -50,6 +50,7 @@ class VectorIndex(Protocol):
     """Inner-product search over L2-normalised vectors, keyed by reference id."""
 
     position: int
+    read_only: bool  # True: this process may search and follow, not persist
 
     def add(self, ref_ids: np.ndarray, vectors: Sequence[np.ndarray]) -> None: ...
 
@@ -62,6 +63,8 @@ class VectorIndex(Protocol):
     def save(self, position: int | None = None) -> None:
         """Make the changes so far durable, recording ``position`` if given."""
         ...
+
+    def close(self) -> None: ...
 
     def __len__(self) -> int: ...
 
@@ -111,6 +114,7 @@ class NumpyIndex:
     def __init__(self, dim: int) -> None:
         self.dim = dim
         self.position = 0
+        self.read_only = False
         self._vectors: dict[int, np.ndarray] = {}
         self._lock = ReadWriteLock()
 
@@ -144,6 +148,9 @@ class NumpyIndex:
     def save(self, position: int | None = None) -> None:
         if position is not None:
             self.position = position
+
+    def close(self) -> None:
+        """Nothing to release: it lives in memory."""
 
     def __len__(self) -> int:
         return len(self._vectors)
