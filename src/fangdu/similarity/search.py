@@ -32,8 +32,13 @@ class Searcher:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()  # searches run from many threads at once
 
+    def candidates(self, query: Fingerprint, size: int) -> list[tuple[int, float]]:
+        """The global shortlist: the ``size`` references ``search`` would verify, as
+        (reference id, global similarity), best first. The benchmarks measure its recall."""
+        return self.index.search(query.global_vectors, size)
+
     def search(self, query: Fingerprint, top_k: int = 10) -> list[tuple[int, Match]]:
-        candidates = self.index.search(query.global_vectors, max(self.shortlist, top_k))
+        candidates = self.candidates(query, max(self.shortlist, top_k))
         if not candidates:
             return []
         references = self.fetch([ref_id for ref_id, _ in candidates])
