@@ -15,7 +15,7 @@ from fangdu.accounts import Accounts
 from fangdu.config import Settings
 from fangdu.ledger.store import LogStore
 from fangdu.registry.blobs import BlobStore
-from fangdu.registry.db import session_factory
+from fangdu.db.engine import session_factory
 from fangdu.registry.services import Registry
 from fangdu.similarity.index import VectorIndex
 

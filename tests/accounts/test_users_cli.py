@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 from fangdu.accounts import Accounts, AuthError
 from fangdu.cli.users import users_app
 from fangdu.config import Settings
-from fangdu.registry.db import make_engine, session_factory
+from fangdu.db.engine import make_engine, session_factory
 
 PASSWORD = "牡丹-peony-2026"
 

@@ -34,7 +34,7 @@ from schemathesis.schemas import APIOperation
 
 from fangdu.accounts import Accounts
 from fangdu.config import Settings
-from fangdu.registry.db import session_factory
+from fangdu.db.engine import session_factory
 from fangdu.registry.schemas import PriorArtSource, RegistrationRequest
 from fangdu.registry.services import Registry
 from fangdu.web import create_app

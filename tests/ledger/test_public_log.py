@@ -27,7 +27,7 @@ from fangdu.ledger.note import generate_signer, open_note, parse_verifier_key, v
 from fangdu.ledger.store import LogStore
 from fangdu.ledger.verify import verify_bundle_bytes
 from fangdu.ledger.witness import init_witness_dir, make_server, open_witness, trust_log
-from fangdu.registry.db import make_engine, session_factory, upgrade
+from fangdu.db.engine import make_engine, session_factory, upgrade
 from fangdu.registry.evidence import collect_evidence
 from fangdu.registry.schemas import RegistrationRequest, WorkInfo
 from fangdu.registry.services import Registry

@@ -23,7 +23,7 @@ from fangdu.ledger.note import (
 )
 from fangdu.ledger.store import LogConflict, LogStore
 from fangdu.ledger.timestamp import HttpTimestampAuthority, verify_timestamp
-from fangdu.registry.db import make_engine, session_factory, upgrade
+from fangdu.db.engine import make_engine, session_factory, upgrade
 
 ORIGIN = "test.fangdu/ledger"
 

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from fangdu.registry.db import (
+from fangdu.db.engine import (
     HEAD_REVISION,
     alembic_config,
     current_revision,
@@ -16,7 +16,7 @@ from fangdu.registry.db import (
     normalise_url,
     upgrade,
 )
-from fangdu.storage import all_metadata
+from fangdu.db.tables import all_metadata
 
 
 def test_migrations_match_the_models(database_url):

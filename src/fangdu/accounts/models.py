@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fangdu.storage import Base, UTCDateTime, one_of, utcnow
+from fangdu.db.base import Base, UTCDateTime, one_of, utcnow
 
 ROLES = ("applicant", "reviewer", "mediator", "judge", "bank_officer", "admin")
 

@@ -23,7 +23,7 @@ from fangdu.ledger.entries import Event, FileRef
 from fangdu.ledger.models import LogEntry, LogState
 from fangdu.ledger.note import generate_signer
 from fangdu.ledger.store import LogStore
-from fangdu.registry.db import make_engine, session_factory, upgrade
+from fangdu.db.engine import make_engine, session_factory, upgrade
 
 ORIGIN = "bench.fangdu/ledger"
 

@@ -41,7 +41,7 @@ from fangdu.errors import NotFound as NotFoundError
 from fangdu.ledger.fsck import fsck
 from fangdu.ledger.merkle import leaf_hash
 from fangdu.ledger.note import parse_cosigner_key, verifier_key_string
-from fangdu.registry.db import current_revision, make_engine, upgrade
+from fangdu.db.engine import current_revision, make_engine, upgrade
 from fangdu.registry.files import expand, read_file
 from fangdu.registry.pipeline import tune_allocator
 from fangdu.registry.schemas import (

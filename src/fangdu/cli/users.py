@@ -23,7 +23,7 @@ from fangdu.cli import render
 from fangdu.cli.failures import failures
 from fangdu.config import Settings
 from fangdu.errors import InputError, NotFound
-from fangdu.registry.db import make_engine, session_factory, upgrade
+from fangdu.db.engine import make_engine, session_factory, upgrade
 
 users_app = typer.Typer(
     help="Accounts of the web service: add, list, disable, passwords, API tokens, alerts.",

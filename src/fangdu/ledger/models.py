@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fangdu.storage import Base, UTCDateTime, utcnow
+from fangdu.db.base import Base, UTCDateTime, utcnow
 
 
 class LogState(Base):

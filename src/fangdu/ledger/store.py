@@ -46,7 +46,7 @@ from fangdu.ledger.models import (
 from fangdu.ledger.note import CosignatureVerifier, Signer, sign_note
 from fangdu.ledger.timestamp import TimestampAuthority, TimestampError
 from fangdu.ledger.witness import WitnessError, obtain_cosignature
-from fangdu.storage import utcnow
+from fangdu.db.base import utcnow
 
 log = logging.getLogger(__name__)
 

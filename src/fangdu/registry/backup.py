@@ -31,7 +31,7 @@ from fangdu.config import Settings
 from fangdu.durable import make_private_dir
 from fangdu.errors import Conflict, InputError
 from fangdu.ledger.store import SignedCheckpoint
-from fangdu.registry.db import normalise_url
+from fangdu.db.engine import normalise_url
 
 MANIFEST = "manifest.json"
 FORMAT = 1

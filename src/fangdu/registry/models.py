@@ -26,8 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fangdu.storage import Base, UTCDateTime, utcnow
-from fangdu.storage import one_of as _one_of
+from fangdu.db.base import Base, UTCDateTime, utcnow
+from fangdu.db.base import one_of as _one_of
 
 WORK_STATUSES = ("pending", "registered", "rejected")
 PARTY_KINDS = ("person", "company")

@@ -38,7 +38,7 @@ from fangdu.ledger.timestamp import HttpTimestampAuthority
 from fangdu.registry import events
 from fangdu.registry.application import HIDDEN, MAX_COLOURWAY, MAX_NAME, MAX_TEXT, MAX_TITLE
 from fangdu.registry.blobs import BlobStore, LocalBlobStore, sha256_hex
-from fangdu.registry.db import make_engine, require_current_schema, session_factory, upgrade
+from fangdu.db.engine import make_engine, require_current_schema, session_factory, upgrade
 from fangdu.registry.files import read_file
 from fangdu.registry.models import (
     Party,

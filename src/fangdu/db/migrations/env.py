@@ -1,9 +1,9 @@
-"""Alembic environment: run on the connection handed over by ``fangdu.registry.db.upgrade``."""
+"""Alembic environment: run on the connection handed over by ``fangdu.db.engine.upgrade``."""
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from fangdu.storage import all_metadata
+from fangdu.db.tables import all_metadata
 
 target_metadata = all_metadata()
 

@@ -2,7 +2,7 @@
 
 The registry and the ledger keep their tables in one database so that a registry change and
 its log entry commit in the same transaction; each context declares its own tables on this
-base, and the registry's Alembic scripts migrate them all.
+base, and the Alembic scripts in `fangdu.db.migrations` migrate them all.
 """
 
 from __future__ import annotations
@@ -53,12 +53,3 @@ def one_of(column: str, values: tuple[str, ...]) -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def all_metadata() -> MetaData:
-    """The whole database's tables: every context's models imported, then the shared metadata."""
-    import fangdu.accounts.models
-    import fangdu.ledger.models
-    import fangdu.registry.models  # noqa: F401
-
-    return Base.metadata

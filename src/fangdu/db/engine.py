@@ -1,4 +1,5 @@
-"""Engine, sessions and schema migrations (Alembic scripts ship inside this package)."""
+"""Engines, sessions and schema revisions for every context's tables (Alembic scripts in
+`fangdu.db.migrations`)."""
 
 from __future__ import annotations
 
