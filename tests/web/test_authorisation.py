@@ -24,12 +24,16 @@ PEOPLE = (
     "judge",
     "bank_officer",
     "admin",
+    "planner",
+    "trader",
 )
 SIGNED_IN = frozenset(PEOPLE) - {"anonymous"}
 EVERYONE = frozenset(PEOPLE)
 FILERS = frozenset({"owner", "applicant", "admin"})
 REVIEWERS = frozenset({"reviewer", "admin"})
 CASE_HANDLERS = frozenset({"mediator", "judge", "bank_officer"})
+PLANNERS = frozenset({"planner", "admin"})  # a dye house's own vat plans
+TRADERS = frozenset({"trader", "admin"})  # a trade company's own goods lists
 STATES = ("pending", "registered", "rejected")
 
 # An unpublished application: its filer and the reviewers. A registered work: its record is
@@ -91,6 +95,15 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("GET", "/log/checkpoint"): EVERYONE,
     ("GET", "/log/tile/{path:path}"): EVERYONE,
     ("GET", "/api/v1/openapi.json"): EVERYONE,
+    ("GET", "/schedule"): PLANNERS,
+    ("POST", "/schedule"): PLANNERS,
+    ("GET", "/schedule/{job_id}"): PLANNERS,
+    ("GET", "/schedule/{job_id}/tables.xlsx"): PLANNERS,
+    ("GET", "/schedule/{job_id}/plan.json"): PLANNERS,
+    ("POST", "/schedule/{job_id}/rush"): PLANNERS,
+    ("POST", "/api/v1/schedule/solve"): PLANNERS,
+    ("GET", "/api/v1/schedule/jobs/{job_id}"): PLANNERS,
+    ("POST", "/api/v1/schedule/validate"): PLANNERS,
 }
 
 
@@ -164,6 +177,8 @@ def _request(world: World, person: str, method: str, path: str, work) -> int:
     headers, cookies = _who(site, person, api)
     size = site.state.registry.ledger.size()
     values = {
+        # A job of the person's own party (other parties' jobs: tests/web/test_schedule.py).
+        "job_id": _own_job(site, person, path),
         "code": "zh",
         "user_id": world.spare_user_id,
         "prior_art_id": world.prior_art_id,
@@ -208,6 +223,20 @@ def _request(world: World, person: str, method: str, path: str, work) -> int:
 
 
 DENIED = {401, 403, 404}
+
+
+def _own_job(site, person: str, path: str) -> str:
+    """A job in ``person``'s own folder for a route about a job, whatever their role."""
+    if "{job_id}" not in path or person == "anonymous":
+        return "no-such-job"
+    from fangdu.dyehouse.tables import sample_tables
+    from fangdu.web.workspace import Workspace, owner_key
+
+    account = site.state.accounts.by_username(person)
+    workspace = Workspace(site.settings.resolved_home() / "workspaces")
+    kind = "trade" if "/trade" in path else "schedule"
+    files = {"tables.json": sample_tables(4, 2, 2).model_dump_json().encode()}
+    return workspace.create(kind, owner_key(account), files, {"label": "matrix"})
 
 
 def test_every_route_every_role_every_state(world):

@@ -16,7 +16,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from fangdu.db.base import Base, UTCDateTime, one_of, utcnow
 
-ROLES = ("applicant", "reviewer", "mediator", "judge", "bank_officer", "admin")
+ROLES = (
+    "applicant",
+    "reviewer",
+    "mediator",
+    "judge",
+    "bank_officer",
+    "admin",
+    "planner",  # a dye house's vat planner (印染排缸)
+    "trader",  # a trade company's clerk (市场采购 1039)
+)
 
 
 class AccountRow(Base):

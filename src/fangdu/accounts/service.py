@@ -48,7 +48,7 @@ API_TOKEN_PREFIX = "fdt_"  # lets secret scanners and log filters recognise a le
 
 # What an API token may be used for; the web service maps routes to scopes. A token never
 # does more than its account's role allows.
-TOKEN_SCOPES = ("check", "apply", "review", "rights", "read")
+TOKEN_SCOPES = ("check", "apply", "review", "rights", "read", "schedule", "trade")
 TOKEN_LIFETIME = dt.timedelta(days=90)
 MAX_TOKEN_LIFETIME = dt.timedelta(days=366)
 

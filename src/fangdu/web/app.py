@@ -17,16 +17,30 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from fangdu import __version__
 from fangdu.app import Fangdu
 from fangdu.config import Settings
-from fangdu.web import api, i18n, problems
+from fangdu.web import api, i18n, problems, schedule_api
 from fangdu.web.config import WebSettings
 from fangdu.web.demo import seed_demo
-from fangdu.web.pages import account, apply, common, public, review, verify
+from fangdu.web.pages import account, apply, common, public, review, schedule, verify
 from fangdu.web.records import PreviewCache
 from fangdu.web.security import BodyLimit, RateLimiter, SecurityHeaders
 from fangdu.web.state import AppState
 from fangdu.web.uploads import FORM_OVERHEAD, SMALL_BODY
 
-UPLOAD_PATHS = frozenset({"/check", "/apply", "/api/v1/check", "/api/v1/works"})
+UPLOAD_PATHS = frozenset(
+    {
+        "/check",
+        "/apply",
+        "/api/v1/check",
+        "/api/v1/works",
+        # the planner's tables and instances, goods lists (limited again by their routes)
+        "/schedule",
+        "/api/v1/schedule/solve",
+        "/api/v1/schedule/validate",
+        "/trade",
+        "/api/v1/trade/check",
+        "/api/v1/trade/plan",
+    }
+)
 
 
 class HeadAsGet:
@@ -117,7 +131,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=i18n.HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(api.log_router)
-    for pages in (public, account, apply, review, verify):
+    app.include_router(schedule_api.router)
+    for pages in (public, account, apply, review, verify, schedule):
         app.include_router(pages.router)
     return app
 

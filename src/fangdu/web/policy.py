@@ -27,6 +27,8 @@ class Action(StrEnum):
     DECIDE = "decide"  # approve or reject (never one's own application)
     OWN_ACCOUNT = "own_account"  # one's password, tokens, sign-out
     MANAGE_USERS = "manage_users"
+    SCHEDULE = "schedule"  # the dye house's vat plans (印染排缸), its own party's only
+    TRADE = "trade"  # market-procurement goods lists, plans and documents (市场采购 1039)
 
 
 ANONYMOUS = "anonymous"
@@ -59,7 +61,17 @@ RULES: dict[str, dict[Action, frozenset[str]]] = {
     "mediator": _CASE_HANDLER,
     "judge": _CASE_HANDLER,
     "bank_officer": _CASE_HANDLER,
-    "admin": {**_REVIEWER, Action.APPLY: ALWAYS, Action.MANAGE_USERS: ALWAYS},
+    # Dye-house planners and trade-company clerks work in contexts of their own; they may
+    # check patterns like anyone signed in.
+    "planner": {**_SIGNED_IN, Action.SCHEDULE: ALWAYS},
+    "trader": {**_SIGNED_IN, Action.TRADE: ALWAYS},
+    "admin": {
+        **_REVIEWER,
+        Action.APPLY: ALWAYS,
+        Action.MANAGE_USERS: ALWAYS,
+        Action.SCHEDULE: ALWAYS,
+        Action.TRADE: ALWAYS,
+    },
 }
 # What the filer of a work may always do with it, whatever its state and their role.
 FILER_ACTIONS = frozenset(
@@ -79,6 +91,8 @@ SCOPES: dict[Action, str | None] = {
     Action.DECIDE: "review",
     Action.OWN_ACCOUNT: None,
     Action.MANAGE_USERS: None,
+    Action.SCHEDULE: "schedule",
+    Action.TRADE: "trade",
 }
 
 

@@ -37,6 +37,8 @@ TOKEN_SCOPE_LABELS = {
     "review": N_("Review applications"),
     "rights": N_("Look up rights (banks, courts, mediators)"),
     "read": N_("Read works and the log"),
+    "schedule": N_("Plan dye-house vats"),
+    "trade": N_("Check and plan market-procurement exports"),
 }
 
 # The accounts service explains in English, one line; people read these (first match wins).

@@ -57,6 +57,8 @@ ROLE_LABELS = {
     "judge": N_("Judge"),
     "bank_officer": N_("Bank officer"),
     "admin": N_("Administrator"),
+    "planner": N_("Dye-house planner"),
+    "trader": N_("Trade company (market procurement)"),
 }
 CATEGORIES = {
     "floral": N_("Floral"),
