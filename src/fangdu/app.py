@@ -17,6 +17,7 @@ from fangdu.ledger.store import LogStore
 from fangdu.registry.blobs import BlobStore
 from fangdu.db.engine import session_factory
 from fangdu.registry.services import Registry
+from fangdu.rights import RightsService
 from fangdu.similarity.index import VectorIndex
 
 
@@ -31,6 +32,7 @@ class Fangdu:
     index: VectorIndex
     registry: Registry
     accounts: Accounts
+    rights: RightsService
 
     @classmethod
     def build(
@@ -53,6 +55,14 @@ class Fangdu:
             registry.index,
             registry,
             accounts,
+            # Ownership, licences and pledges: writes through the same log, integrated alike.
+            RightsService(
+                session_factory(registry.engine),
+                registry.ledger,
+                registry.blobs,
+                settings.keys_path,
+                after_write=registry.integrate,
+            ),
         )
 
     def close(self) -> None:

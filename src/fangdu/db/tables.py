@@ -17,6 +17,7 @@ CONTEXT_MODELS = (
     "fangdu.accounts.models",
     "fangdu.ledger.models",
     "fangdu.registry.models",
+    "fangdu.rights.models",
 )
 
 

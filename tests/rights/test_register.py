@@ -1,0 +1,433 @@
+"""The rights register end to end on SQLite: records, their rules, signatures, "as of" on past
+dates, and the same answer rebuilt from the exported log without the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from fangdu.errors import InputError, VerificationError
+from fangdu.ledger.entries import parse_entry
+from fangdu.ledger.keys import load_signer
+from fangdu.ledger.note import verifier_key_string
+from fangdu.rights.law import RuleRefused, protection_ends, verify_signatures
+from fangdu.rights.models import RightsRecord
+from fangdu.rights.rebuild import fold, read_export, standing_from_export
+from fangdu.rights.services import Document
+
+from .helpers import BANK, OWNER, filing, pdf, pledge_documents, png
+
+D = dt.date
+BUYER = "新主人纺织有限公司"
+LICENSEE = "绍兴印染厂"
+
+
+def _licence(rights, key, **kw):
+    args = {
+        "licensee": LICENSEE,
+        "exclusive": False,
+        "right": "reproduction",
+        "territory": "CN",
+        "starts_on": D(2025, 3, 1),
+        "ends_on": D(2026, 2, 28),
+        "fee": "2000 yuan a year, paid each January",
+        "liability": "double the fee",
+        "documents": [Document("licence_contract", pdf("licence"))],
+        "signed_by": [OWNER, LICENSEE],
+    }
+    return rights.license(key, **{**args, **kw})
+
+
+def _pledge(rights, keys, **kw):
+    args = {
+        "pledgee": BANK,
+        "applied_on": D(2025, 5, 1),
+        "secured_claim": "working-capital loan 2025-017",
+        "amount": "500000 yuan",
+        "debtor_term_ends": D(2027, 4, 30),
+        "scope": "principal, interest, costs of enforcement",
+        "security_term": "until the loan is repaid",
+        "documents": pledge_documents("prior_licences"),
+        "signed_by": [OWNER, BANK],
+    }
+    return rights.pledge(keys, **{**args, **kw})
+
+
+def _transfer(rights, key, **kw):
+    args = {
+        "to": [BUYER],
+        "on": D(2025, 8, 1),
+        "price": "800000 yuan",
+        "payment": "by bank transfer within 30 days",
+        "liability": "refund and 10 % damages",
+        "territory": "worldwide",
+        "proceeds": "escrow",
+        "documents": [Document("transfer_contract", pdf("transfer"))],
+        "signed_by": [OWNER, BUYER],
+    }
+    return rights.transfer(key, **{**args, **kw})
+
+
+def _log_size(core) -> int:
+    return core.ledger.sequenced_size()
+
+
+def _records(core) -> int:
+    with core.rights._sessions() as session:
+        return session.scalar(select(func.count()).select_from(RightsRecord))
+
+
+def _names(view) -> dict:
+    data = view.as_json()
+    return {
+        "owners": sorted((o["name"], o["share"]) for o in data["owners"]),
+        "licences": [(x["name"], x["role"]) for x in data["licences"]],
+        "pledges": [x["name"] for x in data["pledges"]],
+        "pending": [x["name"] for x in data["pending_pledges"]],
+    }
+
+
+def test_the_whole_story_as_of_six_dates_and_rebuilt_from_the_exported_log(
+    core, register, tmp_path: Path
+):
+    rights = core.rights
+    a = register(1, D(2025, 1, 10), published_on=D(2025, 2, 1))
+    b = register(2, D(2025, 1, 20))
+    ka, kb = f"W-{a}", f"W-{b}"
+
+    licence = _licence(rights, ka)
+    # Art 6: licences granted before the pledge are part of the application.
+    with pytest.raises(InputError, match="prior_licences"):
+        _pledge(rights, [ka, kb], documents=pledge_documents())
+    pledge = _pledge(rights, [ka, kb])
+    assert pledge.works == (a, b)
+    assert rights.show(ka, D(2025, 5, 10)).standing.pledges == ()  # not a pledge in law yet
+    rights.register_pledge(
+        pledge.id,
+        national_no="2025-Z-00012345",
+        registered_on=D(2025, 5, 20),
+        certificate=Document("national_certificate", pdf("certificate")),
+        signed_by=[BANK],
+    )
+    # 民法典 Art 444: no transfer of a pledged work without the pledgee's consent.
+    with pytest.raises(RuleRefused, match="Art 444"):
+        _transfer(rights, ka)
+    rights.consent(
+        pledge.id,
+        ka,
+        purpose="transfer",
+        counterparties=[BUYER],
+        given_on=D(2025, 7, 30),
+        signed_by=[BANK],
+    )
+    with pytest.raises(InputError, match="proceeds"):
+        _transfer(rights, ka, proceeds=None)
+    transfer = _transfer(rights, ka)
+    assert any("escrow" in note for note in transfer.notes)
+    # The consent is used up: a second transfer needs a new one.
+    with pytest.raises(RuleRefused, match="Art 444"):
+        _transfer(rights, ka, to=[LICENSEE], on=D(2025, 8, 2), signed_by=[BUYER, LICENSEE])
+    # A release needs the pledgee's signature; a partial one releases some works only.
+    with pytest.raises(RuleRefused, match="pledgee"):
+        rights.release(pledge.id, works=[ka], released_on=D(2025, 10, 1), signed_by=[BUYER])
+    release = rights.release(pledge.id, works=[ka], released_on=D(2025, 10, 1), signed_by=[BANK])
+    assert release.facts["terms"]["partial"] is True
+
+    expected = {
+        D(2025, 1, 5): {"owners": [], "licences": [], "pledges": [], "pending": []},
+        D(2025, 4, 1): {
+            "owners": [(OWNER, 10000)],
+            "licences": [(LICENSEE, "non_exclusive_licensee")],
+            "pledges": [],
+            "pending": [],
+        },
+        D(2025, 5, 10): {
+            "owners": [(OWNER, 10000)],
+            "licences": [(LICENSEE, "non_exclusive_licensee")],
+            "pledges": [],
+            "pending": [BANK],
+        },
+        D(2025, 6, 1): {
+            "owners": [(OWNER, 10000)],
+            "licences": [(LICENSEE, "non_exclusive_licensee")],
+            "pledges": [BANK],
+            "pending": [],
+        },
+        D(2025, 9, 1): {
+            "owners": [(BUYER, 10000)],
+            "licences": [(LICENSEE, "non_exclusive_licensee")],
+            "pledges": [BANK],
+            "pending": [],
+        },
+        D(2025, 11, 1): {
+            "owners": [(BUYER, 10000)],
+            "licences": [(LICENSEE, "non_exclusive_licensee")],
+            "pledges": [],
+            "pending": [],
+        },
+    }
+    for day, want in expected.items():
+        assert _names(rights.show(ka, day)) == want, day
+    # The other work of the collection stays pledged after the partial release.
+    assert _names(rights.show(kb, D(2025, 11, 1)))["pledges"] == [BANK]
+    assert licence.id < pledge.id < transfer.id < release.id
+
+    # The same answers from the exported log alone, every signature checked on the way.
+    core.registry.integrate()
+    export = tmp_path / "log"
+    core.ledger.export(export)
+    key = verifier_key_string(core.ledger.signer)
+    for work, key_ in ((a, ka), (b, kb)):
+        for day in expected:
+            from_db = rights.standing(key_, day).as_json()
+            from_log = standing_from_export(export, work, day, log_key=key).as_json()
+            assert from_log == from_db, (work, day)
+
+
+def test_every_record_is_a_signed_log_entry_with_hashed_parties_and_sealed_terms(core, register):
+    rights = core.rights
+    a = register(3, D(2025, 1, 10))
+    licence = _licence(rights, f"W-{a}")
+    (index,) = licence.log_indices
+    entry = parse_entry(core.ledger.entry(index))  # the submitter's signature verifies
+    body = entry["body"]
+    assert body["type"] == "licence" and body["subject"] == f"work:{a}"
+    text = json.dumps(body, ensure_ascii=False)
+    # Personal data only as salted hashes; money terms only as a commitment.
+    for secret in (OWNER, LICENSEE, "2000 yuan", "double the fee"):
+        assert secret not in text
+    assert len(body["facts"]["sealed_terms"]) == 64
+    assert {f["role"] for f in body["files"]} == {"licence_contract"}
+    roles = sorted(role for _, role in verify_signatures(body["facts"]))
+    assert roles == ["licensee", "licensor"]
+    # The contract is in the blob store under its hash, like originals.
+    (_, sha) = licence.documents[0]
+    assert core.blobs.get(sha).startswith(b"%PDF-")
+    # The licensee's signature is by its custodial key (keys/parties/<id>.key).
+    keys = sorted((core.settings.keys_path / "parties").glob("*.key"))
+    assert len(keys) == 2
+    publics = {s["public_key"] for s in body["facts"]["signatures"]}
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    for path in keys:
+        raw = load_signer(path).public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        assert base64.b64encode(raw).decode() in publics
+    # Altered facts no longer verify.
+    forged = json.loads(json.dumps(body["facts"]))
+    forged["terms"]["territory"] = "worldwide"
+    with pytest.raises(VerificationError, match="does not verify"):
+        verify_signatures(forged)
+    opening = rights.opening(licence.id)
+    assert opening is not None and b"double the fee" in opening
+
+
+def test_art_12_pre_checks_refuse_each_ground(core, register, print_png, tmp_path):
+    from fangdu.registry.schemas import PriorArtSource, RegistrationRequest
+
+    rights = core.rights
+    a = register(4, D(2025, 1, 10), published_on=D(2025, 2, 1))
+    old = register(5, D(1960, 1, 1), published_on=D(1960, 6, 1))
+    # (1) the pledgor is not the owner
+    with pytest.raises(RuleRefused, match=r"Art 12 \(1\)"):
+        _pledge(rights, [f"W-{a}"], pledgors=["某某贸易公司"], signed_by=["某某贸易公司", BANK])
+    # (3) protection expired (著作权法 Art 23: 50 years after publication for a company)
+    with pytest.raises(RuleRefused, match=r"Art 12 \(3\)"):
+        _pledge(rights, [f"W-{old}"], documents=pledge_documents())
+    # (4) the debt outlasts the protection
+    assert protection_ends("company", D(2025, 1, 10), D(2025, 2, 1)) == D(2075, 12, 31)
+    with pytest.raises(RuleRefused, match=r"Art 12 \(4\)"):
+        _pledge(rights, [f"W-{a}"], debtor_term_ends=D(2076, 1, 1), documents=pledge_documents())
+    # (5) ownership disputed: the duplicate check found earlier prior art in the work
+    folder = tmp_path / "stall"
+    folder.mkdir()
+    (folder / "photo.png").write_bytes(print_png(6))
+    filing(core).import_files(
+        [folder / "photo.png"], prior_art=PriorArtSource("stall photo", D(2024, 6, 1)), jobs=1
+    )
+    filed = filing(core).register(
+        print_png(6),
+        RegistrationRequest(
+            title="牡丹", owner=OWNER, owner_kind="company", created_on=D(2025, 1, 1)
+        ),
+        submit_for_review=True,
+    )
+    filing(core).decide(
+        filed.work.id,
+        approve=True,
+        reviewer="reviewer-1",
+        reason="the applicant's own earlier print",
+    )
+    with pytest.raises(RuleRefused, match=r"disputed: prior art P-1.*Art 12 \(5\)"):
+        _pledge(rights, [f"W-{filed.work.id}"], documents=pledge_documents())
+    # Refusals leave nothing: no record, no entry.
+    assert _records(core) == 0
+    # A second pledge on the same work is refused by default.
+    _pledge(rights, [f"W-{a}"], documents=pledge_documents())
+    with pytest.raises(RuleRefused, match="already pledged"):
+        _pledge(rights, [f"W-{a}"], documents=pledge_documents(), applied_on=D(2025, 6, 1))
+    rights.allow_second_pledge = True
+    _pledge(rights, [f"W-{a}"], documents=pledge_documents(), applied_on=D(2025, 6, 1))
+    with core.rights._sessions() as session:
+        from fangdu.rights.models import Holding
+
+        ranks = session.scalars(
+            select(Holding.rank).where(Holding.role == "pledgee").order_by(Holding.id)
+        ).all()
+    assert ranks == [1, 2]
+
+
+def test_exclusive_licences_never_overlap(core, register):
+    rights = core.rights
+    key = f"W-{register(7, D(2025, 1, 10))}"
+    _licence(rights, key, exclusive=True, ends_on=D(2025, 12, 31))
+    with pytest.raises(RuleRefused, match="实施条例 Art 24"):
+        _licence(
+            rights,
+            key,
+            exclusive=True,
+            licensee="另一家",
+            signed_by=[OWNER, "另一家"],
+            starts_on=D(2025, 6, 1),
+            ends_on=D(2026, 6, 1),
+        )
+    with pytest.raises(RuleRefused, match="exclusive licence"):
+        _licence(
+            rights,
+            key,
+            licensee="另一家",
+            signed_by=[OWNER, "另一家"],
+            right="all",
+            starts_on=D(2025, 6, 1),
+        )
+    # Another territory, or after the exclusive one ends: fine.
+    _licence(
+        rights,
+        key,
+        exclusive=True,
+        licensee="另一家",
+        signed_by=[OWNER, "另一家"],
+        territory="VN",
+        starts_on=D(2025, 6, 1),
+        ends_on=D(2026, 6, 1),
+    )
+    _licence(
+        rights,
+        key,
+        licensee="第三家",
+        signed_by=[OWNER, "第三家"],
+        starts_on=D(2026, 1, 1),
+        ends_on=D(2026, 6, 1),
+    )
+
+
+def test_bad_input_is_refused_with_one_line_and_nothing_half_written(core, register):
+    rights = core.rights
+    key = f"W-{register(8, D(2025, 1, 10))}"
+    cases = [
+        # a transfer by someone who is not the owner
+        (
+            RuleRefused,
+            "not an owner",
+            lambda: _transfer(rights, key, transferor="路人甲", signed_by=["路人甲", BUYER]),
+        ),
+        # a date in the future, or before the work's creation
+        (
+            InputError,
+            "in the future",
+            lambda: _transfer(rights, key, on=dt.date.today() + dt.timedelta(days=3)),
+        ),
+        (InputError, "before FD-.* was created", lambda: _transfer(rights, key, on=D(2024, 1, 1))),
+        # a contract file that is not a PDF or an image
+        (
+            InputError,
+            "PDF or an image",
+            lambda: _transfer(
+                rights, key, documents=[Document("transfer_contract", b"MZ\x90\x00")]
+            ),
+        ),
+        # a missing signature (the transferee)
+        (RuleRefused, "not signed by 新主人", lambda: _transfer(rights, key, signed_by=[OWNER])),
+        # a missing Art 27 field
+        (InputError, "lacks price", lambda: _transfer(rights, key, price=" ")),
+        # a release of something that is not a pledge
+        (InputError, "not a pledge", lambda: rights.release(1, released_on=D(2025, 3, 1))),
+    ]
+    _licence(rights, key)  # R-1, a licence
+    size, blobs, records = _log_size(core), sorted(core.settings.blobs_path.rglob("*")), 1
+    for error, message, attempt in cases:
+        with pytest.raises(error, match=message) as caught:
+            attempt()
+        assert "\n" not in str(caught.value)
+    assert _log_size(core) == size
+    assert sorted(core.settings.blobs_path.rglob("*")) == blobs
+    assert _records(core) == records
+    # An image is a contract document too.
+    done = _transfer(rights, key, documents=[Document("transfer_contract", png())], proceeds=None)
+    assert done.documents[0][0] == "transfer_contract"
+
+
+def test_co_owned_works_need_every_co_owner(core, register):
+    rights = core.rights
+    key = f"W-{register(9, D(2025, 1, 10))}"
+    _transfer(rights, key, to={BUYER: 5000}, share=5000, transferor=OWNER, proceeds=None)
+    owners = rights.show(key, D(2025, 9, 1)).standing.owners
+    assert sorted(h.share for h in owners) == [5000, 5000]
+    # 著作权法 Art 14: an exclusive licence or a pledge needs both; a non-exclusive one does not.
+    with pytest.raises(RuleRefused, match="every co-owner"):
+        _licence(rights, key, exclusive=True, licensor=OWNER, starts_on=D(2025, 9, 1))
+    with pytest.raises(RuleRefused, match="not signed by 新主人"):
+        _pledge(
+            rights, [key], applied_on=D(2025, 9, 1), documents=pledge_documents("co_owner_consent")
+        )
+    with pytest.raises(InputError, match="co_owner_consent"):
+        _pledge(
+            rights,
+            [key],
+            applied_on=D(2025, 9, 1),
+            signed_by=[OWNER, BUYER, BANK],
+            documents=pledge_documents(),
+        )
+    _licence(rights, key, licensor=OWNER, starts_on=D(2025, 9, 1))
+    rights.pledge(
+        [key],
+        pledgee=BANK,
+        applied_on=D(2025, 9, 2),
+        secured_claim="loan",
+        amount="1",
+        debtor_term_ends=D(2026, 1, 1),
+        scope="principal",
+        security_term="one year",
+        documents=pledge_documents("co_owner_consent", "prior_licences"),
+        signed_by=[OWNER, BUYER, BANK],
+    )
+
+
+def test_records_are_kept_in_date_order(core, register):
+    rights = core.rights
+    key = f"W-{register(10, D(2025, 1, 10))}"
+    _licence(rights, key, starts_on=D(2025, 6, 1))
+    with pytest.raises(InputError, match="before the latest record"):
+        _transfer(rights, key, on=D(2025, 5, 1), proceeds=None)
+
+
+def test_rebuild_refuses_an_export_that_does_not_match_its_checkpoint(core, register, tmp_path):
+    key = f"W-{register(11, D(2025, 1, 10))}"
+    _licence(core.rights, key)
+    core.registry.integrate()
+    core.ledger.export(tmp_path / "log")
+    entries = read_export(tmp_path / "log", verifier_key_string(core.ledger.signer))
+    assert fold(entries)
+    bundle = next((tmp_path / "log" / "tile" / "entries").rglob("*"))
+    while bundle.is_dir():
+        bundle = next(bundle.iterdir())
+    data = bytearray(bundle.read_bytes())
+    data[-5] ^= 1
+    bundle.write_bytes(bytes(data))
+    with pytest.raises(VerificationError):
+        read_export(tmp_path / "log")
