@@ -31,6 +31,7 @@ from fangdu.cli.failures import (
     EXIT_REFUSED,
     failures,
 )
+from fangdu.cli.rights import rights_app
 from fangdu.cli.serve import serve
 from fangdu.cli.trade import trade_app
 from fangdu.cli.users import users_app
@@ -74,6 +75,7 @@ app.add_typer(witness_app, name="witness")
 app.add_typer(users_app, name="user")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(trade_app, name="trade")
+app.add_typer(rights_app, name="rights")
 app.command()(serve)
 
 
