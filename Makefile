@@ -35,14 +35,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests
 
 # Real clip art and fabric textures come from Debian packages; without them the generator
-# draws procedural prints only.
+# draws procedural prints only. The away benchmark (fangdu.bench.away) draws its motifs from
+# two fonts, Noto Color Emoji and Symbola; without them, from its own procedural families.
 bench: $(STAMP)
 	@dpkg -s openclipart-svg gimp-data librsvg2-bin >/dev/null 2>&1 || \
 	  { apt-get update -qq && apt-get install -y -qq openclipart-svg gimp-data librsvg2-bin; } || \
 	  echo "openclipart-svg/gimp-data unavailable: procedural prints only"
+	@dpkg -s fonts-noto-color-emoji fonts-symbola >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq fonts-noto-color-emoji fonts-symbola; } || \
+	  echo "fonts-noto-color-emoji/fonts-symbola unavailable: away bench uses procedural motifs only"
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m fangdu.bench all --out bench-out
-	@echo "reports in bench-out/: accuracy.md, speed.md (docs/BENCHMARKS.md quotes them)"
+	@echo "reports in bench-out/: accuracy.md, away.md, speed.md (docs/BENCHMARKS.md quotes them)"
 
 system-deps:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \

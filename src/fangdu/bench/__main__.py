@@ -1,4 +1,4 @@
-"""Command line: ``python -m fangdu.bench accuracy|all --out DIR [--n-originals N] [--seed S]``."""
+"""Command line: ``python -m fangdu.bench accuracy|away|all --out DIR [--seed S] ...``."""
 
 from __future__ import annotations
 
@@ -120,10 +120,32 @@ def dyehouse(
     run_dyehouse(["--generated", "--out", str(out / "dyehouse.jsonl"), *extra])
 
 
+@app.command()
+def away(
+    out: Path = OUT,
+    size: str = typer.Option(
+        "full",
+        "--size",
+        help="full (5,000 references, 1,200 queries), quick (500 / 240) or tiny (40 / 30).",
+    ),
+    seed: int = SEED,
+    jobs: int = typer.Option(2, "--jobs", min=1, help="Processes drawing the images."),
+) -> None:
+    """The away benchmark (other art, layouts and photos; never tuned on) through
+    `fangdu import` and `fangdu check --json`; writes away.md and away.json."""
+    from fangdu.bench.away.dataset import SIZES
+    from fangdu.bench.away.run import run_away
+
+    if size not in SIZES:
+        raise typer.BadParameter(f"--size must be one of {', '.join(SIZES)}")
+    run_away(out, size=size, seed=seed, jobs=jobs)
+
+
 @app.command("all")
 def all_benchmarks(out: Path = OUT, n_originals: int = N_ORIGINALS, seed: int = SEED) -> None:
-    """Accuracy (with the baselines), then speed."""
+    """Accuracy at home (with the baselines) and away, then speed, ledger, dye-house."""
     run_accuracy(out, n_originals=n_originals, seed=seed)
+    away(out, size="full", seed=seed, jobs=2)
     speed(out, seed=seed, references=100_000, rendered=200, index_references=1_000_000)
     ledger(out, events=20_000, size=1_000_000)
     dyehouse(out, instances=None)

@@ -26,6 +26,7 @@ from fangdu.bench.dataset import (
     query_image,
     reference_print,
 )
+from fangdu.bench.shortlist import CUTOFFS, rank_of, recording_fangdu, shortlist_recall
 from fangdu.bench.systems import SYSTEMS, Ranked, System, make_system
 from fangdu.synth import HARD_NEGATIVE_KINDS, VARIANT_KINDS, clipart_files, gimp_pattern_files
 
@@ -42,6 +43,8 @@ class Run:
     ranked: dict[str, Ranked] = field(default_factory=dict)
     add_seconds: float = 0.0
     query_seconds: float = 0.0
+    # Fangdu only: rank of each copy's source in the global shortlist (None: absent).
+    shortlist_ranks: dict[str, int | None] = field(default_factory=dict)
 
 
 def run_accuracy(
@@ -70,7 +73,7 @@ def run_accuracy(
             runs.append(Run(system))
             continue
         try:
-            runs.append(Run(make_system(system)))
+            runs.append(Run(recording_fangdu() if system == "fangdu" else make_system(system)))
         except ImportError as exc:  # an optional baseline: report it, run the others
             skipped[system] = str(exc)
             console.print(f"[yellow]skipping {system}: {exc}")
@@ -162,6 +165,9 @@ def _feed(dataset: Dataset, runs: list[Run], examples: Path, console: Console) -
                     t0 = time.perf_counter()
                     run.ranked[q.query_id] = run.system.query(rgb, TOP_K)
                     run.query_seconds += time.perf_counter() - t0
+                    recorded = getattr(run.system, "last_candidates", None)
+                    if recorded is not None and q.copy_of is not None:
+                        run.shortlist_ranks[q.query_id] = rank_of(recorded, q.copy_of)
                 if q.kind not in saved:
                     saved.add(q.kind)
                     _save_example(
@@ -226,6 +232,9 @@ def _score(dataset: Dataset, runs: list[Run]) -> dict:
             "seconds_per_reference": run.add_seconds / max(len(dataset.references), 1),
             "seconds_per_query": run.query_seconds / n_queries,
         }
+        if run.shortlist_ranks:
+            systems[run.system.name]["shortlist"] = shortlist_recall(run.shortlist_ranks, kind_of)
+            systems[run.system.name]["verified_shortlist"] = getattr(run.system, "shortlist", None)
     return {"systems": systems}
 
 
@@ -297,4 +306,23 @@ def render_markdown(results: dict) -> str:
     ]
     for name, why in cfg.get("skipped", {}).items():
         notes.append(f"- skipped **{name}**: {why}")
-    return "\n".join([*notes, "", *lines, ""])
+    return "\n".join([*notes, "", *lines, "", *_shortlist_table(systems), ""])
+
+
+def _shortlist_table(systems: dict) -> list[str]:
+    """Per class: share of copies whose source is among the first k global candidates."""
+    short = systems.get("fangdu", {}).get("shortlist")
+    if not short:
+        return []
+    verified = systems["fangdu"].get("verified_shortlist")
+    lines = [
+        f"Fangdu's global shortlist (the bench verifies the first {verified}): share of copies "
+        "whose source is among the first k candidates.",
+        "",
+        "| class | n | " + " | ".join(f"@{k}" for k in CUTOFFS) + " |",
+        "|---|---|" + "---|" * len(CUTOFFS),
+    ]
+    for kind, row in short.items():
+        cells = " | ".join(_fmt(row[f"@{k}"], 2) for k in CUTOFFS)
+        lines.append(f"| {kind} | {int(row['n'])} | {cells} |")
+    return lines

@@ -1,0 +1,1 @@
+"""The away benchmark: art, layouts and photo conditions that fangdu.synth never used."""
