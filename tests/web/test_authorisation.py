@@ -104,6 +104,15 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/api/v1/schedule/solve"): PLANNERS,
     ("GET", "/api/v1/schedule/jobs/{job_id}"): PLANNERS,
     ("POST", "/api/v1/schedule/validate"): PLANNERS,
+    ("GET", "/trade"): TRADERS,
+    ("POST", "/trade"): TRADERS,
+    ("GET", "/trade/{job_id}"): TRADERS,
+    ("POST", "/trade/{job_id}/plan"): TRADERS,
+    ("GET", "/trade/{job_id}/documents.zip"): TRADERS,
+    ("POST", "/api/v1/trade/check"): TRADERS,
+    ("POST", "/api/v1/trade/plan"): TRADERS,
+    ("GET", "/api/v1/trade/jobs/{job_id}"): TRADERS,
+    ("GET", "/api/v1/trade/jobs/{job_id}/documents.zip"): TRADERS,
 }
 
 
@@ -230,13 +239,19 @@ def _own_job(site, person: str, path: str) -> str:
     if "{job_id}" not in path or person == "anonymous":
         return "no-such-job"
     from fangdu.dyehouse.tables import sample_tables
+    from fangdu.trade.models import TradeSettings
+    from fangdu.web.pages.trade import run_check, sample_with_mistakes
     from fangdu.web.workspace import Workspace, owner_key
 
     account = site.state.accounts.by_username(person)
     workspace = Workspace(site.settings.resolved_home() / "workspaces")
-    kind = "trade" if "/trade" in path else "schedule"
-    files = {"tables.json": sample_tables(4, 2, 2).model_dump_json().encode()}
-    return workspace.create(kind, owner_key(account), files, {"label": "matrix"})
+    owner = owner_key(account)
+    if "/trade" not in path:
+        files = {"tables.json": sample_tables(4, 2, 2).model_dump_json().encode()}
+        return workspace.create("schedule", owner, files, {"label": "matrix"})
+    job = workspace.create("trade", owner, {"goods.csv": sample_with_mistakes(3, 1)}, {})
+    run_check(workspace.folder("trade", owner, job), TradeSettings())
+    return job
 
 
 def test_every_route_every_role_every_state(world):

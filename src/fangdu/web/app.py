@@ -17,10 +17,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from fangdu import __version__
 from fangdu.app import Fangdu
 from fangdu.config import Settings
-from fangdu.web import api, i18n, problems, schedule_api
+from fangdu.web import api, i18n, problems, schedule_api, trade_api
 from fangdu.web.config import WebSettings
 from fangdu.web.demo import seed_demo
-from fangdu.web.pages import account, apply, common, public, review, schedule, verify
+from fangdu.web.pages import account, apply, common, public, review, schedule, trade, verify
 from fangdu.web.records import PreviewCache
 from fangdu.web.security import BodyLimit, RateLimiter, SecurityHeaders
 from fangdu.web.state import AppState
@@ -132,7 +132,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(api.log_router)
     app.include_router(schedule_api.router)
-    for pages in (public, account, apply, review, verify, schedule):
+    app.include_router(trade_api.router)
+    for pages in (public, account, apply, review, verify, schedule, trade):
         app.include_router(pages.router)
     return app
 
