@@ -1,7 +1,7 @@
 """The composition root: settings → engine → evidence log and keys → blob store → vector index
-→ the registry's services → accounts, built once per process and used by the command line, the
-web service and the benchmarks. Callers take the part they need from here instead of reaching
-through one service into another's internals.
+→ the registry's use cases (checking, filing, queries, index maintenance) → accounts, built once
+per process and used by the command line, the web service and the benchmarks. Callers take the
+service they need from here instead of reaching through one service into another's internals.
 """
 
 from __future__ import annotations
@@ -13,9 +13,13 @@ from sqlalchemy import Engine
 
 from fangdu.accounts import Accounts
 from fangdu.config import Settings
+from fangdu.db.engine import session_factory
 from fangdu.ledger.store import LogStore
 from fangdu.registry.blobs import BlobStore
-from fangdu.db.engine import session_factory
+from fangdu.registry.checking import CheckService
+from fangdu.registry.filing import FilingService
+from fangdu.registry.indexing import ReferenceIndex
+from fangdu.registry.queries import QueryService
 from fangdu.registry.services import Registry
 from fangdu.rights import RightsService
 from fangdu.similarity.index import VectorIndex
@@ -64,6 +68,22 @@ class Fangdu:
                 after_write=registry.integrate,
             ),
         )
+
+    @property
+    def checking(self) -> CheckService:
+        return self.registry.checking
+
+    @property
+    def filing(self) -> FilingService:
+        return self.registry.filing
+
+    @property
+    def queries(self) -> QueryService:
+        return self.registry.queries
+
+    @property
+    def references(self) -> ReferenceIndex:
+        return self.registry.references
 
     def close(self) -> None:
         self.registry.close()

@@ -96,7 +96,7 @@ def test_import_killed_mid_way_completes_on_rerun_without_duplicates(tmp_path, w
     assert len(works) == 16 and len({w["sha256"] for w in works}) == 16
     assert len({w["registration_no"] for w in works}) == 16
     with Registry.open(Settings(home=home)) as registry:
-        assert registry.last_sync.added == 0 and len(registry.index) == 16
+        assert registry.references.last_sync.added == 0 and len(registry.index) == 16
         with registry.unit_of_work() as repo:
             assert registry.index.ref_ids() == repo.searchable_ref_ids()
 

@@ -86,8 +86,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         prints = [write_png(new_print(2000 + i), root / f"print-{i}.png") for i in range(5)]
         registry = Registry.open(settings)
         try:
-            registry.import_files(prints[:2], owner="Keqiao Prints Co.", jobs=1)
-            registry.import_files(
+            registry.filing.import_files(prints[:2], owner="Keqiao Prints Co.", jobs=1)
+            registry.filing.import_files(
                 prints[2:3], jobs=1, prior_art=PriorArtSource("2025 market", dt.date(2025, 9, 1))
             )
             accounts = Accounts(
@@ -97,7 +97,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
             other = accounts.create("other", PASSWORD, "applicant")
             reviewer = accounts.create("reviewer-1", PASSWORD, "reviewer")
             for account, path in ((applicant, prints[3]), (other, prints[4])):
-                registry.register(
+                registry.filing.register(
                     path.read_bytes(),
                     RegistrationRequest(
                         title="pending",
@@ -112,7 +112,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
                 accounts.issue_api_token(applicant.id, "schemathesis"),
                 accounts.issue_api_token(reviewer.id, "schemathesis"),
             )
-            works = list(registry.list_works())
+            works = list(registry.queries.list_works())
             latest = registry.ledger.checkpoint()
             size = latest.checkpoint.size if latest else 0
         finally:

@@ -53,7 +53,7 @@ def test_random_sigkills_during_import_leave_everything_consistent(tmp_path, wri
     assert final.returncode == 0, final.stderr
 
     with Registry.open(Settings(home=home)) as registry:
-        works = list(registry.list_works())
+        works = list(registry.queries.list_works())
         assert len(works) == 24 and len({w.sha256 for w in works}) == 24
         # One registration entry per work, every original in the blob store.
         entries = [parse_entry(data)["body"] for _, data in registry.ledger.entries()]

@@ -54,8 +54,10 @@ def test_a_registered_work_verifies_offline_with_timestamp_and_witness(
     )
     try:
         with Registry.open(settings) as registry:
-            registry.register(print_png(1), RegistrationRequest(title="牡丹", owner="柯桥纺织"))
-            outcome = registry.register(
+            registry.filing.register(
+                print_png(1), RegistrationRequest(title="牡丹", owner="柯桥纺织")
+            )
+            outcome = registry.filing.register(
                 print_png(2), RegistrationRequest(title="Peony", owner="Keqiao")
             )
             number = outcome.work.registration_no

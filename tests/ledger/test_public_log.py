@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, update
 
 from fangdu.config import Settings
+from fangdu.db.engine import make_engine, session_factory, upgrade
 from fangdu.ledger import merkle, tiles
 from fangdu.ledger.bundle import build_bundle
 from fangdu.ledger.checkpoint import Checkpoint
@@ -27,7 +28,6 @@ from fangdu.ledger.note import generate_signer, open_note, parse_verifier_key, v
 from fangdu.ledger.store import LogStore
 from fangdu.ledger.verify import verify_bundle_bytes
 from fangdu.ledger.witness import init_witness_dir, make_server, open_witness, trust_log
-from fangdu.db.engine import make_engine, session_factory, upgrade
 from fangdu.registry.evidence import collect_evidence
 from fangdu.registry.schemas import RegistrationRequest, WorkInfo
 from fangdu.registry.services import Registry
@@ -168,7 +168,7 @@ def _strings(value: object) -> Iterator[str]:
 
 
 def _apply(registry: Registry, png: bytes, request: RegistrationRequest) -> WorkInfo:
-    return registry.register(png, request, review_required=True, channel="web").work
+    return registry.filing.register(png, request, review_required=True, channel="web").work
 
 
 def test_exported_entries_show_nothing_private_and_bundles_open_the_commitments(
@@ -177,15 +177,17 @@ def test_exported_entries_show_nothing_private_and_bundles_open_the_commitments(
     with Registry.open(settings) as registry:
         pending = _apply(registry, print_png(11), PENDING)
         rejected = _apply(registry, print_png(12), REJECTED)
-        registry.decide(rejected.id, approve=False, reviewer="account:3", reason=REJECTION_REASON)
+        registry.filing.decide(
+            rejected.id, approve=False, reviewer="account:3", reason=REJECTION_REASON
+        )
         approved = _apply(registry, print_png(13), APPROVED)
-        registry.decide(approved.id, approve=True, reviewer="account:4")
+        registry.filing.decide(approved.id, approve=True, reviewer="account:4")
         registry.ledger.export(tmp_path / "log")  # what `fangdu ledger export` writes
         bundles = {
             work.id: build_bundle(collect_evidence(registry, str(work.id)))
             for work in (pending, rejected)
         }
-        key = registry.pseudonym_key
+        key = registry.keys.pseudonym_key
 
     folder = tmp_path / "log" / "tile" / "entries"
     entries = [

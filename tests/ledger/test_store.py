@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from fangdu.db.engine import make_engine, session_factory, upgrade
 from fangdu.ledger import merkle
 from fangdu.ledger.checkpoint import Checkpoint
 from fangdu.ledger.entries import Event, FileRef, parse_entry
@@ -23,7 +24,6 @@ from fangdu.ledger.note import (
 )
 from fangdu.ledger.store import LogConflict, LogStore
 from fangdu.ledger.timestamp import HttpTimestampAuthority, verify_timestamp
-from fangdu.db.engine import make_engine, session_factory, upgrade
 
 ORIGIN = "test.fangdu/ledger"
 

@@ -24,43 +24,43 @@ def request(title: str, **kwargs) -> RegistrationRequest:
 
 
 def test_the_index_position_is_the_log_size(registry, print_png):
-    registry.register(print_png(1), request("one"))
-    registry.register(print_png(2), request("two"))
+    registry.filing.register(print_png(1), request("one"))
+    registry.filing.register(print_png(2), request("two"))
     _, size = registry.ledger.subjects_since(0)
     assert registry.index.position == size and len(registry.index) == 2
 
 
 def test_an_approval_is_found_by_catching_up(registry, print_png):
-    work = registry.register(print_png(3), request("pending"), review_required=True).work
+    work = registry.filing.register(print_png(3), request("pending"), review_required=True).work
     assert len(registry.index) == 0  # an application is not searchable
-    registry.decide(work.id, approve=True, reviewer="account:99")
-    assert registry.check_bytes(print_png(3))[0].target_id == work.id
+    registry.filing.decide(work.id, approve=True, reviewer="account:99")
+    assert registry.checking.check_bytes(print_png(3))[0].target_id == work.id
 
 
 def test_another_process_catches_up_from_the_log_without_reloading(settings, print_png):
     with Registry.open(settings) as writer, Registry.open(settings, sync=False) as reader:
-        assert reader.check_bytes(print_png(4)) == []
-        writer.register(print_png(4), request("new"))
-        assert reader.check_bytes(print_png(4))[0].verdict == "copy"  # caught up in memory
+        assert reader.checking.check_bytes(print_png(4)) == []
+        writer.filing.register(print_png(4), request("new"))
+        assert reader.checking.check_bytes(print_png(4))[0].verdict == "copy"  # caught up in memory
         assert reader.index.position == writer.index.position
 
 
 def test_a_registration_appends_to_the_journal_and_leaves_the_snapshot(
     registry, print_png, settings
 ):
-    registry.register(print_png(5), request("first"))
+    registry.filing.register(print_png(5), request("first"))
     snapshot = settings.index_path / FaissIndex.FILE_NAME
     before = snapshot.stat()
-    registry.register(print_png(6), request("second"))
+    registry.filing.register(print_png(6), request("second"))
     after = snapshot.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     with Registry.open(settings) as reopened:
-        assert reopened.last_sync.added == 0 and len(reopened.index) == 2
+        assert reopened.references.last_sync.added == 0 and len(reopened.index) == 2
 
 
 def test_checks_run_in_parallel_with_a_registration(registry, print_png):
     for seed in range(4):
-        registry.register(print_png(10 + seed), request(f"w{seed}"))
+        registry.filing.register(print_png(10 + seed), request(f"w{seed}"))
     queries = {seed: print_png(10 + seed) for seed in range(4)}
     failures: list[BaseException] = []
     found: list[int] = []
@@ -68,7 +68,7 @@ def test_checks_run_in_parallel_with_a_registration(registry, print_png):
     def check(seed: int) -> None:
         try:
             for _ in range(3):
-                best = registry.check_bytes(queries[seed])[0]
+                best = registry.checking.check_bytes(queries[seed])[0]
                 assert best.verdict == "copy" and best.title == f"w{seed}"
                 found.append(seed)
         except BaseException as exc:
@@ -77,25 +77,25 @@ def test_checks_run_in_parallel_with_a_registration(registry, print_png):
     threads = [threading.Thread(target=check, args=(seed,)) for seed in range(4)]
     for thread in threads:
         thread.start()
-    registry.register(print_png(20), request("during"))
+    registry.filing.register(print_png(20), request("during"))
     for thread in threads:
         thread.join()
     assert not failures and len(found) == 12
-    assert registry.check_bytes(print_png(20))[0].title == "during"
+    assert registry.checking.check_bytes(print_png(20))[0].title == "during"
 
 
 def test_the_verification_pool_is_a_setting(settings):
     with Registry.open(settings.model_copy(update={"verify_threads": 5})) as opened:
-        assert opened.searcher.workers == 5
+        assert opened.references.searcher.workers == 5
 
 
 def test_the_registry_runs_on_milvus_lite(settings, print_png, tmp_path):
     on_milvus = settings.model_copy(update={"index_url": str(tmp_path / "milvus" / "refs.db")})
     with Registry.open(on_milvus) as registry:
-        work = registry.register(print_png(30), request("on milvus")).work
-        assert registry.check_bytes(print_png(30))[0].target_id == work.id
+        work = registry.filing.register(print_png(30), request("on milvus")).work
+        assert registry.checking.check_bytes(print_png(30))[0].target_id == work.id
     with Registry.open(on_milvus) as reopened:
-        assert reopened.last_sync.added == 0 and len(reopened.index) == 1
-        assert reopened.rebuild_index() == 1
-        assert reopened.check_bytes(print_png(30))[0].verdict == "copy"
+        assert reopened.references.last_sync.added == 0 and len(reopened.index) == 1
+        assert reopened.references.rebuild_index() == 1
+        assert reopened.checking.check_bytes(print_png(30))[0].verdict == "copy"
     assert not (settings.index_path / FaissIndex.FILE_NAME).exists()

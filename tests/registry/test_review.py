@@ -27,18 +27,18 @@ def _apply(registry: Registry, png: bytes, account: str = "applicant-1"):
         originality_statement="my own design",
         submitted_by=account,
     )
-    return registry.register(png, request, review_required=True, channel="web")
+    return registry.filing.register(png, request, review_required=True, channel="web")
 
 
 def test_an_application_waits_for_review_and_approval_issues_the_number(registry, print_png):
     filed = _apply(registry, print_png(1)).work
     assert filed.status == "pending" and filed.registration_no is None
     assert filed.description == "hand-drawn, 2026" and filed.submitted_by == "applicant-1"
-    assert registry.check_bytes(print_png(1)) == []  # pending works are not searched yet
-    decided = registry.decide(filed.id, approve=True, reviewer="reviewer-7")
+    assert registry.checking.check_bytes(print_png(1)) == []  # pending works are not searched yet
+    decided = registry.filing.decide(filed.id, approve=True, reviewer="reviewer-7")
     assert decided.status == "registered" and decided.registration_no.startswith("FD-")
     assert decided.decided_by == "reviewer-7" and decided.decided_at is not None
-    [top, *_] = registry.check_bytes(print_png(1))
+    [top, *_] = registry.checking.check_bytes(print_png(1))
     assert top.registration_no == decided.registration_no and top.verdict == "copy"
     history = [parse_entry(d)["body"] for _, d in registry.ledger.entries_about(f"work:{filed.id}")]
     assert [e["type"] for e in history] == ["application", "status_change"]
@@ -49,26 +49,26 @@ def test_an_application_waits_for_review_and_approval_issues_the_number(registry
 def test_rejection_needs_reasons_and_is_final(registry, print_png):
     filed = _apply(registry, print_png(2)).work
     with pytest.raises(InputError, match="reasons"):
-        registry.decide(filed.id, approve=False, reviewer="reviewer-7", reason="  ")
-    rejected = registry.decide(
+        registry.filing.decide(filed.id, approve=False, reviewer="reviewer-7", reason="  ")
+    rejected = registry.filing.decide(
         filed.id, approve=False, reviewer="reviewer-7", reason="copies FD-2025-0000003"
     )
     assert rejected.status == "rejected" and rejected.decision_reason == "copies FD-2025-0000003"
     with pytest.raises(Conflict, match="rejected"):
-        registry.decide(filed.id, approve=True, reviewer="reviewer-8")
+        registry.filing.decide(filed.id, approve=True, reviewer="reviewer-8")
 
 
 def test_nobody_decides_their_own_application(registry, print_png):
     filed = _apply(registry, print_png(3), account="reviewer-7").work
     with pytest.raises(Conflict, match="own application"):
-        registry.decide(filed.id, approve=True, reviewer="reviewer-7")
-    assert registry.show(str(filed.id)).status == "pending"
+        registry.filing.decide(filed.id, approve=True, reviewer="reviewer-7")
+    assert registry.queries.show(str(filed.id)).status == "pending"
 
 
 def test_each_account_sees_its_own_applications(registry, print_png):
     mine = _apply(registry, print_png(4), account="a").work
     _apply(registry, print_png(5), account="b")
-    assert [w.id for w in registry.list_applications("a")] == [mine.id]
+    assert [w.id for w in registry.queries.list_applications("a")] == [mine.id]
 
 
 @pytest.mark.parametrize(
@@ -96,10 +96,13 @@ def test_filings_with_hidden_characters_or_impossible_dates_are_refused(
         **changes,
     )
     with pytest.raises(InputError, match=reason):
-        registry.register(print_png(6), request, review_required=True)
-    assert list(registry.list_works()) == []  # nothing written
+        registry.filing.register(print_png(6), request, review_required=True)
+    assert list(registry.queries.list_works()) == []  # nothing written
 
 
 def test_line_breaks_are_fine_in_descriptions(registry, print_png):
     request = RegistrationRequest(title="缠枝莲", owner="柯桥", description="drawn\n\tby hand")
-    assert registry.register(print_png(7), request, review_required=True).work.status == "pending"
+    assert (
+        registry.filing.register(print_png(7), request, review_required=True).work.status
+        == "pending"
+    )

@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 from fangdu.config import Settings
 from fangdu.errors import Conflict, InputError, NotFound
 from fangdu.registry.files import expand
+from fangdu.registry.filing import RegistrationRefused
+from fangdu.registry.indexing import CURRENT_VERSION
 from fangdu.registry.models import SearchRef, Work
 from fangdu.registry.repository import Repository
 from fangdu.registry.schemas import ImportStatus, PriorArtSource, RegistrationRequest
-from fangdu.registry.services import CURRENT_VERSION, RegistrationRefused, Registry
+from fangdu.registry.services import Registry
 from fangdu.similarity.index import FaissIndex
 
 NUMBER = re.compile(r"FD-\d{4}-\d{7}")
@@ -46,7 +48,9 @@ def files_under(folder):
 
 def import_folder(registry, folder, **kwargs):
     items = []
-    summary = registry.import_files(files_under(folder), jobs=1, on_item=items.append, **kwargs)
+    summary = registry.filing.import_files(
+        files_under(folder), jobs=1, on_item=items.append, **kwargs
+    )
     return summary, items
 
 
@@ -70,7 +74,7 @@ def reopen(registry):
 def test_import_registers_every_image_recursively(registry, library, settings):
     summary, _ = import_folder(registry, library, owner="Keqiao Prints Co.")
     assert (summary.imported, summary.present, summary.rejected) == (6, 0, 0)
-    works = list(registry.list_works())
+    works = list(registry.queries.list_works())
     assert sorted(w.title for w in works) == [f"print-{i:03d}" for i in range(6)]
     assert all(w.status == "registered" and NUMBER.fullmatch(w.registration_no) for w in works)
     assert len({w.registration_no for w in works}) == 6
@@ -82,7 +86,7 @@ def test_import_registers_every_image_recursively(registry, library, settings):
 def test_registration_numbers_are_dense_per_year(registry, library):
     import_folder(registry, library)
     year = dt.datetime.now(dt.UTC).year
-    numbers = sorted(w.registration_no for w in registry.list_works())
+    numbers = sorted(w.registration_no for w in registry.queries.list_works())
     assert numbers == [f"FD-{year}-{n:07d}" for n in range(1, 7)]
 
 
@@ -119,7 +123,7 @@ def test_bad_files_are_reported_and_skipped(registry, tmp_path, print_png):
     assert set(reasons) == {"notes.txt", "empty.png", "truncated.png"}
     assert reasons["empty.png"] == "empty file"
     assert all(reason and "\n" not in reason for reason in reasons.values())
-    assert sorted(w.title for w in registry.list_works()) == ["also-good", "good"]
+    assert sorted(w.title for w in registry.queries.list_works()) == ["also-good", "good"]
 
 
 def test_prior_art_is_recorded_and_found_by_check(registry, library, tmp_path, print_png):
@@ -130,13 +134,13 @@ def test_prior_art_is_recorded_and_found_by_check(registry, library, tmp_path, p
     origin = PriorArtSource("Keqiao market catalogue 2019", dt.date(2019, 5, 1))
     summary, items = import_folder(registry, market, prior_art=origin)
     assert summary.imported == 1 and items[0].registration_no is None
-    [record] = registry.list_prior_art()
+    [record] = registry.queries.list_prior_art()
     assert (record.title, record.source, record.first_seen) == (
         "stall-photo",
         "Keqiao market catalogue 2019",
         dt.date(2019, 5, 1),
     )
-    best = registry.check_bytes(print_png(41))[0]
+    best = registry.checking.check_bytes(print_png(41))[0]
     assert (best.kind, best.target_id, best.registration_no) == ("prior_art", record.id, None)
     assert best.verdict == "copy"
     assert count(registry, Work) == 6  # prior art is not a work
@@ -148,7 +152,7 @@ def test_prior_art_is_recorded_and_found_by_check(registry, library, tmp_path, p
 def test_check_ranks_the_copied_work_first_with_boxes(registry, library, print_png):
     import_folder(registry, library)
     crop = pixels(library / "print-002.png")[40:240, 30:230]
-    matches = registry.check_bytes(png(crop), top_k=3)
+    matches = registry.checking.check_bytes(png(crop), top_k=3)
     best = matches[0]
     assert best.title == "print-002" and best.verdict == "copy" and 0.0 <= best.score <= 1.0
     x0, y0, x1, y1 = best.query_box
@@ -159,12 +163,12 @@ def test_check_ranks_the_copied_work_first_with_boxes(registry, library, print_p
 
 
 def test_check_of_an_empty_registry_finds_nothing(registry, print_png):
-    assert registry.check_bytes(print_png(1)) == []
+    assert registry.checking.check_bytes(print_png(1)) == []
 
 
 def test_check_refuses_unreadable_queries(registry):
     with pytest.raises(InputError, match="not a supported raster image"):
-        registry.check_bytes(b"plain text, not a picture" * 4)
+        registry.checking.check_bytes(b"plain text, not a picture" * 4)
 
 
 # -- register ------------------------------------------------------------------------------
@@ -177,7 +181,7 @@ def request(**overrides) -> RegistrationRequest:
 
 def test_register_a_new_design(registry, library, print_png, settings):
     import_folder(registry, library)
-    outcome = registry.register(
+    outcome = registry.filing.register(
         print_png(77), request(designers=("Wang Fang", "Li Na"), created_on=dt.date(2025, 3, 1))
     )
     work = outcome.work
@@ -188,8 +192,8 @@ def test_register_a_new_design(registry, library, print_png, settings):
         dt.date(2025, 3, 1),
     )
     assert outcome.blocking == []
-    assert registry.show(work.registration_no) == registry.show(str(work.id))
-    assert registry.check_bytes(print_png(77))[0].target_id == work.id
+    assert registry.queries.show(work.registration_no) == registry.queries.show(str(work.id))
+    assert registry.checking.check_bytes(print_png(77))[0].target_id == work.id
     assert len(blob_files(settings)) == 7
 
 
@@ -197,7 +201,7 @@ def test_register_refuses_a_copy_of_a_work_and_writes_nothing(registry, library,
     import_folder(registry, library)
     copy = (library / "print-003.png").read_bytes()
     with pytest.raises(RegistrationRefused) as refused:
-        registry.register(copy, request())
+        registry.filing.register(copy, request())
     assert [m.title for m in refused.value.blocking] == ["print-003"]
     assert refused.value.blocking[0].verdict == "copy"
     assert count(registry, Work) == 6 and len(blob_files(settings)) == 6
@@ -206,26 +210,26 @@ def test_register_refuses_a_copy_of_a_work_and_writes_nothing(registry, library,
 def test_submit_for_review_files_a_pending_work_with_matches(registry, library, print_png):
     import_folder(registry, library)
     mirrored = png(pixels(library / "print-003.png")[:, ::-1])
-    outcome = registry.register(mirrored, request(title="Mirrored"), submit_for_review=True)
+    outcome = registry.filing.register(mirrored, request(title="Mirrored"), submit_for_review=True)
     work = outcome.work
     assert work.status == "pending" and work.registration_no is None
     assert [m.title for m in outcome.blocking] == ["print-003"]
-    shown = registry.show(f"W-{work.id}")
+    shown = registry.queries.show(f"W-{work.id}")
     assert [m.title for m in shown.review_matches][:1] == ["print-003"]
     assert shown.review_matches[0].verdict == "copy"
     # Pending works are not searchable: a check still finds only the registered original.
-    assert all(m.target_id != work.id for m in registry.check_bytes(print_png(3)))
-    assert [w.id for w in registry.list_works("pending")] == [work.id]
+    assert all(m.target_id != work.id for m in registry.checking.check_bytes(print_png(3)))
+    assert [w.id for w in registry.queries.list_works("pending")] == [work.id]
 
 
 def test_the_same_bytes_cannot_be_filed_twice(registry, print_png):
-    registry.register(print_png(50), request(), submit_for_review=True)
+    registry.filing.register(print_png(50), request(), submit_for_review=True)
     with pytest.raises(RegistrationRefused):
-        registry.register(print_png(50), request())
+        registry.filing.register(print_png(50), request())
     pending = print_png(51)
-    registry.register(pending, request(title="a"))
+    registry.filing.register(pending, request(title="a"))
     with pytest.raises((Conflict, RegistrationRefused)):
-        registry.register(pending, request(title="b"), submit_for_review=True)
+        registry.filing.register(pending, request(title="b"), submit_for_review=True)
 
 
 def test_prior_art_blocks_only_claims_dated_after_it_was_seen(registry, tmp_path, print_png):
@@ -235,17 +239,17 @@ def test_prior_art_blocks_only_claims_dated_after_it_was_seen(registry, tmp_path
     import_folder(registry, market, prior_art=PriorArtSource("stall photo", dt.date(2024, 1, 1)))
     design = print_png(60)
     with pytest.raises(RegistrationRefused):  # no creation date claimed
-        registry.register(design, request())
+        registry.filing.register(design, request())
     with pytest.raises(RegistrationRefused):  # claimed after the stall photo
-        registry.register(design, request(created_on=dt.date(2024, 6, 1)))
-    outcome = registry.register(design, request(created_on=dt.date(2023, 6, 1)))
+        registry.filing.register(design, request(created_on=dt.date(2024, 6, 1)))
+    outcome = registry.filing.register(design, request(created_on=dt.date(2023, 6, 1)))
     assert outcome.work.status == "registered"
     assert [m.kind for m in outcome.matches] == ["prior_art"]  # shown, but not blocking
 
 
 def test_register_requires_title_and_owner(registry, print_png):
     with pytest.raises(InputError):
-        registry.register(print_png(1), request(title="  "))
+        registry.filing.register(print_png(1), request(title="  "))
 
 
 # -- show ----------------------------------------------------------------------------------
@@ -253,29 +257,29 @@ def test_register_requires_title_and_owner(registry, print_png):
 
 def test_show_accepts_ids_numbers_and_prior_art_ids(registry, library, tmp_path, print_png):
     import_folder(registry, library)
-    work, *_ = registry.list_works()
-    assert registry.show(str(work.id)).id == work.id
-    assert registry.show(f"w-{work.id}").id == work.id
-    assert registry.show(work.registration_no.lower()).id == work.id
+    work, *_ = registry.queries.list_works()
+    assert registry.queries.show(str(work.id)).id == work.id
+    assert registry.queries.show(f"w-{work.id}").id == work.id
+    assert registry.queries.show(work.registration_no.lower()).id == work.id
     market = tmp_path / "market"
     market.mkdir()
     (market / "catalogue.png").write_bytes(print_png(90))
     import_folder(registry, market, prior_art=PriorArtSource())
-    [prior_art] = registry.list_prior_art()
-    assert registry.show(f"P-{prior_art.id}").title == "catalogue"
+    [prior_art] = registry.queries.list_prior_art()
+    assert registry.queries.show(f"P-{prior_art.id}").title == "catalogue"
     with pytest.raises(NotFound):
-        registry.show("W-999")
+        registry.queries.show("W-999")
     with pytest.raises(NotFound):
-        registry.show("P-999")
+        registry.queries.show("P-999")
     with pytest.raises(InputError):
-        registry.show("peonies")
+        registry.queries.show("peonies")
 
 
 # -- the index and crashes -----------------------------------------------------------------
 
 
 def ranking(registry, query: bytes) -> list[tuple[int, float]]:
-    return [(m.ref_id, round(m.score, 6)) for m in registry.check_bytes(query, top_k=5)]
+    return [(m.ref_id, round(m.score, 6)) for m in registry.checking.check_bytes(query, top_k=5)]
 
 
 def test_lost_index_is_rebuilt_from_the_database_on_open(registry, library, print_png):
@@ -284,7 +288,7 @@ def test_lost_index_is_rebuilt_from_the_database_on_open(registry, library, prin
     (registry.settings.index_path / FaissIndex.FILE_NAME).unlink()
     registry = reopen(registry)
     try:
-        assert registry.last_sync.added == 6
+        assert registry.references.last_sync.added == 6
         assert ranking(registry, print_png(4)) == before
     finally:
         registry.close()
@@ -297,7 +301,7 @@ def test_unknown_ids_in_the_index_are_dropped_on_open(registry, library):
     registry.index.save()
     registry = reopen(registry)
     try:
-        assert registry.last_sync.removed == 1 and 999 not in registry.index.ref_ids()
+        assert registry.references.last_sync.removed == 1 and 999 not in registry.index.ref_ids()
     finally:
         registry.close()
 
@@ -305,11 +309,11 @@ def test_unknown_ids_in_the_index_are_dropped_on_open(registry, library):
 def test_rebuild_gives_the_same_results(registry, library, print_png):
     import_folder(registry, library)
     before = ranking(registry, print_png(2))
-    assert registry.rebuild_index() == 6
+    assert registry.references.rebuild_index() == 6
     assert ranking(registry, print_png(2)) == before
     registry = reopen(registry)
     try:
-        assert registry.last_sync == type(registry.last_sync)(0, 0, 0)
+        assert registry.references.last_sync == type(registry.references.last_sync)(0, 0, 0)
         assert ranking(registry, print_png(2)) == before
     finally:
         registry.close()
@@ -341,7 +345,7 @@ def test_crash_after_blob_write_before_commit_leaves_no_rows(
 
 
 def test_failure_inside_a_batch_rolls_back_only_that_batch(registry, library, monkeypatch):
-    registry.batch_size = 4
+    registry.filing.batch_size = 4
     real_allocate = Repository.allocate_registration_numbers
     batches = []
 
@@ -358,7 +362,7 @@ def test_failure_inside_a_batch_rolls_back_only_that_batch(registry, library, mo
     assert count(registry, Work) == 4 and len(registry.index) == 4
     summary, _ = import_folder(registry, library)
     assert (summary.imported, summary.present) == (2, 4)
-    numbers = sorted(w.registration_no for w in registry.list_works())
+    numbers = sorted(w.registration_no for w in registry.queries.list_works())
     assert [n[-7:] for n in numbers] == [f"{i:07d}" for i in range(1, 7)]  # no gap, no reuse
 
 
@@ -373,10 +377,13 @@ def test_crash_after_commit_before_index_save_is_healed(registry, library, monke
     assert count(registry, Work) == 6  # the commit is the point of truth
     registry = reopen(registry)
     try:
-        assert registry.last_sync.added == 6 and len(registry.index) == 6
+        assert registry.references.last_sync.added == 6 and len(registry.index) == 6
         summary, _ = import_folder(registry, library)
         assert (summary.imported, summary.present) == (0, 6)
-        assert registry.check_bytes((library / "print-001.png").read_bytes())[0].verdict == "copy"
+        assert (
+            registry.checking.check_bytes((library / "print-001.png").read_bytes())[0].verdict
+            == "copy"
+        )
     finally:
         registry.close()
 
@@ -387,7 +394,7 @@ def test_boxes_of_a_huge_jpeg_query_are_in_its_full_resolution_pixels(registry, 
     huge = np.kron(original, np.ones((10, 10, 1), np.uint8))  # 2560 px a side
     buffer = io.BytesIO()
     Image.fromarray(huge).save(buffer, "JPEG", quality=90)
-    best = registry.check_bytes(buffer.getvalue())[0]
+    best = registry.checking.check_bytes(buffer.getvalue())[0]
     assert best.title == "print-001" and best.verdict == "copy"
     x0, y0, x1, y1 = best.query_box  # decoded at 1280 px (draft mode), reported at 2560
     assert 0 <= x0 < x1 <= 2560 and 0 <= y0 < y1 <= 2560
@@ -408,11 +415,11 @@ def test_worker_processes_give_the_same_results_as_in_process(tmp_path, write_pr
 
 
 def _pooled_and_serial(registry, paths, missing):
-    summary = registry.import_files(paths, jobs=2)
+    summary = registry.filing.import_files(paths, jobs=2)
     assert summary.imported == 12
     queries = [(str(p), p) for p in [*paths, missing]]
-    pooled = list(registry.check_files(queries, top_k=3, jobs=2, expected=len(queries)))
-    serial = list(registry.check_files(queries, top_k=3, jobs=1, expected=len(queries)))
+    pooled = list(registry.checking.check_files(queries, top_k=3, jobs=2, expected=len(queries)))
+    serial = list(registry.checking.check_files(queries, top_k=3, jobs=1, expected=len(queries)))
     return pooled, serial
 
 
@@ -424,8 +431,8 @@ def test_references_from_an_older_engine_are_refingerprinted_by_rebuild(registry
         stale_id = ref.id
     registry = reopen(registry)
     try:
-        assert registry.last_sync.stale == 1 and stale_id not in registry.index.ref_ids()
-        assert registry.rebuild_index() == 6
+        assert registry.references.last_sync.stale == 1 and stale_id not in registry.index.ref_ids()
+        assert registry.references.rebuild_index() == 6
         assert stale_id in registry.index.ref_ids()
         with registry.unit_of_work() as repo:
             assert repo.ref(stale_id).fingerprint_version == CURRENT_VERSION

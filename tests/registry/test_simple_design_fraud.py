@@ -11,8 +11,9 @@ import pytest
 from PIL import Image
 
 from fangdu.registry.files import expand
+from fangdu.registry.filing import RegistrationRefused
 from fangdu.registry.schemas import PriorArtSource, RegistrationRequest
-from fangdu.registry.services import RegistrationRefused, Registry
+from fangdu.registry.services import Registry
 from fangdu.synth import simple_lookalike, simple_print
 
 SIZE = 384
@@ -44,36 +45,36 @@ def test_simple_prior_art_blocks_a_later_mirrored_grey_copy(registry, tmp_path) 
     market = tmp_path / "market"
     market.mkdir()
     (market / "stall.png").write_bytes(png(design))
-    registry.import_files(
+    registry.filing.import_files(
         [p for _, p in expand([market])],
         jobs=1,
         prior_art=PriorArtSource("Keqiao market", dt.date(2025, 9, 1)),
     )
 
-    [own] = [m for m in registry.check_bytes(png(design)) if m.kind == "prior_art"]
+    [own] = [m for m in registry.checking.check_bytes(png(design)) if m.kind == "prior_art"]
     assert own.verdict == "copy" and own.same_design  # it was 0.0 against its own file
 
     with pytest.raises(RegistrationRefused) as refused:
-        registry.register(png(mirrored_grey(design)), request(dt.date(2026, 1, 10)))
+        registry.filing.register(png(mirrored_grey(design)), request(dt.date(2026, 1, 10)))
     [blocking] = refused.value.blocking
     assert blocking.kind == "prior_art" and blocking.same_design
     assert blocking.to_json()["same_design"] is True
 
     # Another simple design on the market's lattice is not this one.
     other = simple_lookalike(simple_print(11, SIZE), "other_size", np.random.default_rng(2))
-    outcome = registry.register(png(other), request(dt.date(2026, 1, 11)))
+    outcome = registry.filing.register(png(other), request(dt.date(2026, 1, 11)))
     assert outcome.work.status == "registered"
     assert not any(m.same_design for m in outcome.matches)
 
 
 def test_a_registered_simple_work_blocks_its_copy(registry) -> None:
     design = simple_print(6, SIZE).rgb
-    first = registry.register(png(design), request(dt.date(2025, 3, 1)))
+    first = registry.filing.register(png(design), request(dt.date(2025, 3, 1)))
     assert first.work.status == "registered"
     with pytest.raises(RegistrationRefused) as refused:
-        registry.register(png(mirrored_grey(design)), request(dt.date(2026, 1, 10)))
+        registry.filing.register(png(mirrored_grey(design)), request(dt.date(2026, 1, 10)))
     assert [m.target_id for m in refused.value.blocking] == [first.work.id]
-    assert "same_design" not in registry.check_bytes(png(other_design()))[0].to_json()
+    assert "same_design" not in registry.checking.check_bytes(png(other_design()))[0].to_json()
 
 
 def other_design() -> np.ndarray:
@@ -82,10 +83,12 @@ def other_design() -> np.ndarray:
 
 def test_the_reviewer_is_told_it_is_the_same_design(registry) -> None:
     design = simple_print(11, SIZE).rgb
-    first = registry.register(png(design), request(dt.date(2025, 3, 1)))
-    filed = registry.register(
+    first = registry.filing.register(png(design), request(dt.date(2025, 3, 1)))
+    filed = registry.filing.register(
         png(mirrored_grey(design)), request(dt.date(2026, 1, 10)), review_required=True
     )
-    stored = registry.show(str(filed.work.id))  # the application as the review desk reads it
+    stored = registry.queries.show(
+        str(filed.work.id)
+    )  # the application as the review desk reads it
     [match] = [m for m in stored.review_matches if m.target_id == first.work.id]
     assert match.verdict == "copy" and match.same_design

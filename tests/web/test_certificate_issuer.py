@@ -14,7 +14,7 @@ from fangdu.web.config import WebSettings
 
 
 def certificate(site) -> tuple[str, pypdf.PdfReader]:
-    work = next(site.state.registry.list_works("registered"))
+    work = next(site.state.registry.queries.list_works("registered"))
     response = site.client.get(f"/works/{work.registration_no}/certificate.pdf")
     assert response.status_code == 200
     return work, pypdf.PdfReader(io.BytesIO(response.content))

@@ -13,9 +13,9 @@ def test_demo_seeds_once(make_site, monkeypatch, capsys):
     monkeypatch.setattr(demo, "PRINT_SIZE", 256)  # small prints: the test, not the demo
     site = make_site(demo=True)
     state = site.state
-    works = list(state.registry.list_works("registered"))
+    works = list(state.registry.queries.list_works("registered"))
     assert len(works) == demo.PRINTS and {w.owner for w in works} == {demo.OWNER}
-    assert len(list(state.registry.list_prior_art())) == demo.PRIOR_ART
+    assert len(list(state.registry.queries.list_prior_art())) == demo.PRIOR_ART
     assert {a.username: a.role for a in state.accounts.list()} == {
         "demo": "applicant",
         "reviewer": "reviewer",
@@ -33,7 +33,7 @@ def test_demo_seeds_once(make_site, monkeypatch, capsys):
 
     # A second start of the same installation seeds nothing.
     again = make_site(demo=True)
-    assert len(list(again.state.registry.list_works())) == demo.PRINTS
+    assert len(list(again.state.registry.queries.list_works())) == demo.PRINTS
     assert len(again.state.accounts.list()) == 3
     assert "demo accounts" not in capsys.readouterr().out
 
@@ -41,4 +41,4 @@ def test_demo_seeds_once(make_site, monkeypatch, capsys):
 def test_demo_leaves_a_real_installation_alone(site, print_png):
     site.account("admin-1", "admin")
     assert not demo.seed_demo(site.state.registry, site.state.accounts, say=print)
-    assert list(site.state.registry.list_works()) == []
+    assert list(site.state.registry.queries.list_works()) == []

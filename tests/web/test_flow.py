@@ -57,7 +57,7 @@ def test_apply_review_approve_certificate_verify(any_db_library_site, print_png,
     assert 'class="badge status-pending"' in status_page and "缠枝莲 Lotus scroll" in status_page
     portfolio = site.client.get("/portfolio", headers=HTML).text
     assert f"/applications/{work_id}" in portfolio
-    work = site.state.registry.show(str(work_id))
+    work = site.state.registry.queries.show(str(work_id))
     assert work.designers == ("王芳", "李明") and work.colourways == ("藏青", "米底红花")
     assert work.submitted_by == site.state.accounts.by_username("wangfang").subject
     site.logout()
@@ -75,7 +75,7 @@ def test_apply_review_approve_certificate_verify(any_db_library_site, print_png,
         follow_redirects=False,
     )
     assert decided.status_code == 303
-    work = site.state.registry.show(str(work_id))
+    work = site.state.registry.queries.show(str(work_id))
     assert work.status == "registered" and work.registration_no.startswith("FD-")
     number = work.registration_no
     site.logout()
@@ -122,12 +122,12 @@ def test_rejection_needs_reasons_and_shows_them(site, print_png):
     page = f"/review/{work_id}"
     no_reason = site.post_form(page, f"{page}/decision", {"action": "reject", "reason": " "})
     assert no_reason.status_code == 400
-    assert site.state.registry.show(str(work_id)).status == "pending"
+    assert site.state.registry.queries.show(str(work_id)).status == "pending"
     rejected = site.post_form(
         page, f"{page}/decision", {"action": "reject", "reason": "copies P-1"}
     )
     assert rejected.status_code == 200  # followed to the decided application
-    assert site.state.registry.show(str(work_id)).decision_reason == "copies P-1"
+    assert site.state.registry.queries.show(str(work_id)).decision_reason == "copies P-1"
     again = site.post_form(page, f"{page}/decision", {"action": "approve"})
     assert again.status_code == 409
     site.logout()
@@ -149,8 +149,8 @@ def test_a_reviewer_cannot_approve_their_own_application(site, print_png):
     )
     assert forced.status_code == 409  # ...and the server refuses anyway
     assert "own application" in forced.text or "自己" in forced.text
-    assert site.state.registry.show(str(work_id)).status == "pending"
-    assert admin.subject == site.state.registry.show(str(work_id)).submitted_by
+    assert site.state.registry.queries.show(str(work_id)).status == "pending"
+    assert admin.subject == site.state.registry.queries.show(str(work_id)).submitted_by
 
 
 def test_roles_are_enforced_on_the_server(site, print_png):
@@ -177,7 +177,7 @@ def test_roles_are_enforced_on_the_server(site, print_png):
         headers=HTML,
     )
     assert refused.status_code == 403
-    assert list(site.state.registry.list_works()) == []
+    assert list(site.state.registry.queries.list_works()) == []
 
 
 def test_nobody_sees_another_ones_pending_application(site, print_png):
@@ -214,7 +214,7 @@ def test_application_form_checks_its_fields(site, print_png):
         files={"image": ("a.svg", b"<svg xmlns='x'/>", "image/svg+xml")},
     )
     assert svg.status_code == 422 and ("SVG" in svg.text)
-    assert list(site.state.registry.list_works()) == []
+    assert list(site.state.registry.queries.list_works()) == []
     assert apply(site, print_png(44)).status_code == 303
     assert apply(site, print_png(44)).status_code == 409  # the same bytes again
 
@@ -241,7 +241,7 @@ def test_csrf_token_is_required_on_every_form(site, print_png):
         headers={"origin": "https://evil.example"},
     )
     assert cross_site.status_code == 403
-    assert list(site.state.registry.list_works()) == []
+    assert list(site.state.registry.queries.list_works()) == []
 
 
 def test_every_form_route_checks_csrf(site):

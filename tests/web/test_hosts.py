@@ -26,7 +26,7 @@ def _qr_url_of(pdf: bytes) -> str:
 
 
 def _registered_number(site) -> str:
-    return site.state.registry.show("1").registration_no
+    return site.state.registry.queries.show("1").registration_no
 
 
 @pytest.fixture

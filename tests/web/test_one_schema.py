@@ -62,7 +62,7 @@ def test_what_the_form_refuses_the_api_refuses(site, print_png, change):
     api = api_file(site, token_for(site, "program"), print_png(71), **change)
     assert api.status_code == 422, api.text
     assert api.json()["errors"][0]["loc"][0] == "body"
-    assert not list(site.state.registry.list_works())  # nothing was filed either way
+    assert not list(site.state.registry.queries.list_works())  # nothing was filed either way
 
 
 def test_both_take_the_same_good_filing_at_the_limits(site, print_png):
@@ -87,7 +87,7 @@ def test_a_decision_is_a_real_boolean(site, print_png):
             f"/api/v1/works/{work['id']}/decision", headers=reviewer, json=body
         )
         assert response.status_code == 422, body
-    assert site.state.registry.show(str(work["id"])).status == "pending"
+    assert site.state.registry.queries.show(str(work["id"])).status == "pending"
 
 
 def test_the_forms_categories_are_the_schemas(site):

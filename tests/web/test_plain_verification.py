@@ -22,7 +22,7 @@ SUMMARY = {"zh": "技术细节", "en": "Technical details"}
 def test_the_plain_answer_comes_before_the_proof(library_site, lang):
     site = library_site
     site.client.get(f"/lang/{lang}")
-    work = next(site.state.registry.list_works("registered"))
+    work = next(site.state.registry.queries.list_works("registered"))
     html = site.client.get(f"/verify/{work.registration_no}").text
     main = html.split("<main", 1)[1]
     answer = re.search(r'<p class="answer">(.*?)</p>', main, re.S).group(1)
@@ -41,7 +41,7 @@ def test_the_plain_answer_comes_before_the_proof(library_site, lang):
 
 def test_a_record_that_does_not_check_out_says_so_plainly(library_site):
     site = library_site
-    work = next(site.state.registry.list_works("registered"))
+    work = next(site.state.registry.queries.list_works("registered"))
     site.client.get("/lang/en")
     store = site.state.registry.ledger
     # Without a checkpoint nothing can be proven: the answer is no, in words.

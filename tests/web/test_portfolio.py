@@ -10,7 +10,7 @@ def test_my_works_lists_the_partys_registered_works(library_site, print_png):
     site = library_site  # four prints registered to "Keqiao Prints Co." by the registry
     site.account("clerk", "applicant", party="Keqiao Prints Co.")
     site.account("stranger", "applicant", party="Another Studio")
-    registered = [w for w in site.state.registry.list_works("registered")]
+    registered = [w for w in site.state.registry.queries.list_works("registered")]
     assert len(registered) == 4
 
     site.login("clerk")

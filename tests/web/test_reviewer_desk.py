@@ -35,7 +35,7 @@ def desk(library_site, print_png):
     applicant = site.account("merchant", "applicant")
     site.clean_id = site.file_application(print_png(77), applicant, title="原创 Original")
     site.copy_id = site.file_application(mirrored_jpeg(COPIED), applicant, title="抄袭 Copy")
-    filed = site.state.registry.show(str(site.copy_id))
+    filed = site.state.registry.queries.show(str(site.copy_id))
     assert any(m.verdict == "copy" for m in filed.review_matches)
     site.account("reviewer-1", "reviewer")
     site.login("reviewer-1")
@@ -62,7 +62,7 @@ def test_approving_a_copy_needs_a_reason_that_is_logged(desk):
     bare = desk.post_form(page, f"{page}/decision", {"action": "approve", "reason": "  "})
     assert bare.status_code == 400
     assert "copy" in bare.text and 'role="alert"' in bare.text
-    assert desk.state.registry.show(str(desk.copy_id)).status == "pending"
+    assert desk.state.registry.queries.show(str(desk.copy_id)).status == "pending"
     assert logged_decisions(desk, desk.copy_id) == []
 
     reason = "The motif is the applicant's own 2019 sketch; the registered work copied it."
@@ -70,7 +70,7 @@ def test_approving_a_copy_needs_a_reason_that_is_logged(desk):
         page, f"{page}/decision", {"action": "approve", "reason": reason}, follow_redirects=False
     )
     assert approved.status_code == 303
-    work = desk.state.registry.show(str(desk.copy_id))
+    work = desk.state.registry.queries.show(str(desk.copy_id))
     assert work.status == "registered" and work.decision_reason == reason
     [decision] = logged_decisions(desk, desk.copy_id)
     assert decision["reason"] == reason and decision["status"] == "registered"
@@ -79,10 +79,11 @@ def test_approving_a_copy_needs_a_reason_that_is_logged(desk):
 def test_the_registry_refuses_a_copy_approved_without_reason(desk):
     registry = desk.state.registry
     with pytest.raises(InputError, match="copy"):
-        registry.decide(desk.copy_id, approve=True, reviewer="account:999", reason=" ")
+        registry.filing.decide(desk.copy_id, approve=True, reviewer="account:999", reason=" ")
     # A clean application still needs no reason to be approved.
     assert (
-        registry.decide(desk.clean_id, approve=True, reviewer="account:999").status == "registered"
+        registry.filing.decide(desk.clean_id, approve=True, reviewer="account:999").status
+        == "registered"
     )
 
 
@@ -106,7 +107,7 @@ def test_after_a_decision_the_page_says_what_happened(desk):
     page = f"/review/{desk.clean_id}"
     approved = desk.post_form(page, f"{page}/decision", {"action": "approve", "reason": ""})
     assert approved.status_code == 200 and approved.url.path == page
-    number = desk.state.registry.show(str(desk.clean_id)).registration_no
+    number = desk.state.registry.queries.show(str(desk.clean_id)).registration_no
     said = approved.text.split('class="alert ok" role="status">', 1)[1].split("</p>", 1)[0]
     assert f"W-{desk.clean_id}" in said and number in said
 
@@ -127,7 +128,7 @@ def test_the_api_refuses_a_copy_approved_without_reason(desk):
     path = f"/api/v1/works/{desk.copy_id}/decision"
     refused = desk.client.post(path, headers=headers, json={"approve": True})
     assert refused.status_code == 400 and "copy" in refused.json()["detail"]
-    assert desk.state.registry.show(str(desk.copy_id)).status == "pending"
+    assert desk.state.registry.queries.show(str(desk.copy_id)).status == "pending"
     approved = desk.client.post(
         path, headers=headers, json={"approve": True, "reason": "the registered work copied it"}
     )

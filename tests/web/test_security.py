@@ -42,7 +42,7 @@ def test_a_full_tile_is_cacheable_for_good(site):
         store.append_many(
             repo.session,
             [Event("prior_art", f"prior_art:{i}", {"i": i}, provenance=source) for i in range(256)],
-            site.state.registry.operator,
+            site.state.registry.keys.operator,
         )
     store.integrate()
     full = site.client.get("/log/tile/0/000")
@@ -90,9 +90,11 @@ def test_originals_are_served_as_passive_images_only(library_site, print_png):
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/png"
     assert response.headers["x-content-type-options"] == "nosniff"
-    number = site.state.registry.show("1").registration_no
+    number = site.state.registry.queries.show("1").registration_no
     assert response.headers["content-disposition"] == f'inline; filename="{number}.png"'
-    assert response.content == site.state.registry.blobs.get(site.state.registry.show("1").sha256)
+    assert response.content == site.state.registry.blobs.get(
+        site.state.registry.queries.show("1").sha256
+    )
     preview = site.client.get("/works/1/preview.jpg")
     assert preview.headers["content-type"] == "image/jpeg"
     assert Image.open(io.BytesIO(preview.content)).format == "JPEG"
@@ -118,7 +120,7 @@ def test_an_html_file_named_png_is_never_stored_nor_served(site):
         files={"image": ("evil.png", html, "image/png")},
     )
     assert response.status_code == 422
-    assert list(site.state.registry.list_works()) == []
+    assert list(site.state.registry.queries.list_works()) == []
     assert not any(p.is_file() for p in site.settings.blobs_path.rglob("*"))
 
 

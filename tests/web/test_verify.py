@@ -46,7 +46,7 @@ def test_a_witnessed_checkpoint_shows_its_cosigners(
     finally:
         server.shutdown()
         server.server_close()
-    number = site.state.registry.show("1").registration_no
+    number = site.state.registry.queries.show("1").registration_no
     html = site.client.get(f"/verify/{number}", headers=EN).text
     assert 'class="verdict-box ok"' in html
     assert "Independent witnesses that cosigned the checkpoint: 1." in html
@@ -57,7 +57,7 @@ def test_a_witnessed_checkpoint_shows_its_cosigners(
 
 def test_a_tampered_entry_is_shown_as_not_verified(library_site):
     site = library_site
-    number = site.state.registry.show("2").registration_no
+    number = site.state.registry.queries.show("2").registration_no
     assert 'class="verdict-box ok"' in site.client.get(f"/verify/{number}", headers=EN).text
     [(index, data)] = site.state.registry.ledger.entries_about("work:2")
     forged = data.replace(b'"status":"registered"', b'"status":"transferred"')
@@ -80,7 +80,7 @@ def test_unknown_numbers_are_not_found(site):
 
 
 def test_the_lookup_form_goes_to_the_record(library_site):
-    number = library_site.state.registry.show("1").registration_no
+    number = library_site.state.registry.queries.show("1").registration_no
     response = library_site.client.get(
         "/verify", params={"no": f" {number.lower()} "}, follow_redirects=False
     )
@@ -90,7 +90,7 @@ def test_the_lookup_form_goes_to_the_record(library_site):
 
 def test_evidence_bundles_are_for_those_entitled(library_site):
     site = library_site
-    number = site.state.registry.show("1").registration_no
+    number = site.state.registry.queries.show("1").registration_no
     assert (
         site.client.get(
             f"/verify/{number}/evidence.zip", headers=HTML, follow_redirects=False
@@ -118,7 +118,7 @@ def test_the_certificate_points_at_the_public_address(
     )
     site = make_site(web=WebSettings(public_url="https://fangdu.example/"))
     site.import_prints(write_prints(tmp_path / "p", [3]), owner="柯桥")
-    number = site.state.registry.show("1").registration_no
+    number = site.state.registry.queries.show("1").registration_no
     assert (
         site.client.get(
             f"/works/{number}/certificate.pdf", headers={"host": "fangdu.example"}

@@ -69,11 +69,11 @@ class Site:
         self.post_form("/", "/logout", follow_redirects=False)
 
     def import_prints(self, paths: list[Path], **kwargs) -> None:
-        self.state.registry.import_files(paths, jobs=1, **kwargs)
+        self.state.registry.filing.import_files(paths, jobs=1, **kwargs)
 
     def file_application(self, png: bytes, account: Account, title: str = "缠枝莲") -> int:
         """An application filed straight through the registry (as the web form would)."""
-        outcome = self.state.registry.register(
+        outcome = self.state.registry.filing.register(
             png,
             RegistrationRequest(
                 title=title,

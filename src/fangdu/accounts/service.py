@@ -35,10 +35,10 @@ from fangdu.accounts.models import (
     SessionRow,
     TrustedDevice,
 )
+from fangdu.db.base import utcnow
 from fangdu.errors import Conflict, FangduError, InputError, NotFound
 from fangdu.ledger.keys import load_or_create_signer
 from fangdu.ledger.note import Signer
-from fangdu.db.base import utcnow
 
 USERNAME = re.compile(r"[a-z0-9_.-]{3,32}")
 MIN_PASSWORD, MAX_PASSWORD = 10, 1024

@@ -58,10 +58,10 @@ def load_benchmark(
                 )
         home = root / "home"
         with Fangdu.build(Settings(home=home)) as core:
-            core.registry.import_files(sorted(prints_dir.iterdir()))
+            core.registry.filing.import_files(sorted(prints_dir.iterdir()))
             say(f"adding {references - rendered} synthetic references")
             _add_synthetic_refs(core.registry, references - rendered, rng)
-            core.registry.rebuild_index()
+            core.registry.references.rebuild_index()
         port = _free_port()
         env = {
             **os.environ,

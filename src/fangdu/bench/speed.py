@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,6 +28,27 @@ if TYPE_CHECKING:
 
 def _rss_peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _tree_mib(path: Path) -> float:
+    if not path.exists():
+        return 0.0
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files) / 2**20
+
+
+def _reader_peak_mib(home: Path, query: Path) -> float:
+    """Peak memory of a fresh `fangdu check` on the home: what one serving process needs to
+    open the registry read-only, load the index and verify a shortlist."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(
+        [str(Path(sys.executable).with_name("fangdu")), "--home", str(home), "check", str(query)],
+        check=True,
+        capture_output=True,
+    )
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # ru_maxrss of children is the largest child so far: meaningful when this one is larger.
+    return round(max(peak, before) / 1024, 0)
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
@@ -137,15 +160,15 @@ def check_benchmark(
         core = Fangdu.build(Settings(home=root / "home"))
         registry = core.registry
         if shortlist is not None:
-            registry.searcher.shortlist = shortlist
+            registry.references.searcher.shortlist = shortlist
         try:
             started = time.perf_counter()
-            summary = registry.import_files(sorted(folder.iterdir()))
+            summary = registry.filing.import_files(sorted(folder.iterdir()))
             import_s = time.perf_counter() - started
             progress(f"imported {n_real} in {import_s:.1f} s; adding synthetic references")
             _add_synthetic_refs(registry, n_refs - n_real, rng)
             started = time.perf_counter()
-            registry.rebuild_index()
+            registry.references.rebuild_index()
             rebuild_s = time.perf_counter() - started
             progress(f"index rebuilt over {len(registry.index)} references; checking")
             latencies, correct = [], 0
@@ -155,13 +178,25 @@ def check_benchmark(
                 copy = make_variant(prints[target], kind, rng)
                 ok, encoded = cv2.imencode(".jpg", copy[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 90])
                 assert ok
-                registry.clear_caches()  # each query reads its candidates from the database
+                # Each query reads its candidates from the database.
+                registry.references.clear_caches()
                 started = time.perf_counter()
-                matches = registry.check_bytes(encoded.tobytes(), top_k=10)
+                matches = registry.checking.check_bytes(encoded.tobytes(), top_k=10)
                 latencies.append((time.perf_counter() - started) * 1000)
                 correct += bool(matches) and matches[0].title == f"print-{target:04d}"
+            home = root / "home"
+            disk = {
+                "database_mib": round(_tree_mib(home / "fangdu.sqlite3"), 0),
+                "database_wal_mib": round(_tree_mib(home / "fangdu.sqlite3-wal"), 0),
+                "index_files_mib": round(_tree_mib(registry.settings.index_path), 0),
+                "blobs_mib": round(_tree_mib(registry.settings.blobs_path), 1),
+                "log_key_files_mib": round(_tree_mib(registry.settings.keys_path), 2),
+            }
+            query = root / "query.jpg"
+            query.write_bytes(encoded.tobytes())
         finally:
             core.close()
+        reader_mib = _reader_peak_mib(home, query)
     return {
         "references": n_refs,
         "rendered_references": n_real,
@@ -169,11 +204,13 @@ def check_benchmark(
         "import_images_per_s": round(summary.imported / import_s, 1),
         "index_rebuild_s": round(rebuild_s, 1),
         "queries": n_queries,
-        "shortlist": registry.searcher.shortlist,
+        "shortlist": registry.references.searcher.shortlist,
         "check_p50_ms": _percentile(latencies, 50),
         "check_p90_ms": _percentile(latencies, 90),
         "top1_correct": correct,
         "peak_rss_mib": round(_rss_peak_mib(), 0),
+        "reader_peak_rss_mib": reader_mib,
+        **disk,
     }
 
 

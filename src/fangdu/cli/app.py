@@ -37,13 +37,14 @@ from fangdu.cli.trade import trade_app
 from fangdu.cli.users import users_app
 from fangdu.cli.witness import witness_app
 from fangdu.config import Settings, load_settings
+from fangdu.db.engine import current_revision, make_engine, upgrade
 from fangdu.errors import FangduError, InputError
 from fangdu.errors import NotFound as NotFoundError
 from fangdu.ledger.fsck import fsck
 from fangdu.ledger.merkle import leaf_hash
 from fangdu.ledger.note import parse_cosigner_key, verifier_key_string
-from fangdu.db.engine import current_revision, make_engine, upgrade
 from fangdu.registry.files import expand, read_file
+from fangdu.registry.filing import RegistrationRefused
 from fangdu.registry.pipeline import tune_allocator
 from fangdu.registry.schemas import (
     ImportItem,
@@ -53,7 +54,7 @@ from fangdu.registry.schemas import (
     RegistrationRequest,
     WorkInfo,
 )
-from fangdu.registry.services import RegistrationRefused, Registry
+from fangdu.registry.services import Registry
 
 app = typer.Typer(
     name="fangdu",
@@ -122,9 +123,10 @@ def built(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Fangdu]:
     core = Fangdu.build(settings, read_only=read_only)
     registry = core.registry
     try:
-        if registry.last_sync.stale:
+        stale = core.references.last_sync.stale
+        if stale:
             render.stderr_console().print(
-                f"warning: {registry.last_sync.stale} references were fingerprinted by an older "
+                f"warning: {stale} references were fingerprinted by an older "
                 "engine and are not searched; run `fangdu index rebuild`",
                 style="yellow",
                 markup=False,
@@ -192,7 +194,7 @@ def import_command(
         origin = PriorArtSource(source, parse_date(seen, "--seen")) if prior_art else None
         files = [path for _, path in expand([folder])]
         with opened(ctx) as registry, progress_bar() as progress:
-            registry.batch_size = batch_size
+            registry.filing.batch_size = batch_size
             task = progress.add_task("importing", total=len(files))
 
             def on_item(item: ImportItem) -> None:
@@ -202,7 +204,7 @@ def import_command(
                         f"rejected {item.path}: {item.reason}", markup=False, soft_wrap=True
                     )
 
-            summary = registry.import_files(
+            summary = registry.filing.import_files(
                 files,
                 owner=owner,
                 owner_kind=owner_kind.value,
@@ -243,7 +245,7 @@ def check(
         failed = 0
         written: set[Path] = set()
         with opened(ctx, read_only=True) as registry:
-            results = registry.check_files(
+            results = registry.checking.check_files(
                 items, top_k=top_k, jobs=jobs or None, expected=len(items)
             )
             for result in results:
@@ -253,7 +255,7 @@ def check(
                 else:
                     render.print_check(out, result)
                 if explain is not None and result.matches:
-                    picture = registry.explain(
+                    picture = registry.checking.explain(
                         read_file(Path(result.query), registry.settings.max_image_bytes),
                         result.matches[0],
                     )
@@ -307,7 +309,7 @@ def register(
         )
         with opened(ctx) as registry:
             try:
-                outcome = registry.register(
+                outcome = registry.filing.register(
                     data, request, submit_for_review=submit_for_review, top_k=top_k
                 )
             except RegistrationRefused as refused:
@@ -357,7 +359,7 @@ def show(
 ) -> None:
     """Show one work or prior-art record."""
     with failures(), opened(ctx, read_only=True) as registry:
-        item = registry.show(key)
+        item = registry.queries.show(key)
     if as_json:
         render.print_json(item.to_json())
     elif isinstance(item, PriorArtInfo):
@@ -376,9 +378,9 @@ def list_command(
     """List works (or prior art), oldest first."""
     with failures(), opened(ctx, read_only=True) as registry:
         if prior_art:
-            records = list(registry.list_prior_art())
+            records = list(registry.queries.list_prior_art())
         else:
-            records = list(registry.list_works(status.value if status else None))
+            records = list(registry.queries.list_works(status.value if status else None))
     if as_json:
         for record in records:
             render.print_json(record.to_json())
@@ -451,7 +453,7 @@ def restore_command(
     with failures():
         manifest = restore(source, settings)
         with built(ctx) as core:
-            indexed = core.registry.rebuild_index()
+            indexed = core.registry.references.rebuild_index()
             latest = core.ledger.checkpoint(manifest["log"]["size"])
             report = fsck(core.ledger)
         same = latest is not None and latest.checkpoint.root.hex() == manifest["log"]["root"]
@@ -475,7 +477,7 @@ def index_rebuild(ctx: typer.Context) -> None:
         def tick(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        count = registry.rebuild_index(tick)
+        count = registry.references.rebuild_index(tick)
     render.stdout_console().print(f"indexed {count} references")
 
 
@@ -494,7 +496,7 @@ def approve(
     """Approve a pending application: issue its registration number, log the decision."""
     with failures(), opened(ctx) as registry:
         work = _pending(registry, key)
-        decided = registry.decide(work.id, approve=True, reviewer=reviewer, reason=reason)
+        decided = registry.filing.decide(work.id, approve=True, reviewer=reviewer, reason=reason)
     render.stdout_console().print(
         f"registered {decided.registration_no}: {decided.title}", markup=False
     )
@@ -510,12 +512,12 @@ def reject(
     """Reject a pending application with its reasons, and log the decision."""
     with failures(), opened(ctx) as registry:
         work = _pending(registry, key)
-        decided = registry.decide(work.id, approve=False, reviewer=reviewer, reason=reason)
+        decided = registry.filing.decide(work.id, approve=False, reviewer=reviewer, reason=reason)
     render.stdout_console().print(f"rejected W-{decided.id}: {decided.title}", markup=False)
 
 
 def _pending(registry: Registry, key: str) -> WorkInfo:
-    record = registry.show(key)
+    record = registry.queries.show(key)
     if not isinstance(record, WorkInfo):
         raise InputError(f"{key} is prior art, not an application")
     return record

@@ -19,8 +19,9 @@ from rich.text import Text
 from fangdu.cli.render import VERDICT_STYLES
 from fangdu.config import load_settings
 from fangdu.registry.files import expand
+from fangdu.registry.filing import RegistrationRefused
 from fangdu.registry.schemas import RegistrationRequest
-from fangdu.registry.services import RegistrationRefused, Registry
+from fangdu.registry.services import Registry
 from fangdu.synth import make_print, make_variant, stock_pattern
 
 PRINTS = 30
@@ -71,14 +72,14 @@ def _demo(root: Path, out: Console, err: Console) -> None:
     )
     with Registry.open(settings) as registry:
         with err.status("importing the library"):
-            summary = registry.import_files([path for _, path in expand([library])])
+            summary = registry.filing.import_files([path for _, path in expand([library])])
         out.print(f"imported {summary.imported} prints ({summary.present} already present)")
         table = Table(title="duplicate check of the queries", title_justify="left")
         for column in ("query", "made from", "best match", "score", "verdict", "as expected"):
             table.add_column(column, no_wrap=True)
         right = 0
         cases = {name: (kind, seed) for name, kind, seed in CASES}
-        results = registry.check_files(expand(sorted(queries.iterdir())), top_k=3)
+        results = registry.checking.check_files(expand(sorted(queries.iterdir())), top_k=3)
         for result in results:
             name = Path(result.query).stem
             kind, seed = cases[name]
@@ -104,7 +105,7 @@ def _demo(root: Path, out: Console, err: Console) -> None:
         out.print(table)
         out.print(f"{right} of {len(CASES)} judged as expected")
         try:
-            registry.register(
+            registry.filing.register(
                 (queries / "recoloured.jpg").read_bytes(),
                 RegistrationRequest(title="new colourway", owner="Copycat Textiles"),
             )

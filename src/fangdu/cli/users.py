@@ -22,8 +22,8 @@ from fangdu.accounts import ROLES, TOKEN_SCOPES, Account, Accounts
 from fangdu.cli import render
 from fangdu.cli.failures import failures
 from fangdu.config import Settings
-from fangdu.errors import InputError, NotFound
 from fangdu.db.engine import make_engine, session_factory, upgrade
+from fangdu.errors import InputError, NotFound
 
 users_app = typer.Typer(
     help="Accounts of the web service: add, list, disable, passwords, API tokens, alerts.",

@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from fangdu.db.base import utcnow
 from fangdu.durable import write_atomically
 from fangdu.errors import LedgerError
 from fangdu.ledger import tiles
@@ -46,7 +47,6 @@ from fangdu.ledger.models import (
 from fangdu.ledger.note import CosignatureVerifier, Signer, sign_note
 from fangdu.ledger.timestamp import TimestampAuthority, TimestampError
 from fangdu.ledger.witness import WitnessError, obtain_cosignature
-from fangdu.db.base import utcnow
 
 log = logging.getLogger(__name__)
 

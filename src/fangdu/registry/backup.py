@@ -28,10 +28,10 @@ from pathlib import Path
 from sqlalchemy import make_url
 
 from fangdu.config import Settings
+from fangdu.db.engine import normalise_url
 from fangdu.durable import make_private_dir
 from fangdu.errors import Conflict, InputError
 from fangdu.ledger.store import SignedCheckpoint
-from fangdu.db.engine import normalise_url
 
 MANIFEST = "manifest.json"
 FORMAT = 1

@@ -32,7 +32,7 @@ _EXTENSIONS = {
 
 def collect_evidence(registry: Registry, key: str) -> BundleContents:
     """The contents of the evidence bundle of ``key`` (work id, number, or P-<id>)."""
-    record = registry.show(key)
+    record = registry.queries.show(key)
     store = registry.ledger
     if not registry.read_only:
         registry.integrate()  # entries committed but not yet in a checkpoint

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from fangdu.errors import Conflict
 from fangdu.registry.models import (
@@ -35,6 +36,19 @@ class RefTarget:
     first_seen: dt.date | None  # prior art only
     sha256: str
     scale: float
+
+
+class UnitOfWork:
+    """Each call opens one transaction over a fresh :class:`Repository`: it commits when the
+    block ends normally and rolls back otherwise."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @contextmanager
+    def __call__(self) -> Iterator[Repository]:
+        with self._sessions() as session, session.begin():
+            yield Repository(session)
 
 
 class Repository:

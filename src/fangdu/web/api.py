@@ -20,8 +20,8 @@ from fangdu.errors import Conflict, InputError, NotFound
 from fangdu.ledger.merkle import leaf_hash
 from fangdu.ledger.note import verifier_key_string
 from fangdu.registry.application import MAX_TEXT, MAX_TITLE, ApplicationIn, Category
+from fangdu.registry.filing import ImageOnFile
 from fangdu.registry.schemas import MatchInfo, WorkInfo
-from fangdu.registry.services import ImageOnFile
 from fangdu.web import records
 from fangdu.web.i18n import N_
 from fangdu.web.policy import Action, WorkFacts, allowed
@@ -170,8 +170,8 @@ def check(
     if account is not None and not allowed(account, Action.CHECK):
         raise forbidden("this token's scopes do not include check")
     state.check_limiter.hit(account.subject if account else client_address(request))
-    data = read_upload(file, state.registry.settings.max_image_bytes)
-    matches = state.registry.check_bytes(data, top_k=top_k)
+    data = read_upload(file, state.core.settings.max_image_bytes)
+    matches = state.checking.check_bytes(data, top_k=top_k)
     return CheckOut(query=display_name(file), matches=[_match(m) for m in matches])
 
 
@@ -217,9 +217,9 @@ def apply(
         raise RequestValidationError(
             [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
         ) from None
-    data = read_upload(file, state.registry.settings.max_image_bytes)
+    data = read_upload(file, state.core.settings.max_image_bytes)
     try:
-        outcome = state.registry.register(
+        outcome = state.filing.register(
             data,
             filed.to_request(account.subject),
             review_required=True,
@@ -242,13 +242,13 @@ def list_works(
     account: Annotated[Account, Depends(require_token(Action.PORTFOLIO))],
     status: Annotated[Literal["pending", "registered", "rejected"] | None, Query()] = None,
 ) -> list[WorkOut]:
-    registry = app_state(request).registry
+    queries = app_state(request).queries
     if allowed(account, Action.REVIEW):
-        works = list(registry.list_works(status))
+        works = list(queries.list_works(status))
     else:
         works = [
             w
-            for w in registry.list_applications(account.subject)
+            for w in queries.list_applications(account.subject)
             if status is None or w.status == status
         ]
     return [work_out(w, private=True) for w in works]
@@ -256,7 +256,7 @@ def list_works(
 
 def _authorized_work(request: Request, key: str, action: Action) -> tuple[WorkInfo, Account | None]:
     """The work if the caller may do ``action`` on it (see :mod:`fangdu.web.policy`)."""
-    record = records.find_work(app_state(request).registry, key)
+    record = records.find_work(app_state(request).queries, key)
     account = bearer_account(request)
     authorize_work(account, action, record)
     return record, account
@@ -282,8 +282,8 @@ def decide(
     account: Annotated[Account, Depends(require_token(Action.DECIDE))],
 ) -> WorkOut:
     state = app_state(request)
-    authorize_work(account, Action.DECIDE, records.find_work(state.registry, str(work_id)))
-    work = state.registry.decide(
+    authorize_work(account, Action.DECIDE, records.find_work(state.queries, str(work_id)))
+    work = state.filing.decide(
         work_id,
         approve=decision.approve,
         reviewer=account.subject,

@@ -47,7 +47,7 @@ def seed_demo(
 
     One process by default: fourteen small prints take seconds, less than starting workers.
     """
-    totals = registry.totals()
+    totals = registry.queries.totals()
     if totals.works or totals.prior_art or accounts.list():
         return False
     with tempfile.TemporaryDirectory(prefix="fangdu-demo-") as tmp:
@@ -58,8 +58,8 @@ def seed_demo(
             _save(folder / f"演示市场照片 Demo market {i + 1}.png", 500 + i, size)
             for i in range(PRIOR_ART)
         ]
-        registry.import_files(library, owner=OWNER, owner_kind="company", jobs=jobs)
-        registry.import_files(
+        registry.filing.import_files(library, owner=OWNER, owner_kind="company", jobs=jobs)
+        registry.filing.import_files(
             seen, prior_art=PriorArtSource(PRIOR_ART_SOURCE, PRIOR_ART_SEEN), jobs=jobs
         )
     lines = []

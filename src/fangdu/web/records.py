@@ -29,7 +29,9 @@ from fangdu.ledger.merkle import HASH_SIZE, ProofError, leaf_hash, verify_inclus
 from fangdu.ledger.note import NoteError, parse_cosigner_key
 from fangdu.ledger.store import LogStore, SignedCheckpoint
 from fangdu.ledger.timestamp import TimestampError, verify_timestamp
+from fangdu.registry.checking import CheckService
 from fangdu.registry.evidence import collect_evidence
+from fangdu.registry.queries import QueryService
 from fangdu.registry.schemas import MatchInfo, WorkInfo
 from fangdu.registry.services import Registry
 
@@ -58,12 +60,12 @@ RENDITION_SIDE = 2400  # the full-size view on the page: sharp on any screen, qu
 _LONG_NUMBER = re.compile(r"\d{19,}")
 
 
-def find_work(registry: Registry, key: str) -> WorkInfo:
+def find_work(queries: QueryService, key: str) -> WorkInfo:
     """A work by id, W-id or registration number; NotFound for anything else, including
     numbers too large to be an id."""
     if len(key) > 40 or _LONG_NUMBER.search(key):
         raise NotFound("no such work")
-    record = registry.show(key)
+    record = queries.show(key)
     if not isinstance(record, WorkInfo):
         raise NotFound(f"no work {key}")
     return record
@@ -90,13 +92,13 @@ def data_uri(jpeg: bytes) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
 
 
-def explanation(registry: Registry, query: bytes, match: MatchInfo) -> str | None:
+def explanation(checking: CheckService, query: bytes, match: MatchInfo) -> str | None:
     """The side-by-side picture of the query and a match as a data: URI (None: nothing to
     draw, e.g. a match without correspondences)."""
     if match.match is None or match.verdict == "none":
         return None
     try:
-        rgb = registry.explain(query, match, caption=False)  # the page captions it
+        rgb = checking.explain(query, match, caption=False)  # the page captions it
     except FangduError:
         return None
     return data_uri(jpeg_bytes(rgb, max_width=EXPLANATION_WIDTH))

@@ -15,6 +15,9 @@ from fangdu.app import Fangdu
 from fangdu.errors import NotFound
 from fangdu.ledger.store import LogStore
 from fangdu.registry.blobs import BlobStore
+from fangdu.registry.checking import CheckService
+from fangdu.registry.filing import FilingService
+from fangdu.registry.queries import QueryService
 from fangdu.registry.schemas import WorkInfo
 from fangdu.registry.services import Registry
 from fangdu.web.config import WebSettings
@@ -44,6 +47,18 @@ class AppState:
     @property
     def registry(self) -> Registry:
         return self.core.registry
+
+    @property
+    def checking(self) -> CheckService:
+        return self.core.checking
+
+    @property
+    def filing(self) -> FilingService:
+        return self.core.filing
+
+    @property
+    def queries(self) -> QueryService:
+        return self.core.queries
 
     @property
     def accounts(self) -> Accounts:

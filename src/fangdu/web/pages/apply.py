@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from fangdu.accounts import Account
 from fangdu.errors import ImageRejected
 from fangdu.registry.application import MAX_TEXT, ApplicationIn
+from fangdu.registry.filing import ImageOnFile
 from fangdu.registry.schemas import PriorArtInfo, WorkInfo
-from fangdu.registry.services import ImageOnFile
 from fangdu.web import records
 from fangdu.web.i18n import N_
 from fangdu.web.pages.common import redirect, render
@@ -140,9 +140,9 @@ def apply(
     except ValidationError as exc:
         return _form_page(request, values, error=form_error(exc), status=400)
     try:
-        data = read_upload(image, state.registry.settings.max_image_bytes)
+        data = read_upload(image, state.core.settings.max_image_bytes)
         application = filed.to_request(account.subject)
-        outcome = state.registry.register(
+        outcome = state.filing.register(
             data,
             application,
             review_required=True,
@@ -159,7 +159,7 @@ def apply(
 
 
 def _work(request: Request, work_id: int) -> WorkInfo:
-    record = app_state(request).registry.show(str(work_id))
+    record = app_state(request).queries.show(str(work_id))
     assert isinstance(record, WorkInfo)  # a plain number names a work
     return record
 
@@ -182,11 +182,11 @@ def portfolio(
     """What the account filed, and the works registered to the party it acts for. A party is
     a name the account states, not a proven identity: its works are listed with their public
     records only; originals and evidence stay with whoever filed them."""
-    registry = app_state(request).registry
-    filed = registry.list_applications(account.subject)
+    queries = app_state(request).queries
+    filed = queries.list_applications(account.subject)
     mine = {work.id for work in filed}
     party_works = (
-        [w for w in registry.registered_works_of(account.party) if w.id not in mine]
+        [w for w in queries.registered_works_of(account.party) if w.id not in mine]
         if account.party
         else []
     )
@@ -251,7 +251,7 @@ def prior_art_preview(
     prior_art_id: RecordId,
     account: Annotated[Account, Depends(require(Action.REVIEW))],
 ) -> Response:
-    record = app_state(request).registry.show(f"P-{prior_art_id}")
+    record = app_state(request).queries.show(f"P-{prior_art_id}")
     assert isinstance(record, PriorArtInfo)
     data = app_state(request).previews.get(record.sha256)
     return Response(

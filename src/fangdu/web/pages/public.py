@@ -23,7 +23,7 @@ EXPLAINED = 3  # pictures drawn per check: each costs a decode and a drawing
 @router.get("/")
 def home(request: Request) -> Response:
     state = app_state(request)
-    totals = state.registry.totals()
+    totals = state.queries.totals()
     stats = {
         "works": totals.registered,
         "prior_art": totals.prior_art,
@@ -52,7 +52,7 @@ def check(request: Request, image: UploadFile | None = File(None)) -> Response:
     account = current_account(request)
     state.check_limiter.hit(account.subject if account else client_address(request))
     try:
-        data = read_upload(image, state.registry.settings.max_image_bytes)
+        data = read_upload(image, state.core.settings.max_image_bytes)
         results = explained_check(state, data)
     except ImageRejected as exc:
         return render(request, "check.html", {"results": None, "refused": exc.reason}, status=422)
@@ -67,12 +67,12 @@ def explained_check(state: AppState, data: bytes) -> list[dict[str, object]]:
     """The check's matches worth showing, the best few with their side-by-side picture.
 
     The upload lives only in this function's memory and the page it makes."""
-    matches = state.registry.check_bytes(data, top_k=CHECK_TOP_K)
+    matches = state.checking.check_bytes(data, top_k=CHECK_TOP_K)
     shown: list[MatchInfo] = [m for m in matches if m.verdict != "none"]
     return [
         {
             "match": m,
-            "picture": records.explanation(state.registry, data, m) if i < EXPLAINED else None,
+            "picture": records.explanation(state.checking, data, m) if i < EXPLAINED else None,
         }
         for i, m in enumerate(shown)
     ]

@@ -38,11 +38,11 @@ def best_match(matches: Iterable[MatchInfo]) -> MatchInfo | None:
 
 @router.get("/review")
 def queue(request: Request, account: Reviewer) -> Response:
-    registry = app_state(request).registry
+    queries = app_state(request).queries
     # The listing leaves out the filed matches; each application's record carries them.
     rows = [
-        {"work": work, "best": best_match(registry.show(str(work.id)).review_matches)}
-        for work in registry.list_works("pending")
+        {"work": work, "best": best_match(queries.show(str(work.id)).review_matches)}
+        for work in queries.list_works("pending")
     ]
     # What the check calls a copy comes first, then the similar; the highest score, then
     # the oldest, first within each.
@@ -62,7 +62,7 @@ def _fresh_matches(state: AppState, work: WorkInfo, query: bytes) -> dict[int, M
     """Today's check of the application's image, without itself and without the dissimilar."""
     return {
         m.ref_id: m
-        for m in state.registry.check_bytes(query, top_k=20)
+        for m in state.checking.check_bytes(query, top_k=20)
         if not (m.kind == "work" and m.target_id == work.id) and m.verdict != "none"
     }
 
@@ -84,7 +84,7 @@ def review_evidence(state: AppState, work: WorkInfo) -> list[dict[str, object]]:
             {
                 "match": match,
                 "new": match.ref_id not in filed,
-                "picture": records.explanation(state.registry, query, drawn)
+                "picture": records.explanation(state.checking, query, drawn)
                 if drawn is not None and len(items) < EXPLAINED
                 else None,
                 "prior_art": _prior_art(state, match),
@@ -98,7 +98,7 @@ def _matched_work(state: AppState, match: MatchInfo) -> WorkInfo | None:
     if match.kind != "work":
         return None
     try:
-        record = state.registry.show(str(match.target_id))
+        record = state.queries.show(str(match.target_id))
     except NotFound:
         return None
     return record if isinstance(record, WorkInfo) else None
@@ -108,7 +108,7 @@ def _prior_art(state: AppState, match: MatchInfo) -> PriorArtInfo | None:
     if match.kind != "prior_art":
         return None
     try:
-        record = state.registry.show(f"P-{match.target_id}")
+        record = state.queries.show(f"P-{match.target_id}")
     except NotFound:
         return None
     return record if isinstance(record, PriorArtInfo) else None
@@ -125,7 +125,7 @@ def _detail(
     reason: str = "",
 ) -> Response:
     state = app_state(request)
-    record = state.registry.show(str(work_id))
+    record = state.queries.show(str(work_id))
     assert isinstance(record, WorkInfo)
     evidence = review_evidence(state, record)
     return render(
@@ -157,7 +157,7 @@ def detail(
 
 def _copy_found(state: AppState, account: Account, work_id: int) -> bool:
     """Whether the check calls the application a copy, when filed or today."""
-    record = state.registry.show(str(work_id))
+    record = state.queries.show(str(work_id))
     assert isinstance(record, WorkInfo)
     if record.status != "pending" or record.submitted_by == account.subject:
         return False  # the registry refuses this decision for another reason
@@ -184,7 +184,7 @@ def decide(
     if action == "approve" and not reason and _copy_found(state, account, work_id):
         return _detail(request, account, work_id, error=COPY_NEEDS_REASON, status=400)
     try:
-        state.registry.decide(
+        state.filing.decide(
             work_id,
             approve=action == "approve",
             reviewer=account.subject,

@@ -34,7 +34,7 @@ def registered_work(state: AppState, number: str) -> WorkInfo:
     number = number.strip().upper()
     if not REGISTRATION_NO.fullmatch(number):
         raise NotFound(f"not a registration number: {number[:40]!r}")
-    record = state.registry.show(number)
+    record = state.queries.show(number)
     if not isinstance(record, WorkInfo) or record.registration_no is None:
         raise NotFound(f"no work {number}")
     return record
@@ -104,7 +104,7 @@ def certificate(request: Request, number: str) -> Response:
     assert work.registration_no is not None and work.registered_at is not None
     latest = state.ledger.checkpoint()
     original = state.blobs.get(work.sha256)
-    rgb = decode_image(original, max_pixels=state.registry.settings.max_image_pixels).rgb
+    rgb = decode_image(original, max_pixels=state.core.settings.max_image_pixels).rgb
     registered_at = work.registered_at
     if registered_at.tzinfo is None:
         registered_at = registered_at.replace(tzinfo=dt.UTC)
