@@ -100,6 +100,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("GET", "/schedule/{job_id}"): PLANNERS,
     ("GET", "/schedule/{job_id}/tables.xlsx"): PLANNERS,
     ("GET", "/schedule/{job_id}/plan.json"): PLANNERS,
+    ("GET", "/schedule/{job_id}/plan.xlsx"): PLANNERS,
+    ("GET", "/schedule/{job_id}/plan.pdf"): PLANNERS,
     ("POST", "/schedule/{job_id}/rush"): PLANNERS,
     ("POST", "/api/v1/schedule/solve"): PLANNERS,
     ("GET", "/api/v1/schedule/jobs/{job_id}"): PLANNERS,
@@ -152,14 +154,14 @@ def world(library_site, print_png) -> World:
     for seed, state in zip((41, 42, 43), STATES, strict=True):
         work_id = site.file_application(print_png(seed), owner, title=f"work {state}")
         if state != "pending":
-            registry.filing.decide(
+            registry.decide(
                 work_id,
                 approve=state == "registered",
                 reviewer=deciding.subject,
                 reason=None if state == "registered" else "not original",
             )
-        works[state] = registry.queries.show(str(work_id))
-    prior_art = registry.queries.show("P-1")  # the library's one prior-art photo
+        works[state] = registry.show(str(work_id))
+    prior_art = registry.show("P-1")  # the library's one prior-art photo
     spare = site.account("spare", "applicant")
     return World(site, works, prior_art.id, spare.id)
 

@@ -3,6 +3,7 @@ errors, Gantt chart, re-plan after a rush order, one dye house's plans hidden fr
 
 from __future__ import annotations
 
+import io
 import re
 import time
 
@@ -72,6 +73,16 @@ def test_csv_tables_are_solved_into_a_gantt_chart(planner):
     # The plan downloaded from the page passes the independent validator.
     plan = Plan.model_validate_json(planner.client.get(url + "/plan.json").content)
     assert validate(SAMPLE.instance, plan) == []
+    # The run sheet for the shop floor: every run of the plan, as Excel and as a PDF.
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(planner.client.get(url + "/plan.xlsx").content)).active
+    assert sheet.max_row == 1 + len(plan.batches)
+    lots_in_sheet = " ".join(str(row[8].value) for row in sheet.iter_rows(min_row=2))
+    assert all(lot in lots_in_sheet for lot in SAMPLE.lots)
+    pdf = planner.client.get(url + "/plan.pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert planner.client.get(url + "/plan.pdf").content == pdf.content  # stable bytes
     # The tables come back as a workbook that reads as the same instance.
     book = planner.client.get(url + "/tables.xlsx")
     assert read_workbook(book.content).instance.jobs == SAMPLE.instance.jobs

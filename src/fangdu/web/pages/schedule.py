@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from fangdu.accounts import Account
+from fangdu.dyehouse.export import plan_pdf, plan_xlsx
 from fangdu.dyehouse.models import Job, Plan, ScheduleInputError
 from fangdu.dyehouse.replan import add_lots, replan
 from fangdu.dyehouse.solve import solve
@@ -27,6 +28,7 @@ from fangdu.dyehouse.tables import (
     sample_tables,
     tables_xlsx,
 )
+from fangdu.errors import Conflict
 from fangdu.web.gantt import Names, gantt_svg, kpis, late_lots
 from fangdu.web.pages.common import redirect, render
 from fangdu.web.policy import Action
@@ -239,14 +241,44 @@ def schedule_tables(request: Request, job_id: str, account: Account = Planner) -
 
 @router.get("/schedule/{job_id}/plan.json")
 def schedule_plan_json(request: Request, job_id: str, account: Account = Planner) -> Response:
-    result = workspace(request).result(KIND, owner_key(account), job_id)
-    if result is None:
-        return Response(status_code=409)
-    plan = Plan.model_validate(result["solve"]["plan"])
+    _tables, plan = _plan_of(request, account, job_id)
     return Response(
         plan.model_dump_json(indent=1),
         media_type="application/json",
         headers={"content-disposition": f'attachment; filename="plan-{job_id}.json"'},
+    )
+
+
+def _plan_of(request: Request, account: Account, job_id: str) -> tuple[PlannerTables, Plan]:
+    ws = workspace(request)
+    folder = ws.folder(KIND, owner_key(account), job_id)
+    result = ws.result(KIND, owner_key(account), job_id)
+    if result is None:
+        raise Conflict("the plan is not ready yet")
+    tables = PlannerTables.model_validate_json((folder / "tables.json").read_text("utf-8"))
+    return tables, Plan.model_validate(result["solve"]["plan"])
+
+
+@router.get("/schedule/{job_id}/plan.xlsx")
+def schedule_plan_xlsx(request: Request, job_id: str, account: Account = Planner) -> Response:
+    """The run sheet per vat for the shop floor, as Excel."""
+    tables, plan = _plan_of(request, account, job_id)
+    return Response(
+        plan_xlsx(tables, plan),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"content-disposition": f'attachment; filename="plan-{job_id}.xlsx"'},
+    )
+
+
+@router.get("/schedule/{job_id}/plan.pdf")
+def schedule_plan_pdf(request: Request, job_id: str, account: Account = Planner) -> Response:
+    """The run sheet per vat for the shop floor, printable."""
+    tables, plan = _plan_of(request, account, job_id)
+    label = workspace(request).meta(KIND, owner_key(account), job_id).get("label", job_id)
+    return Response(
+        plan_pdf(tables, plan, title=str(label)),
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="plan-{job_id}.pdf"'},
     )
 
 
