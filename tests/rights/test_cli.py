@@ -272,3 +272,12 @@ def test_the_bank_story_on_the_command_line(fangdu, tmp_path: Path, print_png):
     }
     text = fangdu("rights", "show", f"W-{b}", "--as-of", "2025-11-01").stdout
     assert f"pledge: {BANK}" in text and "protection ends: 2075-12-31" in text
+
+    # The bank's report: signed, tied to a checkpoint, verified offline, regenerated alike.
+    fangdu("rights", "report", f"W-{a}", "--maturity", "2027-04-30", "-o", tmp_path / "r1")
+    size = json.loads((tmp_path / "r1" / "report.json").read_bytes())["report"]["entries"]
+    checked = fangdu("rights", "verify-report", tmp_path / "r1" / "report.json", "--log-key", key)
+    assert checked.stdout.count("ok:") == 4 and size
+    fangdu("rights", "report", f"W-{a}", "--maturity", "2027-04-30", "-o", tmp_path / "r2")
+    for name in ("report.json", "report.pdf"):
+        assert (tmp_path / "r1" / name).read_bytes() == (tmp_path / "r2" / name).read_bytes()

@@ -23,6 +23,8 @@ from fangdu.errors import InputError
 from fangdu.rights import RightsService
 from fangdu.rights.law import RuleRefused
 from fangdu.rights.rebuild import standing_from_export
+from fangdu.rights.report import build_report, verify_report
+from fangdu.rights.report_pdf import render_report_pdf
 from fangdu.rights.services import Document, RecordInfo, RightsView
 
 __all__ = ["rights_app"]
@@ -375,3 +377,50 @@ def rebuild(
             export, work_id, _required_day(as_of, "--as-of"), log_key=log_key
         )
     render.print_json(standing.as_json())
+
+
+@rights_app.command("report")
+def report(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="ID_OR_NUMBER")],
+    maturity: Annotated[str, typer.Option("--maturity", help="The loan's maturity date.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for report.json/pdf.")],
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    checkpoint: Annotated[
+        int | None, typer.Option("--checkpoint", help="Tie it to this checkpoint size.")
+    ] = None,
+) -> None:
+    """The bank's due-diligence report (signed JSON and PDF), tied to one checkpoint: the same
+    checkpoint gives the same bytes."""
+    with _rights(ctx) as rights:
+        data = build_report(
+            rights,
+            key,
+            maturity=_required_day(maturity, "--maturity"),
+            as_of=_day(as_of, "--as-of"),
+            checkpoint_size=checkpoint,
+        )
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+            (output / "report.json").write_bytes(data)
+            (output / "report.pdf").write_bytes(render_report_pdf(data))
+        except OSError as exc:
+            raise InputError(f"cannot write {exc.filename or output}: {exc.strerror}") from None
+    render.stdout_console().print(f"wrote {output}/report.json and report.pdf", markup=False)
+
+
+@rights_app.command("verify-report")
+def verify_report_command(
+    path: Annotated[Path, typer.Argument(help="A report.json.")],
+    log_key: Annotated[str, typer.Option("--log-key", help="The log's verifier key.")],
+) -> None:
+    """Check a report offline: its signature, checkpoint, inclusion proofs and findings."""
+    with failures():
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: {exc.strerror or exc}") from None
+        checks = verify_report(data, log_key)
+    out = render.stdout_console()
+    for check in checks:
+        out.print(f"ok: {check}", markup=False, soft_wrap=True)
