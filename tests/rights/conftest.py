@@ -12,7 +12,7 @@ from fangdu.app import Fangdu
 from fangdu.config import Settings
 from fangdu.registry.schemas import RegistrationRequest
 
-from .helpers import OWNER, filing
+from .helpers import OWNER
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +43,7 @@ def register(core: Fangdu, print_png: Callable[..., bytes]) -> Callable[..., int
         kind: str = "company",
         published_on: dt.date | None = None,
     ) -> int:
-        outcome = filing(core).register(
+        outcome = core.registry.filing.register(
             print_png(seed),
             RegistrationRequest(
                 title=f"花样 {seed}",

@@ -26,9 +26,3 @@ def png(colour: tuple[int, int, int] = (200, 10, 10)) -> bytes:
 def pledge_documents(*extra: str) -> list[Document]:
     roles = ["main_contract", "pledge_contract", "pledgor_id", "pledgee_id", *extra]
     return [Document(role, pdf(role)) for role in roles]
-
-
-def filing(core):
-    """The registry's filing use cases (register, decide, import): ``registry.filing`` once
-    the registry is split into per-use-case services, the registry itself before."""
-    return getattr(core.registry, "filing", core.registry)

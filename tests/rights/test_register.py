@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from fangdu.errors import InputError, VerificationError
+from fangdu.errors import Conflict, InputError, VerificationError
 from fangdu.ledger.entries import parse_entry
 from fangdu.ledger.keys import load_signer
 from fangdu.ledger.note import verifier_key_string
@@ -19,7 +19,7 @@ from fangdu.rights.models import RightsRecord
 from fangdu.rights.rebuild import fold, read_export, standing_from_export
 from fangdu.rights.services import Document
 
-from .helpers import BANK, OWNER, filing, pdf, pledge_documents, png
+from .helpers import BANK, OWNER, pdf, pledge_documents, png
 
 D = dt.date
 BUYER = "新主人纺织有限公司"
@@ -247,17 +247,17 @@ def test_art_12_pre_checks_refuse_each_ground(core, register, print_png, tmp_pat
     folder = tmp_path / "stall"
     folder.mkdir()
     (folder / "photo.png").write_bytes(print_png(6))
-    filing(core).import_files(
+    core.registry.filing.import_files(
         [folder / "photo.png"], prior_art=PriorArtSource("stall photo", D(2024, 6, 1)), jobs=1
     )
-    filed = filing(core).register(
+    filed = core.registry.filing.register(
         print_png(6),
         RegistrationRequest(
             title="牡丹", owner=OWNER, owner_kind="company", created_on=D(2025, 1, 1)
         ),
         submit_for_review=True,
     )
-    filing(core).decide(
+    core.registry.filing.decide(
         filed.work.id,
         approve=True,
         reviewer="reviewer-1",
@@ -431,3 +431,38 @@ def test_rebuild_refuses_an_export_that_does_not_match_its_checkpoint(core, regi
     bundle.write_bytes(bytes(data))
     with pytest.raises(VerificationError):
         read_export(tmp_path / "log")
+
+
+def test_a_pledge_lifecycle_needs_its_signatures_and_its_order(core, register):
+    rights = core.rights
+    key = f"W-{register(12, D(2025, 1, 10))}"
+    pledge = _pledge(rights, [key], documents=pledge_documents())
+    # Not registered yet: nothing to release; withdrawing needs pledgor and pledgee.
+    with pytest.raises(Conflict, match="withdraw it instead"):
+        rights.release(pledge.id, released_on=D(2025, 6, 1), signed_by=[BANK])
+    with pytest.raises(RuleRefused, match="not signed by 柯桥"):
+        rights.withdraw(pledge.id, withdrawn_on=D(2025, 6, 1), signed_by=[BANK])
+    with pytest.raises(InputError, match="before the latest record"):
+        rights.register_pledge(
+            pledge.id,
+            national_no="N-1",
+            registered_on=D(2025, 4, 1),
+            certificate=Document("national_certificate", pdf()),
+            signed_by=[BANK],
+        )
+    rights.withdraw(pledge.id, withdrawn_on=D(2025, 6, 1), signed_by=[OWNER, BANK])
+    view = rights.show(key, D(2025, 6, 2))
+    assert view.standing.pledges == view.standing.pending_pledges == ()
+    assert rights.show(key, D(2025, 5, 15)).standing.pending_pledges[0].status == "withdrawn"
+    with pytest.raises(Conflict, match="not pending"):
+        rights.register_pledge(
+            pledge.id,
+            national_no="N-1",
+            registered_on=D(2025, 6, 3),
+            certificate=Document("national_certificate", pdf()),
+            signed_by=[BANK],
+        )
+    # Withdrawn, the work can be pledged again.
+    again = _pledge(rights, [key], documents=pledge_documents(), applied_on=D(2025, 6, 5))
+    assert [r for r, *_ in rights.show(key).records] == [pledge.id, pledge.id + 1, again.id]
+    assert [role for _, role in rights.verify_record(again.id)] == ["pledgor", "pledgee"]
