@@ -281,3 +281,26 @@ def test_the_bank_story_on_the_command_line(fangdu, tmp_path: Path, print_png):
     fangdu("rights", "report", f"W-{a}", "--maturity", "2027-04-30", "-o", tmp_path / "r2")
     for name in ("report.json", "report.pdf"):
         assert (tmp_path / "r1" / name).read_bytes() == (tmp_path / "r2" / name).read_bytes()
+
+    # The pledge on the collection's other work: changed, then carried to a new pledgee.
+    change = ("rights", "change-pledge", f"R-{pledge_no}", "--on", "2025-11-02")
+    out = fangdu(
+        *change, "--debt-ends", "2080-01-01", "--signed-by", OWNER, "--signed-by", BANK, code=2
+    )
+    assert "Art 12 (4)" in out.output
+    fangdu(*change, "--amount", "400000 yuan", "--signed-by", OWNER, "--signed-by", BANK)
+    fangdu(
+        "rights",
+        "transfer-pledge",
+        f"R-{pledge_no}",
+        "--to",
+        "某资产管理公司",
+        "--on",
+        "2025-11-03",
+        "--signed-by",
+        BANK,
+        "--signed-by",
+        "某资产管理公司",
+    )
+    text = fangdu("rights", "show", f"W-{b}", "--as-of", "2025-11-03").stdout
+    assert "pledge: 某资产管理公司" in text

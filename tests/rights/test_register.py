@@ -466,3 +466,69 @@ def test_a_pledge_lifecycle_needs_its_signatures_and_its_order(core, register):
     again = _pledge(rights, [key], documents=pledge_documents(), applied_on=D(2025, 6, 5))
     assert [r for r, *_ in rights.show(key).records] == [pledge.id, pledge.id + 1, again.id]
     assert [role for _, role in rights.verify_record(again.id)] == ["pledgor", "pledgee"]
+
+
+def test_a_pledge_is_changed_and_follows_its_claim_to_a_new_pledgee(core, register, tmp_path):
+    rights = core.rights
+    work = register(13, D(2025, 1, 10))
+    key = f"W-{work}"
+    pledge = _pledge(rights, [key], documents=pledge_documents())
+    rights.register_pledge(
+        pledge.id,
+        national_no="N-7",
+        registered_on=D(2025, 5, 20),
+        certificate=Document("national_certificate", pdf()),
+        signed_by=[BANK],
+    )
+    with pytest.raises(RuleRefused, match=r"Art 12 \(4\)"):
+        rights.change_pledge(
+            pledge.id,
+            changed_on=D(2025, 6, 1),
+            debtor_term_ends=D(2080, 1, 1),
+            signed_by=[OWNER, BANK],
+        )
+    with pytest.raises(RuleRefused, match="not signed by 柯桥"):
+        rights.change_pledge(pledge.id, changed_on=D(2025, 6, 1), amount="600000", signed_by=[BANK])
+    changed = rights.change_pledge(
+        pledge.id,
+        changed_on=D(2025, 6, 1),
+        amount="600000",
+        debtor_term_ends=D(2028, 4, 30),
+        signed_by=[OWNER, BANK],
+    )
+    assert changed.facts["terms"] == {"debtor_term_ends": "2028-04-30"}
+    new_bank = "浙江某资产管理公司"
+    with pytest.raises(RuleRefused, match="not signed by 浙江"):
+        rights.transfer_pledge(
+            pledge.id, to=new_bank, transferred_on=D(2025, 7, 1), signed_by=[BANK]
+        )
+    rights.transfer_pledge(
+        pledge.id, to=new_bank, transferred_on=D(2025, 7, 1), signed_by=[BANK, new_bank]
+    )
+
+    def pledgee(day):
+        view = rights.show(key, day)
+        return [view.names[h.party] for h in view.standing.pledges]
+
+    assert pledgee(D(2025, 6, 30)) == [BANK]
+    assert pledgee(D(2025, 7, 1)) == [new_bank]
+    # The new pledgee consents and releases now; the old one cannot.
+    with pytest.raises(RuleRefused, match="not signed by 浙江"):
+        rights.release(pledge.id, released_on=D(2025, 9, 1), signed_by=[BANK])
+    rights.consent(
+        pledge.id,
+        key,
+        purpose="licence",
+        counterparties=[LICENSEE],
+        given_on=D(2025, 8, 1),
+        signed_by=[new_bank],
+    )
+    _licence(rights, key, starts_on=D(2025, 8, 2))
+    rights.release(pledge.id, released_on=D(2025, 9, 1), signed_by=[new_bank])
+    assert pledgee(D(2025, 9, 2)) == []
+
+    core.registry.integrate()
+    core.ledger.export(tmp_path / "log")
+    for day in (D(2025, 6, 30), D(2025, 7, 1), D(2025, 8, 3), D(2025, 9, 2)):
+        from_log = standing_from_export(tmp_path / "log", work, day)
+        assert from_log.as_json() == rights.standing(key, day).as_json(), day

@@ -362,6 +362,58 @@ def withdraw(
     _report(info, as_json)
 
 
+@rights_app.command("change-pledge")
+def change_pledge(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="PLEDGE")],
+    on: Day,
+    signed_by: SignedBy,
+    debt_ends: Annotated[str | None, typer.Option("--debt-ends")] = None,
+    amount: Annotated[str | None, typer.Option("--amount")] = None,
+    claim: Annotated[str | None, typer.Option("--claim")] = None,
+    scope: Annotated[str | None, typer.Option("--scope")] = None,
+    security_term: Annotated[str | None, typer.Option("--security-term")] = None,
+    agreement: Annotated[Path | None, typer.Option("--agreement", help="PDF or image.")] = None,
+    as_json: Json = False,
+) -> None:
+    """Change a pledge's terms; pledgor(s) and pledgee sign."""
+    with _rights(ctx) as rights:
+        info = rights.change_pledge(
+            _record_id(record),
+            changed_on=_required_day(on, "--on"),
+            debtor_term_ends=_day(debt_ends, "--debt-ends"),
+            amount=amount,
+            secured_claim=claim,
+            scope=scope,
+            security_term=security_term,
+            documents=[Document("change_agreement", _read(ctx, agreement))] if agreement else [],
+            signed_by=signed_by,
+        )
+    _report(info, as_json)
+
+
+@rights_app.command("transfer-pledge")
+def transfer_pledge(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="PLEDGE")],
+    to: Annotated[str, typer.Option("--to", help="The new pledgee (the claim's assignee).")],
+    on: Day,
+    signed_by: SignedBy,
+    assignment: Annotated[Path | None, typer.Option("--assignment", help="PDF or image.")] = None,
+    as_json: Json = False,
+) -> None:
+    """The pledge follows its secured claim to a new pledgee (民法典 Art 547)."""
+    with _rights(ctx) as rights:
+        info = rights.transfer_pledge(
+            _record_id(record),
+            to=to,
+            transferred_on=_required_day(on, "--on"),
+            documents=[Document("assignment", _read(ctx, assignment))] if assignment else [],
+            signed_by=signed_by,
+        )
+    _report(info, as_json)
+
+
 @rights_app.command("rebuild")
 def rebuild(
     export: Annotated[Path, typer.Argument(help="A folder from `fangdu ledger export`.")],

@@ -54,6 +54,8 @@ DOCUMENT_ROLES = (
     "national_certificate",
     "consent",
     "release",
+    "change_agreement",
+    "assignment",
 )
 PROCEEDS = ("early_repayment", "escrow")  # 民法典 Art 444 para 2
 

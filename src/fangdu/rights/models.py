@@ -32,6 +32,8 @@ ACTIONS = (
     "consent",
     "pledge_release",
     "pledge_withdrawal",
+    "pledge_change",
+    "pledge_transfer",
 )
 ROLES = ("owner", "exclusive_licensee", "non_exclusive_licensee", "pledgee")
 HOLDING_STATUSES = ("in_force", "pending_legal_registration", "ended", "released", "withdrawn")

@@ -76,14 +76,30 @@ class RightsRepository:
         self.session.add(row)
         return row
 
-    def pledge_holdings(self, record_id: int) -> list[HoldingRow]:
+    def pledge_holdings(self, pledge_id: int) -> list[HoldingRow]:
+        """The pledgee holdings of a pledge: its own, and those of its transfers to another
+        pledgee (which carry the pledge on under the transfer's record)."""
+        transfers = select(RightsRecord.id).where(
+            RightsRecord.action == "pledge_transfer", RightsRecord.refers_to_id == pledge_id
+        )
         return list(
             self.session.scalars(
                 select(HoldingRow)
-                .where(HoldingRow.record_id == record_id, HoldingRow.role == "pledgee")
-                .order_by(HoldingRow.work_id)
+                .where(
+                    (HoldingRow.record_id == pledge_id) | HoldingRow.record_id.in_(transfers),
+                    HoldingRow.role == "pledgee",
+                )
+                .order_by(HoldingRow.work_id, HoldingRow.id)
             )
         )
+
+    def root_pledge(self, record_id: int) -> int:
+        """The pledge a pledgee holding belongs to (its record, or the pledge it transfers)."""
+        record = self.session.get(RightsRecord, record_id)
+        if record is not None and record.action == "pledge_transfer":
+            assert record.refers_to_id is not None
+            return record.refers_to_id
+        return record_id
 
     # -- records -----------------------------------------------------------------------------
 

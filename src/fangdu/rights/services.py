@@ -72,6 +72,8 @@ ENTRY_TYPES = {
     "pledge_registration": "pledge",
     "consent": "pledge",
     "pledge_withdrawal": "pledge",
+    "pledge_change": "pledge",
+    "pledge_transfer": "pledge",
     "pledge_release": "pledge_release",
 }
 ACTIVE_PLEDGE = ("in_force", "pending_legal_registration")
@@ -780,9 +782,7 @@ class RightsService:
             refs = [registry.work(session, r.work_id) for r in pending]
             for work in refs:
                 self._check_day(repo, work, withdrawn_on, "the withdrawal date")
-            bank = _one(registry.parties(session, [pending[0].party_id]))
-            pledgors = [r.party_id for r in repo.signatures(pledge.id) if r.role == "pledgor"]
-            givers = list(registry.parties(session, pledgors).values())
+            givers, bank = _pledge_parties(session, repo, pledge, pending)
             plan = _Plan(
                 action="pledge_withdrawal",
                 works=refs,
@@ -794,6 +794,116 @@ class RightsService:
                 documents=[],
                 refers_to=pledge,
                 closes={r.work_id: [(_holding(r), withdrawn_on, "withdrawn")] for r in pending},
+            )
+            info = self._write(session, repo, plan, signed_by, channel, submitter)
+        self._after_write()
+        return info
+
+    def change_pledge(
+        self,
+        pledge_id: int,
+        *,
+        changed_on: dt.date,
+        debtor_term_ends: dt.date | None = None,
+        amount: str | None = None,
+        secured_claim: str | None = None,
+        scope: str | None = None,
+        security_term: str | None = None,
+        documents: Sequence[Document] = (),
+        signed_by: Sequence[str] = (),
+        channel: str = "cli",
+        submitter: Signer | None = None,
+    ) -> RecordInfo:
+        """Change a pledge's contract terms (著作权质权登记办法 Art 7 fields); pledgor(s) and
+        pledgee sign. A new debtor's term is checked against the protection (Art 12 (4))."""
+        public = {"scope": scope, "security_term": security_term}
+        private = {"amount": amount, "secured_claim": secured_claim}
+        if debtor_term_ends is None and not any((*public.values(), *private.values())):
+            raise InputError("a pledge change changes at least one term")
+        with self._unit() as (session, repo):
+            pledge, rows = _pledge(repo, pledge_id)
+            live = [r for r in rows if r.status in ACTIVE_PLEDGE]
+            if not live:
+                raise Conflict(f"pledge R-{pledge_id} is no longer in force or pending")
+            works = [registry.work(session, r.work_id) for r in live]
+            for work in works:
+                self._check_day(repo, work, changed_on, "the change date")
+                ends = _protection(work)
+                if debtor_term_ends is not None and ends is not None and debtor_term_ends > ends:
+                    raise RuleRefused(
+                        f"the debt would run to {debtor_term_ends}, after the protection of "
+                        f"{work.label} ends on {ends}",
+                        "著作权质权登记办法 Art 12 (4)",
+                    )
+            pledgors, bank = _pledge_parties(session, repo, pledge, live)
+            terms: dict[str, Any] = {k: v for k, v in public.items() if v is not None}
+            if debtor_term_ends is not None:
+                terms["debtor_term_ends"] = debtor_term_ends.isoformat()
+            plan = _Plan(
+                action="pledge_change",
+                works=works,
+                effective_on=changed_on,
+                parties=[(p, "pledgor") for p in pledgors] + [(bank, "pledgee")],
+                terms=terms,
+                private={k: v for k, v in private.items() if v is not None},
+                signers=[(p, "pledgor") for p in pledgors] + [(bank, "pledgee")],
+                documents=list(documents),
+                refers_to=pledge,
+            )
+            info = self._write(session, repo, plan, signed_by, channel, submitter)
+        self._after_write()
+        return info
+
+    def transfer_pledge(
+        self,
+        pledge_id: int,
+        *,
+        to: str,
+        transferred_on: dt.date,
+        documents: Sequence[Document] = (),
+        signed_by: Sequence[str] = (),
+        channel: str = "cli",
+        submitter: Signer | None = None,
+    ) -> RecordInfo:
+        """The pledgee assigns the secured claim and the pledge follows it (民法典 Art 547);
+        old and new pledgee sign. The pledge keeps its status, rank and dates; from
+        ``transferred_on`` the new pledgee holds it."""
+        with self._unit() as (session, repo):
+            pledge, rows = _pledge(repo, pledge_id)
+            live = [r for r in rows if r.status in ACTIVE_PLEDGE]
+            if not live:
+                raise Conflict(f"pledge R-{pledge_id} is no longer in force or pending")
+            works = [registry.work(session, r.work_id) for r in live]
+            for work in works:
+                self._check_day(repo, work, transferred_on, "the transfer date")
+            _, bank = _pledge_parties(session, repo, pledge, live)
+            new = registry.party(session, to)
+            if new.id == bank.id:
+                raise InputError(f"{new.name} already holds pledge R-{pledge_id}")
+            closes: dict[int, list[tuple[Holding, dt.date, str]]] = {}
+            opens: dict[int, list[tuple[Holding, int]]] = {}
+            for row in live:
+                old = _holding(row)
+                closes[row.work_id] = [(old, transferred_on - dt.timedelta(days=1), "ended")]
+                carried = replace(
+                    old,
+                    party=new.hash,
+                    starts_on=transferred_on if old.starts_on is not None else None,
+                    ends_on=None,
+                )
+                opens[row.work_id] = [(carried, new.id)]
+            plan = _Plan(
+                action="pledge_transfer",
+                works=works,
+                effective_on=transferred_on,
+                parties=[(bank, "pledgee"), (new, "new_pledgee")],
+                terms={},
+                private={},
+                signers=[(bank, "pledgee"), (new, "new_pledgee")],
+                documents=list(documents),
+                refers_to=pledge,
+                closes=closes,
+                opens=opens,
             )
             info = self._write(session, repo, plan, signed_by, channel, submitter)
         self._after_write()
@@ -853,15 +963,16 @@ class RightsService:
         consents, notes = [], []
         for h in pledges:
             assert h.record is not None
-            found = repo.unused_consent(h.record, work.id, purpose, _counterparty(counterparties))
+            root = repo.root_pledge(h.record)
+            found = repo.unused_consent(root, work.id, purpose, _counterparty(counterparties))
             if found is None:
                 raise RuleRefused(
-                    f"{work.label} is pledged (R-{h.record}): a {purpose} needs the pledgee's "
+                    f"{work.label} is pledged (R-{root}): a {purpose} needs the pledgee's "
                     "consent on record (`fangdu rights consent`)",
                     "民法典 Art 444 para 2",
                 )
             consents.append(found)
-            notes.append(f"allowed by the pledgee's consent R-{found.id} under pledge R-{h.record}")
+            notes.append(f"allowed by the pledgee's consent R-{found.id} under pledge R-{root}")
         if consents and purpose == "transfer":
             notes.append("the price goes to early repayment or escrow (民法典 Art 444 para 2)")
         return consents, tuple(notes)
@@ -1001,6 +1112,8 @@ _SIGNATURE_RULES = {
     "consent": "民法典 Art 444 para 2: the pledgee's consent",
     "pledge_release": "担保制度解释 Art 53: only the pledgee releases",
     "pledge_withdrawal": "pledgor and pledgee withdraw the application together",
+    "pledge_change": "著作权质权登记办法 Art 7: a change of the pledge contract, signed by both",
+    "pledge_transfer": "民法典 Art 547: the pledge follows the secured claim to its assignee",
 }
 
 
@@ -1063,6 +1176,15 @@ def _pledge(repo: RightsRepository, pledge_id: int) -> tuple[RightsRecord, list[
 
 def _holding(row: HoldingRow) -> Holding:
     return to_holding(row)
+
+
+def _pledge_parties(
+    session: Session, repo: RightsRepository, pledge: RightsRecord, rows: Sequence[HoldingRow]
+) -> tuple[list[PartyRef], PartyRef]:
+    """The pledge's pledgors (who signed it as such) and its pledgee now."""
+    ids = [r.party_id for r in repo.signatures(pledge.id) if r.role == "pledgor"]
+    pledgors = list(registry.parties(session, ids).values())
+    return pledgors, _one(registry.parties(session, [rows[0].party_id]))
 
 
 def _one(parties: Mapping[int, PartyRef]) -> PartyRef:
