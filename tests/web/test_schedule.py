@@ -226,3 +226,22 @@ def test_the_schedule_scope_is_needed(site):
         json={},
     )
     assert response.status_code == 403
+
+
+def test_a_job_whose_worker_is_gone_says_so(planner):
+    """After a restart a job that was running is reported failed, not running for ever."""
+    import json
+    import subprocess
+
+    response = planner.post_form(
+        "/schedule", "/schedule", {"action": "sample", "seconds": "1"}, follow_redirects=False
+    )
+    url = response.headers["location"]
+    wait_for_plan(planner, url)
+    folder = next((planner.settings.resolved_home() / "workspaces" / "schedule").glob("*/*"))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (folder / "status.json").write_text(json.dumps({"state": "running", "pid": dead.pid}))
+    page = planner.client.get(url, headers=HTML)
+    assert "refresh" not in page.headers
+    assert 'id="failed"' in page.text and "interrupted" in page.text

@@ -72,7 +72,11 @@ class Workspace:
         return job_id
 
     def status(self, kind: str, owner: str, job_id: str) -> dict[str, Any]:
-        return json.loads((self.folder(kind, owner, job_id) / "status.json").read_text("utf-8"))
+        status = json.loads((self.folder(kind, owner, job_id) / "status.json").read_text("utf-8"))
+        if status["state"] in ("queued", "running") and not _alive(status.get("pid")):
+            # The worker that ran it is gone (a restart): say so instead of "running" forever.
+            return {"state": "failed", "error": "interrupted: the service restarted; start again"}
+        return status
 
     def meta(self, kind: str, owner: str, job_id: str) -> dict[str, Any]:
         return json.loads((self.folder(kind, owner, job_id) / "meta.json").read_text("utf-8"))
@@ -101,14 +105,16 @@ class Workspace:
         """Run ``work(folder, progress)`` in the background; its dict becomes result.json."""
         path = self.folder(kind, owner, job_id)
         status = path / "status.json"
-        _write_json(status, {"state": "queued", "queued": time.time()})
+        pid = os.getpid()
+        _write_json(status, {"state": "queued", "queued": time.time(), "pid": pid})
 
         def run() -> None:
             started = time.time()
-            _write_json(status, {"state": "running", "started": started, "progress": {}})
+            running = {"state": "running", "started": started, "pid": pid}
+            _write_json(status, {**running, "progress": {}})
 
             def progress(values: dict[str, Any]) -> None:
-                _write_json(status, {"state": "running", "started": started, "progress": values})
+                _write_json(status, {**running, "progress": values})
 
             try:
                 result = work(path, progress)
@@ -125,6 +131,19 @@ class Workspace:
             )
 
         self._pool.submit(run)
+
+
+def _alive(pid: object) -> bool:
+    """Whether the process ``pid`` still runs (on this machine: jobs live under its home)."""
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
 
 
 _LOCK = threading.Lock()
