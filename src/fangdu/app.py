@@ -14,9 +14,11 @@ from sqlalchemy import Engine
 from fangdu.accounts import Accounts
 from fangdu.config import Settings
 from fangdu.db.engine import session_factory
+from fangdu.disputes import DisputeService
 from fangdu.ledger.store import LogStore
 from fangdu.registry.blobs import BlobStore
 from fangdu.registry.checking import CheckService
+from fangdu.registry.evidence import collect_evidence
 from fangdu.registry.filing import FilingService
 from fangdu.registry.indexing import ReferenceIndex
 from fangdu.registry.queries import QueryService
@@ -37,6 +39,7 @@ class Fangdu:
     registry: Registry
     accounts: Accounts
     rights: RightsService
+    disputes: DisputeService
 
     @classmethod
     def build(
@@ -51,6 +54,27 @@ class Fangdu:
         accounts = Accounts(
             session_factory(registry.engine), settings.keys_path, hasher=password_hasher
         )
+        # Ownership, licences and pledges: writes through the same log, integrated alike.
+        rights = RightsService(
+            session_factory(registry.engine),
+            registry.ledger,
+            registry.blobs,
+            settings.keys_path,
+            after_write=registry.integrate,
+        )
+        # Disputes: the registry's duplicate check finds leads, the rights register's
+        # licences stop demands.
+        disputes = DisputeService(
+            session_factory(registry.engine),
+            registry.ledger,
+            registry.blobs,
+            settings,
+            rights,
+            check=registry.checking.check_bytes,
+            explain=registry.checking.explain,
+            work_evidence=lambda key: collect_evidence(registry, key),
+            after_write=registry.integrate,
+        )
         return cls(
             settings,
             registry.engine,
@@ -59,14 +83,8 @@ class Fangdu:
             registry.index,
             registry,
             accounts,
-            # Ownership, licences and pledges: writes through the same log, integrated alike.
-            RightsService(
-                session_factory(registry.engine),
-                registry.ledger,
-                registry.blobs,
-                settings.keys_path,
-                after_write=registry.integrate,
-            ),
+            rights,
+            disputes,
         )
 
     @property

@@ -15,6 +15,7 @@ from fangdu.db.base import Base
 
 CONTEXT_MODELS = (
     "fangdu.accounts.models",
+    "fangdu.disputes.models",
     "fangdu.ledger.models",
     "fangdu.registry.models",
     "fangdu.rights.models",
