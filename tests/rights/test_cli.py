@@ -279,6 +279,11 @@ def test_the_bank_story_on_the_command_line(fangdu, tmp_path: Path, print_png):
     checked = fangdu("rights", "verify-report", tmp_path / "r1" / "report.json", "--log-key", key)
     assert checked.stdout.count("ok:") == 4 and size
     fangdu("rights", "report", f"W-{a}", "--maturity", "2027-04-30", "-o", tmp_path / "r2")
+    unpinned = fangdu("verify", tmp_path / "r1" / "report.json").stdout
+    assert unpinned.count("ok:") == 5 and "pin it with --policy" in unpinned
+    (tmp_path / "policy.toml").write_text(f'log_key = "{key}"\n')
+    pinned = fangdu("verify", tmp_path / "r1" / "report.json", "--policy", tmp_path / "policy.toml")
+    assert pinned.stdout.count("ok:") == 4
     for name in ("report.json", "report.pdf"):
         assert (tmp_path / "r1" / name).read_bytes() == (tmp_path / "r2" / name).read_bytes()
 

@@ -708,12 +708,15 @@ def evidence(
 
 @app.command()
 def verify(
-    bundle: Path = typer.Argument(..., help="An evidence bundle written by `fangdu evidence`."),
+    bundle: Path = typer.Argument(
+        ..., help="An evidence bundle (`fangdu evidence`) or a rights report (report.json)."
+    ),
     policy: Path | None = typer.Option(
         None, "--policy", help="TOML: trusted log key, witness keys and k, timestamp roots."
     ),
 ) -> None:
-    """Check an evidence bundle offline (no registry, no network). Exit 1 if rejected."""
+    """Check an evidence bundle or a rights report offline (no registry, no network). Exit 1 if
+    rejected."""
     from fangdu.ledger.verify import PolicyError, load_policy, verify_bundle
 
     with failures():
@@ -723,6 +726,12 @@ def verify(
             raise InputError(f"--policy: {exc}") from None
         if not bundle.is_file():
             raise InputError(f"no such bundle: {bundle}")
+        if bundle.suffix == ".json":  # a rights report (`fangdu rights report`)
+            from fangdu.rights.report import verify_report_with
+
+            checks = verify_report_with(bundle.read_bytes(), loaded.log_key if loaded else None)
+            render.stdout_console().print("\n".join(f"ok: {c}" for c in checks), markup=False)
+            return
         report = verify_bundle(bundle, loaded)
     render.stdout_console().print(report.render(), markup=False, soft_wrap=True, end="")
     if not report.ok:

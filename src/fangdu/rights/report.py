@@ -210,3 +210,18 @@ def _original(about: Sequence[tuple[int, bytes]]) -> str | None:
             if ref["role"] == "original":
                 return ref["sha256"]
     return None
+
+
+def verify_report_with(data: bytes, log_key: str | None) -> list[str]:
+    """``verify_report`` with the trusted key if given, else the key the report names (which
+    proves only that report and log agree: compare it with the registry's published key)."""
+    if log_key is not None:
+        return verify_report(data, log_key)
+    try:
+        named = json.loads(data)["report"]["log_key"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise VerificationError(f"not a Fangdu rights report: {exc}") from None
+    return [
+        *verify_report(data, named),
+        f"NOTE: the log key was taken from the report ({named}); pin it with --policy",
+    ]
