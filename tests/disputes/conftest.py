@@ -79,5 +79,5 @@ def license_to(core: Fangdu, work_id: int, licensee: str = LICENSEE) -> None:
         fee="2000 yuan a year",
         liability="double the fee",
         documents=[Document("licence_contract", pdf("licence"))],
-        signed_by=[OWNER, LICENSEE],
+        signed_by=[OWNER, licensee],
     )

@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fangdu.app import Fangdu
 from fangdu.cli import render
+from fangdu.cli.disputes import case_app, mediation_app, monitor_app
 from fangdu.cli.dyehouse import schedule_app
 from fangdu.cli.failures import (
     EXIT_FAILURE,
@@ -77,6 +78,9 @@ app.add_typer(users_app, name="user")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(trade_app, name="trade")
 app.add_typer(rights_app, name="rights")
+app.add_typer(monitor_app, name="monitor")
+app.add_typer(case_app, name="case")
+app.add_typer(mediation_app, name="mediation")
 app.command()(serve)
 
 

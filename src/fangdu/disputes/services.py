@@ -13,13 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import io
 import json
+import secrets
+import smtplib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from importlib import resources
 from typing import Any
 
+from PIL import Image
 from sqlalchemy.orm import Session, sessionmaker
 
 from fangdu import __version__
@@ -27,7 +32,9 @@ from fangdu.config import Settings
 from fangdu.db.base import utcnow
 from fangdu.disputes import registry_port as registry
 from fangdu.disputes.errors import Refused
-from fangdu.disputes.models import Lead, Sighting, Watch
+from fangdu.disputes.machine import next_state
+from fangdu.disputes.models import Case, CaseEvent, Custody, Lead, Sighting, Watch
+from fangdu.disputes.notice import NoticeData, render_notice
 from fangdu.disputes.registry_port import BlobStore, MatchInfo, PartyRef, WorkRef
 from fangdu.disputes.repository import DisputesRepository
 from fangdu.errors import ImageRejected, InputError
@@ -493,3 +500,501 @@ class DisputeService:
             note=lead.note,
             log_index=lead.log_index,
         )
+
+    # -- cases -------------------------------------------------------------------------------
+
+    def open_case(
+        self,
+        lead_id: int,
+        claimant: str,
+        *,
+        agent: str | None = None,
+        authorisation: bytes | None = None,
+        override_by: str | None = None,
+        override_reason: str | None = None,
+        channel: str = "cli",
+    ) -> CaseInfo:
+        """A draft case on an open lead, once the claimant's own title has been checked.
+        The respondent has no access yet: their token comes with the notice."""
+        if agent and not authorisation:
+            raise Refused(
+                "an agent acts only with an authorisation document the respondent can see "
+                "(--authorisation FILE)"
+            )
+        if bool(override_by) != bool(override_reason and override_reason.strip()):
+            raise InputError(
+                "a supervisor's override needs both --override-by and --override-reason"
+            )
+        with self.unit() as (session, repo):
+            lead = repo.lead(lead_id)
+            sighting = repo.sighting(lead.sighting_id)
+            work = registry.work(session, lead.work_id)
+            if lead.status == "licensed":
+                raise Refused(
+                    f"L-{lead.id}: {lead.note}: a licensee on record never receives a demand"
+                )
+            if lead.status != "open":
+                raise Refused(f"L-{lead.id} is {lead.status}: only an open lead becomes a case")
+            if work.status != "registered":
+                raise Refused(f"{work.label} is not registered: a case needs a registered work")
+        owners = self._owner_names(work)
+        if claimant.strip() not in owners:
+            # 著作权法 Art 11: the copyright owner claims; anyone else needs the owner's mandate.
+            raise Refused(f"{claimant} is not an owner of {work.label} on record")
+        note = self._licence_note(work, sighting.merchant, self.today())
+        if note is not None:
+            raise Refused(f"{note}: a licensee on record never receives a demand")
+        blockers = self._title_check(work, lead)
+        if blockers and not override_by:
+            raise Refused(
+                f"title check of {work.label}: {'; '.join(blockers)}; a supervisor may override "
+                "(--override-by, --override-reason)"
+            )
+        with self.unit() as (session, repo):
+            lead = repo.lead(lead_id)
+            claimant_ref = registry.party(session, claimant)
+            respondent = registry.party(session, sighting.merchant)
+            agent_ref = registry.party(session, agent) if agent else None
+            files = [FileRef("sighting", sighting.sha256, sighting.size)]
+            details: dict[str, Any] = {"title_check": blockers, "consent": {}}
+            if override_by:
+                supervisor = registry.party(session, override_by)
+                details["override"] = {"by": supervisor.name, "reason": override_reason}
+            case = Case(
+                lead_id=lead.id,
+                work_id=work.id,
+                claimant_id=claimant_ref.id,
+                respondent_id=respondent.id,
+                agent=agent_ref.name if agent_ref else None,
+                state="draft",
+                token_sha256=_sha(secrets.token_bytes(32)),  # nobody's, until the notice
+                details=details,
+            )
+            repo.add(case)
+            lead.status = "case"
+            if authorisation is not None:
+                self.blobs.put(authorisation)
+                digest = _sha(authorisation)
+                repo.add_document(case.id, "authorisation", digest, len(authorisation))
+                files.append(FileRef("authorisation", digest, len(authorisation)))
+            facts = {
+                "lead": lead.id,
+                "work_id": work.id,
+                "registration_no": work.registration_no,
+                "claimant": claimant_ref.hash,
+                "respondent": respondent.hash,
+                "agent": agent_ref.hash if agent_ref else None,
+                "title_check": blockers,
+                "override": (
+                    {"by": registry.party(session, override_by).hash, "reason": override_reason}
+                    if override_by
+                    else None
+                ),
+            }
+            self._event(
+                session, case, "open", None, agent_ref or claimant_ref, facts, files, channel
+            )
+            info = self._case_info(session, repo, case)
+        self._after_write()
+        return info
+
+    def review(self, case_id: int, reviewer: str, reason: str, note: str = "") -> CaseInfo:
+        """The review gate nothing skips: a named reviewer's decision with a reason code.
+        ``proceed`` lets a notice go out; any other code rejects the case."""
+        if reason not in REVIEW_REASONS:
+            raise InputError(f"reason code must be one of {', '.join(REVIEW_REASONS)}")
+        with self.unit() as (session, repo):
+            case = repo.case(case_id)
+            person = registry.party(session, reviewer)
+            names = registry.parties(session, [case.claimant_id])
+            if person.name in {names[case.claimant_id].name, case.agent}:
+                raise Refused("the claimant or their agent cannot review their own case")
+            trigger = "review" if reason == "proceed" else "reject"
+            case.details = {
+                **case.details,
+                "review": {"by": person.name, "reason": reason, "note": note},
+            }
+            self._event(
+                session,
+                case,
+                "review",
+                trigger,
+                person,
+                {"reviewer": person.hash, "reason": reason, "note": note},
+            )
+            info = self._case_info(session, repo, case)
+        self._after_write()
+        return info
+
+    def send_notice(
+        self,
+        case_id: int,
+        by: str,
+        *,
+        delivery: str = "in_app",
+        metres: float | None = None,
+        invoice: bytes | None = None,
+        invoice_fee: float | None = None,
+        deadline_days: int = 15,
+        email_to: str | None = None,
+        smtp: tuple[str, int] | None = None,
+        receipt: bytes | None = None,
+    ) -> tuple[CaseInfo, bytes]:
+        """Generate the warning letter and deliver it; the delivery is logged. The fee comes
+        from the published tariff (by metres sold) or from the owner's own licence invoice."""
+        if delivery not in DELIVERY:
+            raise InputError(f"delivery must be one of {', '.join(DELIVERY)}")
+        if delivery == "email" and not (email_to and smtp):
+            raise InputError("e-mail delivery needs --to and --smtp HOST:PORT")
+        if delivery == "print" and receipt is None:
+            raise Refused("a printed notice is delivered with the respondent's signed receipt")
+        fee, formula = _fee(metres, invoice, invoice_fee)
+        with self.unit() as (session, repo):
+            case = repo.case(case_id)
+            next_state(case.state, "send_notice")  # refuse early, before drawing anything
+            lead = repo.lead(case.lead_id)
+            sighting = repo.sighting(lead.sighting_id)
+            work = registry.work(session, case.work_id)
+            names = registry.parties(session, [case.claimant_id, case.respondent_id])
+            evidence = [
+                f"log entry {sighting.log_index}: sighting S-{sighting.id}, {sighting.seen_on}, "
+                f"{sighting.source}, SHA-256 {sighting.sha256[:16]}…",
+                f"log entry {lead.log_index}: lead L-{lead.id}, {lead.verdict} {lead.score:.2f}, "
+                f"{lead.model_version}",
+            ]
+            authorisation = [d.sha256 for d in repo.documents(case.id) if d.role == "authorisation"]
+        note = self._licence_note(work, names[case.respondent_id].name, self.today())
+        if note is not None:
+            raise Refused(f"{note}: a licensee on record never receives a demand")
+        deadline = self.today() + dt.timedelta(days=deadline_days)
+        token = secrets.token_urlsafe(18)  # the respondent's access, printed in the letter
+        letter = render_notice(
+            NoticeData(
+                case=case_id,
+                claimant=names[case.claimant_id].name,
+                agent=case.agent,
+                authorisation_sha256=authorisation[0] if authorisation else None,
+                respondent=names[case.respondent_id].name,
+                work_label=work.label,
+                work_title=work.title,
+                verify_text=f"fangdu show {work.label}; evidence log of {self.ledger.origin}",
+                evidence=evidence,
+                score=f"{lead.verdict} {lead.score:.2f}",
+                deadline=deadline.isoformat(),
+                fee=f"{fee:g}",
+                formula=formula,
+                token=token,
+                comparison_png=self._comparison(sighting.sha256, work.id),
+            )
+        )
+        if delivery == "email":
+            assert email_to and smtp
+            _send_mail(smtp, email_to, f"警告函 Warning letter C-{case_id}", letter, case_id)
+        with self.unit() as (session, repo):
+            case = repo.case(case_id)
+            sender = registry.party(session, by)
+            self.blobs.put(letter)
+            files = [FileRef("notice", _sha(letter), len(letter))]
+            repo.add_document(case.id, "notice", _sha(letter), len(letter))
+            if invoice is not None:
+                self.blobs.put(invoice)
+                repo.add_document(case.id, "fee_invoice", _sha(invoice), len(invoice))
+                files.append(FileRef("fee_invoice", _sha(invoice), len(invoice)))
+            if receipt is not None:
+                self.blobs.put(receipt)
+                repo.add_document(case.id, "receipt", _sha(receipt), len(receipt))
+                files.append(FileRef("receipt", _sha(receipt), len(receipt)))
+            notice = {
+                "sha256": _sha(letter),
+                "delivery": delivery,
+                "address": email_to,
+                "delivered_on": self.today().isoformat(),
+                "deadline": deadline.isoformat(),
+                "fee": fee,
+                "formula": formula,
+            }
+            case.details = {**case.details, "notice": notice}
+            case.token_sha256 = _sha(token.encode())
+            self._event(session, case, "notice", "send_notice", sender, notice, files)
+            info = self._case_info(session, repo, case, token)
+        self._after_write()
+        return info, letter
+
+    def respond(
+        self,
+        case_id: int,
+        token: str,
+        action: str,
+        *,
+        document: bytes | None = None,
+        supplier: str | None = None,
+        reasons: str | None = None,
+    ) -> CaseInfo:
+        """The respondent answers with their case token: a licence or a supplier's invoice
+        (legal source, 著作权法 Art 59: the demand pauses), a dispute, or acceptance."""
+        if action not in RESPONSES:
+            raise InputError(f"the answer must be one of {', '.join(RESPONSES)}")
+        if action in ("licence", "invoice") and document is None:
+            raise InputError(f"showing a {action} needs the document (--document FILE)")
+        if action == "invoice" and not (supplier and supplier.strip()):
+            raise InputError("an invoice names the supplier (--supplier NAME)")
+        if action == "dispute" and not (reasons and reasons.strip()):
+            raise InputError("a dispute gives its reasons (--reasons TEXT)")
+        with self.unit() as (session, repo):
+            case = self._by_token(repo, case_id, token)
+            if case.state == "responded":
+                trigger = None  # a further answer adds to the record, the state stays
+            elif case.state == "notice_sent":
+                trigger = "respond"
+            else:
+                raise Refused(f"case C-{case.id} is {case.state}: it takes no answer now")
+            respondent = registry.parties(session, [case.respondent_id])[case.respondent_id]
+            details = dict(case.details)
+            facts: dict[str, Any] = {"answer": action, "reasons": reasons}
+            files = []
+            if document is not None:
+                self.blobs.put(document)
+                digest = _sha(document)
+                repo.add_document(case.id, action, digest, len(document))
+                files.append(FileRef(action, digest, len(document)))
+                details["paused"] = True
+                facts["paused"] = True
+            if supplier:
+                linked = registry.party(session, supplier)
+                details["linked_respondents"] = [
+                    *details.get("linked_respondents", []),
+                    linked.name,
+                ]
+                facts["supplier"] = linked.hash
+            if action == "accept_mediation":
+                details["consent"] = {**details.get("consent", {}), "respondent": True}
+            if action == "accept_licence_offer":
+                details["licence_offer_accepted"] = True
+            details.setdefault("answers", []).append(action)
+            case.details = details
+            self._event(session, case, "response", trigger, respondent, facts, files)
+            info = self._case_info(session, repo, case)
+        self._after_write()
+        return info
+
+    def close(self, case_id: int, outcome: str, by: str, reason: str) -> CaseInfo:
+        """Close a case: licensed (a licence shown or on record), paid and removed,
+        litigation or withdrawn."""
+        if outcome not in OUTCOMES:
+            raise InputError(f"the outcome must be one of {', '.join(OUTCOMES)}")
+        if not reason.strip():
+            raise InputError("say why (--reason)")
+        with self.unit() as (session, repo):
+            case = repo.case(case_id)
+            next_state(case.state, OUTCOMES[outcome])
+            shown = [d.sha256 for d in repo.documents(case.id) if d.role == "licence"]
+            work = registry.work(session, case.work_id)
+            merchant = registry.parties(session, [case.respondent_id])[case.respondent_id].name
+        if (
+            outcome == "licensed"
+            and not shown
+            and self._licence_note(work, merchant, self.today()) is None
+        ):
+            raise Refused(
+                f"C-{case_id} closes as licensed only on a licence: none was shown and "
+                "none is on record"
+            )
+        with self.unit() as (session, repo):
+            case = repo.case(case_id)
+            person = registry.party(session, by)
+            case.details = {**case.details, "closed": {"by": person.name, "reason": reason}}
+            self._event(
+                session,
+                case,
+                "close",
+                OUTCOMES[outcome],
+                person,
+                {"outcome": outcome, "reason": reason, "licence_shown": shown},
+            )
+            info = self._case_info(session, repo, case)
+        self._after_write()
+        return info
+
+    def show(self, case_id: int, *, token: str | None = None, actor: str = "operator") -> CaseInfo:
+        """A case as both sides see it; with ``token``, only the respondent's own case.
+        Every view is in the chain of custody."""
+        with self.unit() as (session, repo):
+            case = self._by_token(repo, case_id, token) if token else repo.case(case_id)
+            repo.add(Custody(case_id=case.id, action="view", actor=actor))
+            return self._case_info(session, repo, case)
+
+    def cases(self) -> list[CaseInfo]:
+        with self.unit() as (session, repo):
+            return [self._case_info(session, repo, case) for case in repo.cases()]
+
+    # -- case helpers ------------------------------------------------------------------------
+
+    @staticmethod
+    def _by_token(repo: DisputesRepository, case_id: int, token: str) -> Case:
+        case = repo.case_by_token(_sha(token.encode()))
+        if case is None or case.id != case_id:
+            raise Refused(f"the token does not open case C-{case_id}")
+        return case
+
+    def _title_check(self, work: WorkRef, lead: Lead) -> list[str]:
+        """What speaks against the claimant's title: a sighting before the registration,
+        prior art found at filing, and prior art or earlier works the check finds now."""
+        blockers = []
+        with self.unit() as (session, repo):
+            for sighting in repo.sightings_of_work(work.id):
+                if work.registered_on and sighting.seen_on < work.registered_on:
+                    blockers.append(
+                        f"sighting S-{sighting.id} at {sighting.merchant} on {sighting.seen_on} "
+                        f"predates the registration on {work.registered_on}"
+                    )
+            blockers += [
+                f"prior art {label} found at filing"
+                for label in registry.prior_art_conflicts(session, work.id)
+            ]
+            for match in self._check(self.blobs.get(work.image_sha256)):
+                if match.verdict == "none":
+                    continue
+                if match.kind == "prior_art":
+                    seen = registry.prior_art_seen(session, match.target_id)
+                    if seen is None or work.registered_on is None or seen < work.registered_on:
+                        label = f"prior art P-{match.target_id} ({match.verdict} {match.score:.2f})"
+                        if not any(label.split(" (")[0] in b for b in blockers):
+                            blockers.append(label)
+                elif match.target_id < work.id:
+                    blockers.append(
+                        f"earlier registration {match.label} ({match.verdict} {match.score:.2f})"
+                    )
+        return blockers
+
+    def _comparison(self, sighting_sha: str, work_id: int) -> bytes | None:
+        """The side-by-side picture of the sighting and the work, as PNG."""
+        if self._explain is None:
+            return None
+        data = self.blobs.get(sighting_sha)
+        for match in self._check(data):
+            if match.kind == "work" and match.target_id == work_id and match.match is not None:
+                rgb = self._explain(data, match)
+                buffer = io.BytesIO()
+                Image.fromarray(rgb).save(buffer, "PNG")
+                return buffer.getvalue()
+        return None
+
+    def _event(
+        self,
+        session: Session,
+        case: Case,
+        action: str,
+        trigger: str | None,
+        actor: PartyRef,
+        facts: dict[str, Any],
+        files: Sequence[FileRef] = (),
+        channel: str = "cli",
+        entry_type: str = "status_change",
+    ) -> CaseEvent:
+        """One signed log entry on the case's subject and its row: the state change (or the
+        fact added, when ``trigger`` is None) visible to both parties."""
+        before = case.state if action != "open" else None
+        after = next_state(case.state, trigger) if trigger else case.state
+        case.state = after
+        index = self._append(
+            session,
+            Event(
+                type=entry_type,
+                subject=case_subject(case.id),
+                facts={
+                    "case": case.id,
+                    "action": action,
+                    "from": before,
+                    "to": after,
+                    "actor": actor.hash,
+                    **facts,
+                },
+                files=tuple(files),
+                provenance=registry.provenance(channel),
+            ),
+        )
+        row = CaseEvent(
+            case_id=case.id,
+            action=action,
+            from_state=before,
+            to_state=after,
+            actor=actor.name,
+            facts=facts,
+            log_index=index,
+        )
+        DisputesRepository(session).add(row)
+        return row
+
+    def _case_info(
+        self,
+        session: Session,
+        repo: DisputesRepository,
+        case: Case,
+        token: str | None = None,
+    ) -> CaseInfo:
+        names = registry.parties(session, [case.claimant_id, case.respondent_id])
+        work = registry.work(session, case.work_id)
+        return CaseInfo(
+            id=case.id,
+            lead=case.lead_id,
+            work=work.label,
+            claimant=names[case.claimant_id].name,
+            respondent=names[case.respondent_id].name,
+            agent=case.agent,
+            state=case.state,
+            details=dict(case.details),
+            events=tuple(
+                {
+                    "action": e.action,
+                    "from": e.from_state,
+                    "to": e.to_state,
+                    "actor": e.actor,
+                    "log_index": e.log_index,
+                    "at": e.created_at.isoformat(timespec="seconds"),
+                }
+                for e in repo.events(case.id)
+            ),
+            documents=tuple((d.role, d.sha256) for d in repo.documents(case.id)),
+            token=token,
+        )
+
+
+def _fee(
+    metres: float | None, invoice: bytes | None, invoice_fee: float | None
+) -> tuple[float, str]:
+    """The fee and the formula shown to both sides: the published tariff by metres sold, or
+    the owner's own licence invoice; never a number without its basis."""
+    if invoice is not None or invoice_fee is not None:
+        if invoice is None or invoice_fee is None:
+            raise InputError("a fee from the owner's licence invoice needs --invoice and --fee")
+        return (
+            invoice_fee,
+            f"owner's licence invoice SHA-256 {_sha(invoice)[:16]}…: {invoice_fee:g}",
+        )
+    if metres is None or metres <= 0:
+        raise InputError("the fee needs the metres sold (--metres) or the owner's invoice")
+    t = tariff()
+    raw = t["per_metre_yuan"] * metres
+    fee = min(max(raw, t["minimum_yuan"]), t["maximum_yuan"])
+    return fee, (
+        f"min(max({t['per_metre_yuan']} yuan/m × {metres:g} m, {t['minimum_yuan']}), "
+        f"{t['maximum_yuan']}) — {t['name']}, {t['published']}"
+    )
+
+
+def _send_mail(smtp: tuple[str, int], to: str, subject: str, pdf: bytes, case_id: int) -> None:
+    message = EmailMessage()
+    message["From"] = "fangdu@localhost"
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content("警告函见附件。The warning letter is attached (Chinese authoritative).")
+    message.add_attachment(
+        pdf, maintype="application", subtype="pdf", filename=f"notice-C-{case_id}.pdf"
+    )
+    try:
+        with smtplib.SMTP(smtp[0], smtp[1], timeout=10) as server:
+            server.send_message(message)
+    except OSError as exc:
+        raise Refused(
+            f"the SMTP server {smtp[0]}:{smtp[1]} did not take the notice: {exc}"
+        ) from None

@@ -1,0 +1,349 @@
+"""``fangdu monitor``, ``fangdu case``, ``fangdu mediation``, ``fangdu court-package``:
+disputes from the first sighting to a settled outcome (维权 · 调解 · 司法).
+
+A refusal (a rule says no, bad input) is one line on stderr and exit 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from fangdu.app import Fangdu
+from fangdu.cli import render
+from fangdu.cli.failures import failures
+from fangdu.config import Settings
+from fangdu.disputes import DisputeService
+from fangdu.disputes.services import Capture, CaptureContext
+from fangdu.errors import InputError
+from fangdu.registry.files import expand
+
+__all__ = ["case_app", "mediation_app", "monitor_app"]
+
+monitor_app = typer.Typer(
+    help="Market monitoring (监测): watchlists, sightings, monitor runs, leads.",
+    no_args_is_help=True,
+)
+case_app = typer.Typer(
+    help="Cases (维权): open, review, notice, response, close.", no_args_is_help=True
+)
+mediation_app = typer.Typer(
+    help="Mediation (调解): intake, mediator, agreement, 司法确认 package.", no_args_is_help=True
+)
+
+Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+
+
+@contextmanager
+def _disputes(ctx: typer.Context) -> Iterator[DisputeService]:
+    settings: Settings = ctx.obj
+    with failures(), Fangdu.build(settings) as core:
+        yield core.disputes
+
+
+def _day(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option}: not a date (use YYYY-MM-DD): {value!r}") from None
+
+
+def _number(value: str, prefix: str) -> int:
+    text = value.strip().upper().removeprefix(prefix + "-")
+    if not text.isdigit():
+        raise InputError(f"not a {prefix}- number ({prefix}-12 or 12): {value!r}")
+    return int(text)
+
+
+def _read(path: Path, limit: int = 50_000_000) -> bytes:
+    try:
+        if path.stat().st_size > limit:
+            raise InputError(f"{path}: larger than {limit} bytes")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _say(text: str) -> None:
+    render.stdout_console().print(text, markup=False, soft_wrap=True)
+
+
+def _emit(data: dict[str, Any], as_json: bool, text: str) -> None:
+    if as_json:
+        render.print_json(data)
+    else:
+        _say(text)
+
+
+# -- monitoring ----------------------------------------------------------------------------
+
+
+@monitor_app.command("watch")
+def monitor_watch(
+    ctx: typer.Context,
+    work: str = typer.Argument(..., help="Work id (W-12) or registration number."),
+    owner: str = typer.Option(..., "--owner", help="The owner on record who watches it."),
+) -> None:
+    """Put a registered work on its owner's watchlist."""
+    with _disputes(ctx) as disputes:
+        ref = disputes.watch(work, owner)
+    _say(f"watching {ref.label} {ref.title}")
+
+
+@monitor_app.command("import")
+def monitor_import(
+    ctx: typer.Context,
+    folder: Path = typer.Argument(..., help="Folder of market photos, catalogue or listing pages."),
+    source: str = typer.Option(..., "--source", help="Where: stall/floor, URL or catalogue."),
+    merchant: str = typer.Option(..., "--merchant", help="The merchant whose goods these are."),
+    seen: str = typer.Option(..., "--seen", help="When they were seen (YYYY-MM-DD)."),
+    by: str = typer.Option("市场监测员 market monitor", "--by", help="Who captured them."),
+    device: str | None = typer.Option(None, "--device", help="The camera or tool used."),
+    own_purchase: bool = typer.Option(
+        False, "--own-purchase", help="The claimant's own purchase (知产证据规定 Art 7)."
+    ),
+    as_json: Json = False,
+) -> None:
+    """Keep a batch of captures as sightings, each with its bytes, SHA-256 and a log entry."""
+    with _disputes(ctx) as disputes:
+        if not folder.exists():
+            raise InputError(f"no such file or folder: {folder}")
+        day = _day(seen, "--seen")
+        assert day is not None
+        captures = [Capture(label, _read(path)) for label, path in expand([folder])]
+        lines = disputes.import_sightings(
+            captures, CaptureContext(source, merchant, day, by, device, own_purchase)
+        )
+    for line in lines:
+        if as_json:
+            render.print_json(line.as_json())
+        elif line.status == "rejected":
+            render.stderr_console().print(
+                f"rejected {line.name}: {line.reason}", markup=False, soft_wrap=True
+            )
+    counts = {s: sum(1 for line in lines if line.status == s) for s in ("imported", "present")}
+    rejected = len(lines) - counts["imported"] - counts["present"]
+    if not as_json:
+        _say(
+            f"sightings imported {counts['imported']}, already present {counts['present']}, "
+            f"rejected {rejected}"
+        )
+
+
+@monitor_app.command("run")
+def monitor_run(ctx: typer.Context, as_json: Json = False) -> None:
+    """Match new sightings against the watched works; matches become leads."""
+    with _disputes(ctx) as disputes:
+        report = disputes.run()
+    if as_json:
+        render.print_json(report.as_json())
+        return
+    _say(f"checked {report.checked} new sightings: {len(report.leads)} leads")
+    for lead in report.leads:
+        _say(_lead_line(lead.as_json()))
+
+
+@monitor_app.command("leads")
+def monitor_leads(
+    ctx: typer.Context,
+    status: str | None = typer.Option(None, "--status", help="open, licensed, dismissed, case"),
+    as_json: Json = False,
+) -> None:
+    """The leads found so far."""
+    with _disputes(ctx) as disputes:
+        leads = disputes.leads(status)
+    for lead in leads:
+        _emit(lead.as_json(), as_json, _lead_line(lead.as_json()))
+
+
+@monitor_app.command("dismiss")
+def monitor_dismiss(
+    ctx: typer.Context,
+    lead: str = typer.Argument(..., help="Lead (L-3 or 3)."),
+    by: str = typer.Option(..., "--by", help="The reviewer who sets it aside."),
+    reason: str = typer.Option(..., "--reason"),
+) -> None:
+    """Set a lead aside before any case (logged)."""
+    with _disputes(ctx) as disputes:
+        info = disputes.dismiss(_number(lead, "L"), by, reason)
+    _say(_lead_line(info.as_json()))
+
+
+def _lead_line(data: dict[str, Any]) -> str:
+    flags = f" [{', '.join(data['flags'])}]" if data["flags"] else ""
+    note = f" ({data['note']})" if data["note"] else ""
+    return (
+        f"L-{data['lead']} W-{data['work']} at {data['merchant']} seen {data['seen_on']}: "
+        f"{data['verdict']} {data['score']:.2f} {data['status']}{flags}{note}"
+    )
+
+
+# -- cases ---------------------------------------------------------------------------------
+
+
+def _case_text(info: Any) -> str:
+    data = info.as_json()
+    lines = [
+        f"C-{data['case']} {data['state']}: {data['claimant']} v {data['respondent']} on "
+        f"{data['work']} (lead L-{data['lead']})"
+    ]
+    lines += [
+        f"  {e['at']} {e['action']}: {e['from'] or '-'} → {e['to']} by {e['actor']} "
+        f"(log entry {e['log_index']})"
+        for e in data["events"]
+    ]
+    if data.get("token"):
+        lines.append(f"  respondent's case token (printed in the notice): {data['token']}")
+    return "\n".join(lines)
+
+
+@case_app.command("open")
+def case_open(
+    ctx: typer.Context,
+    lead: str = typer.Argument(..., help="The lead (L-3 or 3)."),
+    claimant: str = typer.Option(..., "--claimant", help="The owner on record who claims."),
+    agent: str | None = typer.Option(None, "--agent", help="An agent acting for the owner."),
+    authorisation: Path | None = typer.Option(
+        None, "--authorisation", help="The agent's authorisation document (shown to both sides)."
+    ),
+    override_by: str | None = typer.Option(
+        None, "--override-by", help="A supervisor who overrides a failed title check."
+    ),
+    override_reason: str | None = typer.Option(None, "--override-reason"),
+    as_json: Json = False,
+) -> None:
+    """Open a draft case on a lead, after checking the claimant's title against prior art."""
+    with _disputes(ctx) as disputes:
+        info = disputes.open_case(
+            _number(lead, "L"),
+            claimant,
+            agent=agent,
+            authorisation=_read(authorisation) if authorisation else None,
+            override_by=override_by,
+            override_reason=override_reason,
+        )
+    _emit(info.as_json(), as_json, _case_text(info))
+
+
+@case_app.command("review")
+def case_review(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., help="The case (C-1 or 1)."),
+    reviewer: str = typer.Option(..., "--reviewer", help="The named reviewer who decides."),
+    reason: str = typer.Option(
+        ..., "--reason", help="proceed, not_copy, licensed, prior_art or de_minimis."
+    ),
+    note: str = typer.Option("", "--note"),
+    as_json: Json = False,
+) -> None:
+    """The review gate: a named reviewer's decision with a reason code."""
+    with _disputes(ctx) as disputes:
+        info = disputes.review(_number(case, "C"), reviewer, reason, note)
+    _emit(info.as_json(), as_json, _case_text(info))
+
+
+@case_app.command("notice")
+def case_notice(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., help="The case (C-1 or 1)."),
+    by: str = typer.Option(..., "--by", help="Who sends it (the claimant or their agent)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Write the warning letter PDF here."),
+    delivery: str = typer.Option("in_app", "--delivery", help="in_app, email or print."),
+    metres: float | None = typer.Option(None, "--metres", help="Metres sold (the tariff's basis)."),
+    invoice: Path | None = typer.Option(None, "--invoice", help="The owner's licence invoice."),
+    fee: float | None = typer.Option(None, "--fee", help="The fee on that invoice (yuan)."),
+    deadline_days: int = typer.Option(15, "--deadline-days", min=1),
+    to: str | None = typer.Option(None, "--to", help="E-mail: the respondent's address."),
+    smtp: str | None = typer.Option(None, "--smtp", help="E-mail: the SMTP server HOST:PORT."),
+    receipt: Path | None = typer.Option(None, "--receipt", help="Print: the signed receipt."),
+    as_json: Json = False,
+) -> None:
+    """Generate the warning letter (警告函) and deliver it; the delivery is logged."""
+    with _disputes(ctx) as disputes:
+        server = None
+        if smtp is not None:
+            host, _, port = smtp.rpartition(":")
+            if not host or not port.isdigit():
+                raise InputError(f"--smtp: HOST:PORT, not {smtp!r}")
+            server = (host, int(port))
+        info, letter = disputes.send_notice(
+            _number(case, "C"),
+            by,
+            delivery=delivery,
+            metres=metres,
+            invoice=_read(invoice) if invoice else None,
+            invoice_fee=fee,
+            deadline_days=deadline_days,
+            email_to=to,
+            smtp=server,
+            receipt=_read(receipt) if receipt else None,
+        )
+        output.write_bytes(letter)
+    _emit(info.as_json(), as_json, _case_text(info) + f"\n  wrote {output}")
+
+
+@case_app.command("respond")
+def case_respond(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., help="The case (C-1 or 1)."),
+    token: str = typer.Option(..., "--token", help="The case token printed in the notice."),
+    answer: str = typer.Option(
+        ...,
+        "--answer",
+        help="licence, invoice, dispute, accept_mediation or accept_licence_offer.",
+    ),
+    document: Path | None = typer.Option(None, "--document", help="The licence or invoice."),
+    supplier: str | None = typer.Option(None, "--supplier", help="The supplier an invoice names."),
+    reasons: str | None = typer.Option(None, "--reasons", help="Why the claim is disputed."),
+    as_json: Json = False,
+) -> None:
+    """The respondent's answer (with their case token)."""
+    with _disputes(ctx) as disputes:
+        info = disputes.respond(
+            _number(case, "C"),
+            token,
+            answer,
+            document=_read(document) if document else None,
+            supplier=supplier,
+            reasons=reasons,
+        )
+    _emit(info.as_json(), as_json, _case_text(info))
+
+
+@case_app.command("close")
+def case_close(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., help="The case (C-1 or 1)."),
+    outcome: str = typer.Option(
+        ..., "--outcome", help="licensed, paid_and_removed, litigation or withdrawn."
+    ),
+    by: str = typer.Option(..., "--by"),
+    reason: str = typer.Option(..., "--reason"),
+    as_json: Json = False,
+) -> None:
+    """Close a case with its outcome."""
+    with _disputes(ctx) as disputes:
+        info = disputes.close(_number(case, "C"), outcome, by, reason)
+    _emit(info.as_json(), as_json, _case_text(info))
+
+
+@case_app.command("show")
+def case_show(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., help="The case (C-1 or 1)."),
+    token: str | None = typer.Option(None, "--token", help="As the respondent, by case token."),
+    as_json: Json = False,
+) -> None:
+    """A case and its every step, as both sides see it (each view is in the custody log)."""
+    with _disputes(ctx) as disputes:
+        info = disputes.show(
+            _number(case, "C"), token=token, actor="respondent" if token else "cli"
+        )
+    _emit(info.as_json(), as_json, _case_text(info))
