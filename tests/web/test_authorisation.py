@@ -103,6 +103,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("GET", "/schedule/{job_id}/plan.xlsx"): PLANNERS,
     ("GET", "/schedule/{job_id}/plan.pdf"): PLANNERS,
     ("POST", "/schedule/{job_id}/rush"): PLANNERS,
+    ("POST", "/schedule/{job_id}/event"): PLANNERS,
     ("POST", "/api/v1/schedule/solve"): PLANNERS,
     ("GET", "/api/v1/schedule/jobs/{job_id}"): PLANNERS,
     ("POST", "/api/v1/schedule/validate"): PLANNERS,

@@ -163,6 +163,50 @@ def test_a_sample_day_and_a_rush_order_replan(planner):
     assert "急单-001" in re.findall(r'data-lots="([^"]*)"', page).__str__()
 
 
+def test_a_breakdown_and_a_failed_shade_replan(planner):
+    response = planner.post_form(
+        "/schedule",
+        "/schedule",
+        {"action": "sample", "sample_lots": "10", "sample_seed": "5", "seconds": "2"},
+        follow_redirects=False,
+    )
+    first = response.headers["location"]
+    wait_for_plan(planner, first)
+    tables = sample_tables(10, 2, 3, seed=5)
+    down_until = tables.instance.horizon // 2
+    response = planner.post_form(
+        first,
+        first + "/event",
+        {"event": "breakdown", "vat": tables.vats[0], "start": "0", "end": str(down_until)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    page = wait_for_plan(planner, response.headers["location"])
+    assert 'id="replan"' in page, page
+    plan = Plan.model_validate_json(
+        planner.client.get(response.headers["location"] + "/plan.json").content
+    )
+    assert all(bt.start >= down_until for bt in plan.batches if bt.machine == 1)
+    # A vat down for the whole horizon has no window left: refused, named.
+    response = planner.post_form(
+        first,
+        first + "/event",
+        {"event": "breakdown", "vat": tables.vats[0], "start": "0", "end": "999999"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 422 and "no availability window" in response.text
+    # A failed shade: the lot is dyed again as a new lot, planned from now.
+    response = planner.post_form(
+        first,
+        first + "/event",
+        {"event": "redye", "lot": tables.lots[2], "now": "0"},
+        follow_redirects=False,
+    )
+    page = wait_for_plan(planner, response.headers["location"])
+    drawn = " ".join(re.findall(r'data-lots="([^"]*)"', page)).split()
+    assert f"{tables.lots[2]}-复染" in drawn and tables.lots[2] in drawn
+
+
 def test_one_dye_house_never_sees_anothers_plan(site):
     site.account("dyer", "planner", party="一号厂")
     site.account("rival", "planner", party="二号厂")

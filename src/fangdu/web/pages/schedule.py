@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from fangdu.accounts import Account
 from fangdu.dyehouse.export import plan_pdf, plan_xlsx
 from fangdu.dyehouse.models import Job, Plan, ScheduleInputError
-from fangdu.dyehouse.replan import add_lots, replan
+from fangdu.dyehouse.replan import add_lots, breakdown, redye, replan
 from fangdu.dyehouse.solve import solve
 from fangdu.dyehouse.tables import (
     PlannerTables,
@@ -344,6 +344,75 @@ def schedule_rush(
         {"tables.json": new.model_dump_json().encode()},
         {
             "label": f"{view['meta'].get('label', '')} + 急单 rush {lot}",
+            "lots": len(new.lots),
+            "vats": len(new.vats),
+            "by": account.subject,
+            "replans": job_id,
+        },
+    )
+    ws.start(KIND, owner, job, replan_job(old, view["plan"], now, seconds))
+    return redirect(f"/schedule/{job}")
+
+
+@router.post("/schedule/{job_id}/event")
+def schedule_event(
+    request: Request,
+    job_id: str,
+    account: Account = Planner,
+    event: str = Form(...),
+    vat: str = Form(""),
+    start: int = Form(0, ge=0),
+    end: int = Form(0, ge=0),
+    lot: str = Form(""),
+    now: int = Form(0, ge=0),
+    seconds: int = Form(10, ge=1, le=MAX_SECONDS),
+) -> Response:
+    """A vat breakdown (down in [start, end)) or a failed shade (the lot dyed again, from now);
+    runs started before ``now`` stay."""
+    view = _view(request, account, job_id)
+    if view["plan"] is None:
+        return redirect(f"/schedule/{job_id}")
+    old: PlannerTables = view["tables"]
+    try:
+        if event == "breakdown":
+            if vat not in old.vats or end <= start:
+                raise TableErrors(
+                    [
+                        RowError(
+                            "停机 breakdown", 0, "", "染缸或时段不对", "unknown vat or empty span"
+                        )
+                    ]
+                )
+            inst = breakdown(old.instance, old.vats.index(vat) + 1, start, end)
+            new = old.model_copy(update={"instance": inst})
+            label = f"停机 breakdown {vat} {start}-{end}"
+        elif event == "redye":
+            if lot not in old.lots:
+                raise TableErrors([RowError("复染 re-dye", 0, "", "未知缸卡", "unknown lot")])
+            j = old.lots.index(lot)
+            inst = type(old.instance).model_validate(redye(old.instance, j + 1, now).model_dump())
+            new = old.model_copy(
+                update={
+                    "instance": inst,
+                    "lots": (*old.lots, f"{lot}-复染"),
+                    "customers": (*old.customers, old.customers[j]),
+                    "fabrics": (*old.fabrics, old.fabrics[j]),
+                }
+            )
+            label = f"复染 re-dye {lot}"
+        else:
+            raise TableErrors([RowError("", 0, "", "未知事件", "unknown event")])
+    except (TableErrors, ScheduleInputError) as exc:
+        errors = exc.errors if isinstance(exc, TableErrors) else [RowError("", 0, "", str(exc), "")]
+        return render(request, "schedule_plan.html", {**view, "errors": errors}, status=422)
+    ws = workspace(request)
+    owner = owner_key(account)
+    job = ws.create(
+        KIND,
+        owner,
+        {"tables.json": new.model_dump_json().encode()},
+        {
+            "label": f"{view['meta'].get('label', '')} + {label}",
             "lots": len(new.lots),
             "vats": len(new.vats),
             "by": account.subject,
