@@ -347,3 +347,198 @@ def case_show(
             _number(case, "C"), token=token, actor="respondent" if token else "cli"
         )
     _emit(info.as_json(), as_json, _case_text(info))
+
+
+# -- mediation -----------------------------------------------------------------------------
+
+Day = Annotated[str, typer.Option("--on", help="The day (YYYY-MM-DD).")]
+
+
+def _required(value: str, option: str) -> dt.date:
+    day = _day(value, option)
+    assert day is not None
+    return day
+
+
+def _status_text(status: dict[str, Any]) -> str:
+    lines = [f"C-{status['case']} {status['state']}; mediator {status['mediator'] or 'none'}"]
+    for d in status["deadlines"]:
+        mark = " OVERDUE" if d["overdue"] else ""
+        mark += " (provisional: holiday table lacks the year)" if d["provisional"] else ""
+        done = f", done {d['done_on']}" if d["done_on"] else ""
+        lines.append(f"  {d['name']}: due {d['due']}{done}{mark}")
+    return "\n".join(lines)
+
+
+@mediation_app.command("roster-add")
+def mediation_roster_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    profile: str = typer.Option(..., "--profile", help="What the parties read about them."),
+) -> None:
+    """Put a mediator on the roster."""
+    with _disputes(ctx) as disputes:
+        disputes.mediation.add_mediator(name, profile)
+    _say(f"{name} is on the roster")
+
+
+@mediation_app.command("intake")
+def mediation_intake(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., help="The case (C-1 or 1)."),
+    on: Day = "",
+    claimant_address: str = typer.Option(..., "--claimant-address"),
+    respondent_address: str = typer.Option(..., "--respondent-address"),
+    consent: Annotated[
+        list[str], typer.Option("--consent", help="claimant / respondent (repeatable).")
+    ] = [],  # noqa: B006 - Typer reads the default
+    identity_checked: Annotated[
+        list[str], typer.Option("--identity-checked", help="claimant / respondent.")
+    ] = [],  # noqa: B006
+    as_json: Json = False,
+) -> None:
+    """Take a case into mediation: both consents, service addresses, identities."""
+    with _disputes(ctx) as disputes:
+        status = disputes.mediation.intake(
+            _number(case, "C"),
+            on=_required(on, "--on") if on else disputes.today(),
+            addresses={"claimant": claimant_address, "respondent": respondent_address},
+            consents=consent,
+            identities_checked=identity_checked,
+        )
+    _emit(status, as_json, _status_text(status))
+
+
+@mediation_app.command("assign")
+def mediation_assign(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    mediator: str = typer.Option(..., "--mediator"),
+    on: Day = "",
+    as_json: Json = False,
+) -> None:
+    """Assign a mediator from the roster (within 3 working days of intake)."""
+    with _disputes(ctx) as disputes:
+        status = disputes.mediation.assign(
+            _number(case, "C"), mediator, _required(on, "--on") if on else disputes.today()
+        )
+    _emit(status, as_json, _status_text(status))
+
+
+@mediation_app.command("accept")
+def mediation_accept(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    mediator: str = typer.Option(..., "--mediator"),
+    conflicts: str | None = typer.Option(None, "--conflicts", help="Disclosed conflicts."),
+    on: Day = "",
+    as_json: Json = False,
+) -> None:
+    """The mediator discloses conflicts and accepts (within 3 working days)."""
+    with _disputes(ctx) as disputes:
+        status = disputes.mediation.accept(
+            _number(case, "C"),
+            mediator,
+            _required(on, "--on") if on else disputes.today(),
+            conflicts=conflicts,
+        )
+    _emit(status, as_json, _status_text(status))
+
+
+@mediation_app.command("another")
+def mediation_another(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    party: str = typer.Option(..., "--party", help="The party who asks."),
+    reason: str = typer.Option(..., "--reason"),
+) -> None:
+    """A party asks for another mediator."""
+    with _disputes(ctx) as disputes:
+        status = disputes.mediation.ask_for_another(_number(case, "C"), party, reason)
+    _say(_status_text(status))
+
+
+@mediation_app.command("agree")
+def mediation_agree(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    facts: str = typer.Option(..., "--facts"),
+    disputed_items: str = typer.Option(..., "--disputed-items"),
+    responsibilities: str = typer.Option(..., "--responsibilities"),
+    terms: str = typer.Option(..., "--terms"),
+    performance_manner: str = typer.Option(..., "--performance-manner"),
+    performance_deadline: str = typer.Option(..., "--performance-deadline"),
+    performance_place: str = typer.Option(..., "--performance-place"),
+    outcome: str = typer.Option(
+        ...,
+        "--outcome",
+        help="stop_selling, destroy_stock, pay_instalments, apologise, convert_to_licence.",
+    ),
+    as_json: Json = False,
+) -> None:
+    """Draft the agreement with every 人民调解法 Art 29 field."""
+    fields = {
+        "facts": facts,
+        "disputed_items": disputed_items,
+        "responsibilities": responsibilities,
+        "terms": terms,
+        "performance_manner": performance_manner,
+        "performance_deadline": performance_deadline,
+        "performance_place": performance_place,
+    }
+    with _disputes(ctx) as disputes:
+        agreement = disputes.mediation.agree(_number(case, "C"), fields, outcome)
+    _emit(agreement, as_json, f"agreement drafted for C-{agreement['case']}: sign it")
+
+
+@mediation_app.command("sign")
+def mediation_sign(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    signer: str = typer.Option(..., "--as", help="A party or the mediator."),
+    on: Day = "",
+    as_json: Json = False,
+) -> None:
+    """Sign the agreement with the signer's Ed25519 key; effective at the last signature."""
+    with _disputes(ctx) as disputes:
+        result = disputes.mediation.sign(
+            _number(case, "C"), signer, _required(on, "--on") if on else disputes.today()
+        )
+    _emit(
+        result,
+        as_json,
+        f"signed by {', '.join(result['signed_by'])}"
+        + (f"; effective {result['effective_on']}" if result["effective_on"] else ""),
+    )
+
+
+@mediation_app.command("status")
+def mediation_status(
+    ctx: typer.Context, case: str = typer.Argument(...), on: Day = "", as_json: Json = False
+) -> None:
+    """The mediation's deadlines on a day; overdue ones flagged."""
+    with _disputes(ctx) as disputes:
+        status = disputes.mediation.status(
+            _number(case, "C"), _required(on, "--on") if on else disputes.today()
+        )
+    _emit(status, as_json, _status_text(status))
+
+
+@mediation_app.command("confirm-package")
+def mediation_confirm_package(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    output: Path = typer.Option(..., "-o", "--output", help="The package (.zip)."),
+    on: Day = "",
+    as_json: Json = False,
+) -> None:
+    """The 司法确认 application package, after its pre-check of the refusal grounds."""
+    with _disputes(ctx) as disputes:
+        checks = disputes.mediation.confirmation_package(
+            _number(case, "C"), _required(on, "--on") if on else disputes.today(), output
+        )
+    _emit(
+        {"checks": [c.as_json() for c in checks], "output": str(output)},
+        as_json,
+        "\n".join(f"ok {c.name}: {c.detail}" for c in checks) + f"\nwrote {output}",
+    )

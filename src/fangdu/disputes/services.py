@@ -228,6 +228,13 @@ class DisputeService:
         """Signs the entries filed from this installation (the registry's operator key)."""
         return load_or_create_signer(self.settings.keys_path / "operator.key", "operator")
 
+    @functools.cached_property
+    def mediation(self) -> Any:
+        """The mediation use cases (``fangdu.disputes.mediation.MediationService``)."""
+        from fangdu.disputes.mediation import MediationService  # it builds on this service
+
+        return MediationService(self)
+
     def party_signer(self, party: PartyRef) -> Signer:
         """The party's custodial Ed25519 key (the same file the rights register uses)."""
         folder = self.settings.keys_path / "parties"
