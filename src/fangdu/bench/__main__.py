@@ -130,6 +130,9 @@ def away(
     ),
     seed: int = SEED,
     jobs: int = typer.Option(2, "--jobs", min=1, help="Processes drawing the images."),
+    rescore: bool = typer.Option(
+        False, "--rescore", help="Score the last import and check again (no product run)."
+    ),
 ) -> None:
     """The away benchmark (other art, layouts and photos; never tuned on) through
     `fangdu import` and `fangdu check --json`; writes away.md and away.json."""
@@ -138,14 +141,17 @@ def away(
 
     if size not in SIZES:
         raise typer.BadParameter(f"--size must be one of {', '.join(SIZES)}")
-    run_away(out, size=size, seed=seed, jobs=jobs)
+    run_away(out, size=size, seed=seed, jobs=jobs, rescore=rescore)
 
 
 @app.command("all")
 def all_benchmarks(out: Path = OUT, n_originals: int = N_ORIGINALS, seed: int = SEED) -> None:
     """Accuracy at home (with the baselines) and away, then speed, ledger, dye-house."""
     run_accuracy(out, n_originals=n_originals, seed=seed)
-    away(out, size="full", seed=seed, jobs=2)
+    away(out, size="full", seed=seed, jobs=2, rescore=False)
+    from fangdu.bench.homeaway import write_home_away
+
+    write_home_away(out, out, out / "home-away.md")
     speed(out, seed=seed, references=100_000, rendered=200, index_references=1_000_000)
     ledger(out, events=20_000, size=1_000_000)
     dyehouse(out, instances=None)
