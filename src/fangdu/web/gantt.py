@@ -13,7 +13,7 @@ from html import escape
 
 from fangdu.dyehouse.models import Batch, Instance
 
-# Light to dark, like the classes of the sample (白 → 黑); repeats past ten classes.
+# A light-to-dark ramp (classes are named light to dark, by convention), then other hues.
 PALETTE = (
     "#f4f1e8",
     "#f2d58a",
@@ -21,12 +21,13 @@ PALETTE = (
     "#c8553d",
     "#7a3b69",
     "#3c4f76",
+    "#1f2430",
     "#2a6f4e",
-    "#6d6875",
     "#b5838d",
-    "#264653",
+    "#6d6875",
 )
-DARK_TEXT = 2  # classes from this index on get white text
+RAMP = 7
+DARK_TEXT = 3  # palette entries from this one on get white text
 LEFT, RIGHT, TOP, ROW, BAR = 84, 16, 28, 46, 30
 WIDTH = 1000
 
@@ -36,6 +37,15 @@ class Names:
     lots: tuple[str, ...]
     vats: tuple[str, ...]
     classes: tuple[str, ...]
+
+
+def colour_index(attribute: int, n_attributes: int) -> int:
+    """The palette entry of a class: spread over the ramp, white to black, up to seven."""
+    if n_attributes <= 1:
+        return 0
+    if n_attributes <= RAMP:
+        return round((attribute - 1) * (RAMP - 1) / (n_attributes - 1))
+    return (attribute - 1) % len(PALETTE)
 
 
 def late_lots(inst: Instance, batches: tuple[Batch, ...] | list[Batch]) -> set[int]:
@@ -60,7 +70,9 @@ def gantt_svg(
     inst: Instance, batches: tuple[Batch, ...] | list[Batch], names: Names, *, title: str
 ) -> str:
     """The chart as one <svg> element (escaped: names come from uploaded files)."""
-    end = max([inst.horizon, *(bt.end for bt in batches)])
+    # The span the runs use (and a little after), not the whole horizon: bars stay readable.
+    last = max((bt.end for bt in batches), default=inst.horizon)
+    end = max(last, min(inst.horizon, int(last * 1.1) + 60))
     scale = (WIDTH - LEFT - RIGHT) / max(end, 1)
     height = TOP + ROW * len(inst.machines) + 8
     late = late_lots(inst, batches)
@@ -96,6 +108,9 @@ def gantt_svg(
             f'fill="#222">{escape(vat)}</text>'
         )
         for s, e in machine.shifts:
+            if s >= end:
+                continue
+            e = min(e, end)
             parts.append(
                 f'<rect class="window" x="{x(s)}" y="{y - 3}" width="{x(e) - x(s)}" '
                 f'height="{BAR + 6}" fill="#eef5ee" stroke="#cfe3cf"/>'
@@ -115,8 +130,9 @@ def gantt_svg(
             prev = bt.attribute
             lots = [names.lots[j - 1] for j in bt.jobs]
             late_here = [names.lots[j - 1] for j in bt.jobs if j in late]
-            colour = PALETTE[(bt.attribute - 1) % len(PALETTE)]
-            ink = "#fff" if (bt.attribute - 1) % len(PALETTE) >= DARK_TEXT else "#222"
+            index = colour_index(bt.attribute, inst.n_attributes)
+            colour = PALETTE[index]
+            ink = "#fff" if DARK_TEXT <= index < RAMP else "#222"
             tip = f"{vat} · {cls_to} · {_clock(bt.start)}–{_clock(bt.end)} · " + "、".join(lots)
             if late_here:
                 tip += " · 延误 late: " + "、".join(late_here)

@@ -29,7 +29,7 @@ from fangdu.dyehouse.tables import (
     tables_xlsx,
 )
 from fangdu.errors import Conflict
-from fangdu.web.gantt import Names, gantt_svg, kpis, late_lots
+from fangdu.web.gantt import Names, colour_index, gantt_svg, kpis, late_lots
 from fangdu.web.pages.common import redirect, render
 from fangdu.web.policy import Action
 from fangdu.web.security import verify_csrf
@@ -202,6 +202,7 @@ def _view(request: Request, account: Account, job_id: str) -> dict[str, Any]:
             result=result,
             kpis=kpis(inst, plan.batches),
             svg=gantt_svg(inst, plan.batches, names, title=f"{job_id}"),
+            swatches=[colour_index(a, inst.n_attributes) for a in range(1, inst.n_attributes + 1)],
             lot_rows=[
                 {
                     "name": tables.lots[j - 1],
