@@ -1,4 +1,4 @@
-"""A registry home with a few registered works for the rights register (SQLite)."""
+"""A registry home with a few registered works for the rights register."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def _hermetic(isolated_environment: None, cached_extract: None) -> None:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}")
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """SQLite, and the local PostgreSQL where one answers (marked ``postgres``)."""
+    return Settings(home=tmp_path / "home", database_url=database_url)
 
 
 @pytest.fixture

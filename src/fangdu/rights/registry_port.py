@@ -26,6 +26,7 @@ __all__ = [
     "PartyRef",
     "WorkRef",
     "find_work",
+    "lock_work",
     "parties",
     "party",
     "prior_art_conflicts",
@@ -96,6 +97,12 @@ def work(session: Session, work_id: int) -> WorkRef:
     if found is None:
         raise NotFound(f"no work W-{work_id}")
     return _work_ref(found)
+
+
+def lock_work(session: Session, work_id: int) -> None:
+    """Lock the work's row until the transaction ends (PostgreSQL), so two records on one work
+    are checked and written one after the other."""
+    session.execute(select(Work.id).where(Work.id == work_id).with_for_update())
 
 
 def party(session: Session, name: str, kind: str = "person") -> PartyRef:

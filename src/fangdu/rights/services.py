@@ -913,6 +913,7 @@ class RightsService:
 
     def _registered(self, session: Session, key: str) -> WorkRef:
         work = registry.find_work(session, key)
+        registry.lock_work(session, work.id)  # before reading the title it will change
         if work.status != "registered":
             raise Conflict(
                 f"{work.label} is {work.status}, not registered: it has no rights on record"
@@ -936,6 +937,7 @@ class RightsService:
             repo.flush()
 
     def _check_day(self, repo: RightsRepository, work: WorkRef, day: dt.date, what: str) -> None:
+        registry.lock_work(repo.session, work.id)  # every write checks its dates first
         if day > self._today():
             raise InputError(f"{what} {day} is in the future")
         starts = work.title_starts
