@@ -12,7 +12,7 @@ import rfc8785
 
 from fangdu.errors import VerificationError
 from fangdu.ledger.note import generate_signer, verifier_key_string
-from fangdu.rights.report import REPORT_CONTEXT, build_report, verify_report
+from fangdu.rights.report import REPORT_CONTEXT, build_report, findings, verify_report
 from fangdu.rights.report_pdf import render_report_pdf
 from fangdu.rights.services import Document
 
@@ -89,4 +89,32 @@ def test_report_verifies_offline_and_regenerates_byte_identically(core, register
     signature = core.ledger.signer.private_key.sign(REPORT_CONTEXT + rfc8785.dumps(body))
     resigned = rfc8785.dumps({"report": body, "signature": base64.b64encode(signature).decode()})
     with pytest.raises(VerificationError, match="not what the entries give"):
+        verify_report(resigned, log_key)
+
+
+def test_a_report_leaving_out_an_entry_fails_even_when_signed(core, register):
+    rights = core.rights
+    key = f"W-{register(32, D(2025, 1, 10))}"
+    for month in (3, 4):
+        rights.license(
+            key,
+            licensee=f"厂{month}",
+            exclusive=False,
+            right="reproduction",
+            territory="CN",
+            starts_on=D(2025, month, 1),
+            ends_on=D(2025, 12, 31),
+            fee="1",
+            liability="1",
+            documents=[Document("licence_contract", pdf())],
+            signed_by=[OWNER, f"厂{month}"],
+        )
+    log_key = verifier_key_string(core.ledger.signer)
+    report = json.loads(build_report(rights, key, maturity=D(2026, 1, 1)))["report"]
+    del report["entries"][1]  # the first licence
+    report["licence_terms"].pop(min(report["licence_terms"], key=int))
+    report["findings"] = findings(report, protection_kind="company")
+    signature = core.ledger.signer.private_key.sign(REPORT_CONTEXT + rfc8785.dumps(report))
+    resigned = rfc8785.dumps({"report": report, "signature": base64.b64encode(signature).decode()})
+    with pytest.raises(VerificationError, match="does not follow"):
         verify_report(resigned, log_key)

@@ -8,9 +8,11 @@ checks the report offline against the log's public key: the signature, the check
 signature, every inclusion proof, every party signature, and that the standing, chain of title
 and encumbrances it states are what the entries give.
 
-Not (yet) proven: that no later entry about the work exists before the checkpoint beyond those
-listed (the issue's sparse Merkle "proof of absence"): the report lists every entry about the
-work the registry holds up to the checkpoint, and says so.
+Each entry names the leaf hash of the previous entry about the same work, so the verifier also
+checks that the listed entries run unbroken from the work's first entry. Not (yet) proven: that
+no entry about the work follows the last one listed before the checkpoint (the issue's sparse
+Merkle "proof of absence"); anyone holding the public log can check that, the report alone
+cannot.
 """
 
 from __future__ import annotations
@@ -175,6 +177,7 @@ def verify_report(data: bytes, log_key: str) -> list[str]:
     if checkpoint.origin != body["log"]:
         raise VerificationError("the checkpoint is of another log")
     done.append(f"checkpoint of size {checkpoint.size} signed by {checkpoint.origin}")
+    previous = None
     for item in body["entries"]:
         entry = base64.b64decode(item["entry"])
         proof = [base64.b64decode(p) for p in item["proof"]]
@@ -182,7 +185,14 @@ def verify_report(data: bytes, log_key: str) -> list[str]:
         parsed = parse_entry(entry)["body"]
         if parsed["subject"] != f"work:{body['work']['work_id']}":
             raise VerificationError(f"entry {item['index']} is about {parsed['subject']}")
-    done.append(f"{len(body['entries'])} entries included in that checkpoint, each signed")
+        # Each entry names the previous one about its subject: none left out in between.
+        if parsed["prev"] != previous:
+            raise VerificationError(f"entry {item['index']} does not follow the one before it")
+        previous = leaf_hash(entry).hex()
+    done.append(
+        f"{len(body['entries'])} entries included in that checkpoint, each signed, chained from "
+        "the work's first entry with none left out"
+    )
     recomputed = findings(body, protection_kind=body["work"]["owner_kind"])
     if recomputed != body["findings"]:
         raise VerificationError("the findings are not what the entries give")
