@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fangdu.app import Fangdu
 from fangdu.cli import render
-from fangdu.cli.disputes import case_app, mediation_app, monitor_app
+from fangdu.cli.disputes import case_app, court_package, mediation_app, monitor_app
 from fangdu.cli.dyehouse import schedule_app
 from fangdu.cli.failures import (
     EXIT_FAILURE,
@@ -81,6 +81,7 @@ app.add_typer(rights_app, name="rights")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(case_app, name="case")
 app.add_typer(mediation_app, name="mediation")
+app.command("court-package")(court_package)
 app.command()(serve)
 
 
@@ -713,7 +714,9 @@ def evidence(
 @app.command()
 def verify(
     bundle: Path = typer.Argument(
-        ..., help="An evidence bundle (`fangdu evidence`) or a rights report (report.json)."
+        ...,
+        help="An evidence bundle (`fangdu evidence`), a rights report (report.json) or a court "
+        "package folder (`fangdu court-package`).",
     ),
     policy: Path | None = typer.Option(
         None, "--policy", help="TOML: trusted log key, witness keys and k, timestamp roots."
@@ -728,6 +731,14 @@ def verify(
             loaded = load_policy(policy) if policy is not None else None
         except (OSError, PolicyError) as exc:
             raise InputError(f"--policy: {exc}") from None
+        from fangdu.disputes.court_verify import is_court_package, verify_court_package
+
+        if is_court_package(bundle):  # a court package (`fangdu court-package`)
+            court = verify_court_package(bundle, loaded)
+            render.stdout_console().print(court.render(), markup=False, soft_wrap=True, end="")
+            if not court.ok:
+                raise typer.Exit(EXIT_FAILURE)
+            return
         if not bundle.is_file():
             raise InputError(f"no such bundle: {bundle}")
         if bundle.suffix == ".json":  # a rights report (`fangdu rights report`)

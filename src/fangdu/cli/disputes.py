@@ -23,7 +23,7 @@ from fangdu.disputes.services import Capture, CaptureContext
 from fangdu.errors import InputError
 from fangdu.registry.files import expand
 
-__all__ = ["case_app", "mediation_app", "monitor_app"]
+__all__ = ["case_app", "court_package", "mediation_app", "monitor_app"]
 
 monitor_app = typer.Typer(
     help="Market monitoring (监测): watchlists, sightings, monitor runs, leads.",
@@ -542,3 +542,20 @@ def mediation_confirm_package(
         as_json,
         "\n".join(f"ok {c.name}: {c.detail}" for c in checks) + f"\nwrote {output}",
     )
+
+
+# -- court ---------------------------------------------------------------------------------
+
+
+def court_package(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., help="The case (C-1 or 1)."),
+    output: Path = typer.Option(..., "-o", "--output", help="A new folder for the bag."),
+) -> None:
+    """The case's court package: a BagIt bag of evidence bundles proving against one
+    checkpoint, comparison, provenance, custody, limits; `fangdu verify` checks it offline."""
+    from fangdu.disputes.court import build_court_package
+
+    with _disputes(ctx) as disputes:
+        build_court_package(disputes, _number(case, "C"), output)
+    _say(f"wrote {output}: verify it with `fangdu verify {output}`")
