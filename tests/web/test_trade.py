@@ -104,6 +104,14 @@ def test_plan_and_documents_from_the_sample_day(clerk):
     assert 'id="plan-summary"' in page, page
     held = re.search(r'id="kpi-held"><span class="value">(\d+)', page)
     assert held and int(held.group(1)) == 3  # the three broken lines are held, never planned
+    # Each declaration: its lines and its item count (numbers, as the plan has them).
+    declarations = re.findall(
+        r'<tr><td>(D[\d-]+)</td><td>[^<]*</td><td class="num">([\d.]+)</td>'
+        r'<td class="num">(\d+)</td><td class="num">(\d+)</td>',
+        page,
+    )
+    assert declarations and all(int(items) >= 1 for *_, items in declarations)
+    assert sum(int(lines) for _, _, lines, _ in declarations) == 20 - 3
     archive = clerk.client.get(url + "/documents.zip")
     assert archive.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()

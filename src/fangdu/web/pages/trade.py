@@ -104,7 +104,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
                         "usd": str(d.usd),
                         "simplified": d.simplified,
                         "lines": [ln.ref for ln in d.lines],
-                        "items": len(d.items),
+                        "item_count": len(d.items),  # not "items": Jinja reads dict.items
                     }
                     for d in g.declarations
                 ],
