@@ -18,7 +18,6 @@ from fangdu.disputes import DisputeService
 from fangdu.ledger.store import LogStore
 from fangdu.registry.blobs import BlobStore
 from fangdu.registry.checking import CheckService
-from fangdu.registry.evidence import collect_evidence
 from fangdu.registry.filing import FilingService
 from fangdu.registry.indexing import ReferenceIndex
 from fangdu.registry.queries import QueryService
@@ -72,7 +71,6 @@ class Fangdu:
             rights,
             check=registry.checking.check_bytes,
             explain=registry.checking.explain,
-            work_evidence=lambda key: collect_evidence(registry, key),
             after_write=registry.integrate,
         )
         return cls(

@@ -37,6 +37,7 @@ mediation_app = typer.Typer(
 )
 
 Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+Day = Annotated[str, typer.Option("--on", help="The day (YYYY-MM-DD).")]
 
 
 @contextmanager
@@ -351,8 +352,6 @@ def case_show(
 
 # -- mediation -----------------------------------------------------------------------------
 
-Day = Annotated[str, typer.Option("--on", help="The day (YYYY-MM-DD).")]
-
 
 def _required(value: str, option: str) -> dt.date:
     day = _day(value, option)
@@ -559,3 +558,68 @@ def court_package(
     with _disputes(ctx) as disputes:
         build_court_package(disputes, _number(case, "C"), output)
     _say(f"wrote {output}: verify it with `fangdu verify {output}`")
+
+
+@case_app.command("abuse")
+def case_abuse(ctx: typer.Context, as_json: Json = False) -> None:
+    """The market office's abuse monitor: per claimant, notices per week, share withdrawn or
+    rejected, share with prior-art warnings; flagged claimants need a supervisor."""
+    with _disputes(ctx) as disputes:
+        profiles = disputes.abuse_report()
+    for p in profiles:
+        _emit(
+            p.as_json(),
+            as_json,
+            f"{p.claimant}: {p.cases} cases, {p.notices_last_week} notices last week, "
+            f"{p.withdrawn_or_rejected:.0%} withdrawn/rejected, {p.prior_art_warnings:.0%} "
+            f"with prior-art warnings"
+            + (f" — SUPERVISOR: {', '.join(p.flags)}" if p.flags else ""),
+        )
+
+
+@case_app.command("hold")
+def case_hold(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    by: str = typer.Option(..., "--by"),
+    reason: str = typer.Option(..., "--reason"),
+) -> None:
+    """A litigation hold: the case's records are frozen until the judgement."""
+    with _disputes(ctx) as disputes:
+        info = disputes.hold(_number(case, "C"), by, reason)
+    _say(_case_text(info))
+
+
+@case_app.command("judgement")
+def case_judgement(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    court: str = typer.Option(..., "--court"),
+    number: str = typer.Option(..., "--number", help="The court's case number."),
+    on: Day = "",
+    outcome: str = typer.Option(..., "--outcome"),
+    damages: float | None = typer.Option(None, "--damages", help="Damages awarded (yuan)."),
+    document: Path = typer.Option(..., "--document", help="The judgement."),
+    by: str = typer.Option(..., "--by", help="Who enters it."),
+) -> None:
+    """Enter the court's judgement (logged as `judgement`)."""
+    with _disputes(ctx) as disputes:
+        info = disputes.judgement(
+            _number(case, "C"),
+            court=court,
+            number=number,
+            on=_required(on, "--on") if on else disputes.today(),
+            outcome=outcome,
+            damages_yuan=damages,
+            document=_read(document),
+            by=by,
+        )
+    _say(_case_text(info))
+
+
+@case_app.command("damages")
+def case_damages(ctx: typer.Context, case: str = typer.Argument(...)) -> None:
+    """An advisory damages worksheet (著作权法 Art 54) from what the record holds."""
+    with _disputes(ctx) as disputes:
+        sheet = disputes.damages_worksheet(_number(case, "C"))
+    render.print_json(sheet)

@@ -174,6 +174,30 @@ class CaseInfo:
         return data
 
 
+@dataclass(frozen=True)
+class AbuseThresholds:
+    """Above any of these a claimant's new cases need a supervisor (the market office's
+    settings; Keqiao's trap purchases and mass letters are the reason)."""
+
+    notices_per_week: int = 20
+    withdrawn_or_rejected_share: float = 0.5
+    prior_art_warning_share: float = 0.3
+    min_cases: int = 3  # shares mean little below this many cases
+
+
+@dataclass(frozen=True)
+class ClaimantProfile:
+    claimant: str
+    cases: int
+    notices_last_week: int
+    withdrawn_or_rejected: float
+    prior_art_warnings: float
+    flags: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "flags": list(self.flags)}
+
+
 @dataclass
 class _Found:
     """What a monitor run found for one sighting before anything is written."""
@@ -205,13 +229,14 @@ class DisputeService:
         *,
         check: Callable[[bytes], list[MatchInfo]],
         explain: Callable[[bytes, MatchInfo], Any] | None = None,
-        work_evidence: Callable[[str], Any] | None = None,
         after_write: Callable[[], None] | None = None,
         today: Callable[[], dt.date] = keqiao_today,
+        abuse_thresholds: AbuseThresholds | None = None,
     ) -> None:
         """``check`` is the registry's duplicate check (``CheckService.check_bytes``);
-        ``explain`` draws a match, ``work_evidence`` gives a work's evidence-bundle contents;
-        ``after_write`` folds new entries into a checkpoint (the registry's ``integrate``)."""
+        ``explain`` draws a match; ``after_write`` folds new entries into a checkpoint (the
+        registry's ``integrate``); above ``abuse_thresholds`` a claimant's new cases need a
+        supervisor."""
         self._sessions = sessions
         self.ledger = ledger
         self.blobs = blobs
@@ -219,9 +244,9 @@ class DisputeService:
         self.rights = rights
         self._check = check
         self._explain = explain
-        self._work_evidence = work_evidence
         self._after_write = after_write or (lambda: ledger.integrate(publish=False))
         self.today = today
+        self.abuse_thresholds = abuse_thresholds or AbuseThresholds()
 
     @functools.cached_property
     def operator(self) -> Signer:
@@ -431,6 +456,11 @@ class DisputeService:
             lead = repo.lead(lead_id)
             if lead.status != "open":
                 raise Refused(f"lead L-{lead.id} is {lead.status}, not open")
+            held = [
+                c.id for c in repo.cases() if c.work_id == lead.work_id and c.details.get("hold")
+            ]
+            if held:
+                raise Refused(f"the work's records are under a litigation hold (C-{held[0]})")
             reviewer = registry.party(session, by)
             lead.status, lead.note = "dismissed", reason
             self._append(
@@ -556,6 +586,13 @@ class DisputeService:
             raise Refused(
                 f"title check of {work.label}: {'; '.join(blockers)}; a supervisor may override "
                 "(--override-by, --override-reason)"
+            )
+        profile = next((p for p in self.abuse_report() if p.claimant == claimant.strip()), None)
+        if profile is not None and profile.flags and not override_by:
+            # Keqiao's claimant abuse (DOMAIN.md): above the thresholds a supervisor decides.
+            raise Refused(
+                f"{claimant} is above the abuse monitor's thresholds ({', '.join(profile.flags)}): "
+                "a supervisor opens their new cases (--override-by, --override-reason)"
             )
         with self.unit() as (session, repo):
             lead = repo.lead(lead_id)
@@ -834,6 +871,132 @@ class DisputeService:
         with self.unit() as (session, repo):
             return [self._case_info(session, repo, case) for case in repo.cases()]
 
+    # -- market office, litigation -----------------------------------------------------------
+
+    def abuse_report(self) -> list[ClaimantProfile]:
+        """Per claimant: notices in the last week, the share withdrawn or rejected, the share
+        with prior-art warnings, and which thresholds they pass."""
+        limits, today = self.abuse_thresholds, self.today()
+        with self.unit() as (session, repo):
+            by: dict[int, list[Case]] = {}
+            for case in repo.cases():
+                by.setdefault(case.claimant_id, []).append(case)
+            names = registry.parties(session, list(by))
+            profiles = []
+            for claimant_id, cases in sorted(by.items()):
+                week = sum(
+                    1
+                    for c in cases
+                    if "notice" in c.details
+                    and dt.date.fromisoformat(c.details["notice"]["delivered_on"])
+                    > today - dt.timedelta(days=7)
+                )
+                lost = sum(c.state in ("withdrawn", "rejected") for c in cases) / len(cases)
+                warned = sum(bool(c.details.get("title_check")) for c in cases) / len(cases)
+                flags = []
+                if week > limits.notices_per_week:
+                    flags.append(f"{week} notices in a week")
+                if len(cases) >= limits.min_cases:
+                    if lost > limits.withdrawn_or_rejected_share:
+                        flags.append(f"{lost:.0%} withdrawn or rejected")
+                    if warned > limits.prior_art_warning_share:
+                        flags.append(f"{warned:.0%} with prior-art warnings")
+                profiles.append(
+                    ClaimantProfile(
+                        names[claimant_id].name, len(cases), week, lost, warned, tuple(flags)
+                    )
+                )
+            return profiles
+
+    def hold(self, case_id: int, by: str, reason: str) -> CaseInfo:
+        """A litigation hold: the case's records are frozen (no step but the judgement)."""
+        with self.unit() as (session, repo):
+            case = repo.case(case_id)
+            if case.state != "litigation":
+                raise Refused(f"C-{case_id} is {case.state}: a hold is for a case in litigation")
+            person = registry.party(session, by)
+            case.details = {**case.details, "hold": {"by": person.name, "reason": reason}}
+            self._event(session, case, "litigation_hold", None, person, {"reason": reason})
+            info = self._case_info(session, repo, case)
+        self._after_write()
+        return info
+
+    def judgement(
+        self,
+        case_id: int,
+        *,
+        court: str,
+        number: str,
+        on: dt.date,
+        outcome: str,
+        damages_yuan: float | None,
+        document: bytes,
+        by: str,
+    ) -> CaseInfo:
+        """Enter the court's judgement on a case in litigation; logged as ``judgement``."""
+        if not (court.strip() and number.strip() and outcome.strip()):
+            raise InputError("a judgement names the court, its case number and the outcome")
+        with self.unit() as (session, repo):
+            case = repo.case(case_id)
+            if case.state != "litigation":
+                raise Refused(f"C-{case_id} is {case.state}: a judgement is for a case in court")
+            person = registry.party(session, by)
+            self.blobs.put(document)
+            repo.add_document(case.id, "judgement", _sha(document), len(document))
+            facts = {
+                "court": court,
+                "number": number,
+                "on": on.isoformat(),
+                "outcome": outcome,
+                "damages_yuan": damages_yuan,
+            }
+            case.details = {**case.details, "judgement": facts}
+            self._event(
+                session,
+                case,
+                "judgement",
+                None,
+                person,
+                facts,
+                [FileRef("judgement", _sha(document), len(document))],
+                entry_type="judgement",
+            )
+            info = self._case_info(session, repo, case)
+        self._after_write()
+        return info
+
+    def damages_worksheet(self, case_id: int) -> dict[str, Any]:
+        """Advisory only: the bases of 著作权法 Art 54 with what the record holds for each."""
+        with self.unit() as (session, repo):
+            case = repo.case(case_id)
+            notice = case.details.get("notice", {})
+            after = [
+                lead.id
+                for lead in repo.leads_of_work(case.work_id)
+                if "after_notice" in lead.flags
+                and repo.sighting(lead.sighting_id).merchant
+                == registry.parties(session, [case.respondent_id])[case.respondent_id].name
+            ]
+        fee = notice.get("fee")
+        return {
+            "case": case_id,
+            "advisory": "a worksheet for the court; the court decides (著作权法 Art 54)",
+            "bases_in_order": [
+                "actual loss of the right holder",
+                "illegal gain of the infringer",
+                "a reasonable multiple of the licence fee",
+            ],
+            "licence_fee_basis": {"fee_yuan": fee, "formula": notice.get("formula")},
+            "statutory_range_yuan": [500, 5_000_000],
+            "punitive": {
+                "multiple": "1 to 5 times the basis for wilful, serious infringement",
+                "sightings_after_notice": after,
+                "note": "selling on after a delivered notice is first-view evidence of intent "
+                "(惩罚性赔偿解释 Art 3(1))",
+                "notice_delivered_on": notice.get("delivered_on"),
+            },
+        }
+
     # -- case helpers ------------------------------------------------------------------------
 
     @staticmethod
@@ -900,6 +1063,8 @@ class DisputeService:
     ) -> CaseEvent:
         """One signed log entry on the case's subject and its row: the state change (or the
         fact added, when ``trigger`` is None) visible to both parties."""
+        if case.details.get("hold") and action not in ("judgement", "litigation_hold"):
+            raise Refused(f"C-{case.id} is under a litigation hold: its records are frozen")
         before = case.state if action != "open" else None
         after = next_state(case.state, trigger) if trigger else case.state
         case.state = after
