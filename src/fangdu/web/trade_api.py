@@ -56,7 +56,7 @@ class LineOut(BaseModel):
     findings: list[FindingOut]
 
 
-class CheckOut(BaseModel):
+class TradeCheckOut(BaseModel):
     lines: list[LineOut]
     groups: list[FindingOut] = Field(description="findings per declaration group")
     by_rule: dict[str, int]
@@ -97,7 +97,7 @@ def _unreadable(exc: ReadError) -> JSONResponse:
     )
 
 
-@router.post("/check", response_model=CheckOut, summary="Pre-check a goods list")
+@router.post("/check", response_model=TradeCheckOut, summary="Pre-check a goods list")
 def check_goods(
     account: Clerk,
     file: UploadFile = File(..., description="goods list: .xlsx or .csv, Chinese headers"),
