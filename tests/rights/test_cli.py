@@ -273,6 +273,10 @@ def test_the_bank_story_on_the_command_line(fangdu, tmp_path: Path, print_png):
     text = fangdu("rights", "show", f"W-{b}", "--as-of", "2025-11-01").stdout
     assert f"pledge: {BANK}" in text and "protection ends: 2075-12-31" in text
 
+    # The bank watched its collateral: the refused attempt and each record since.
+    feed = fangdu("rights", "watch", "--pledgee", BANK).stdout
+    assert "transfer_attempt_refused" in feed and "pledge_release" in feed
+
     # The bank's report: signed, tied to a checkpoint, verified offline, regenerated alike.
     fangdu("rights", "report", f"W-{a}", "--maturity", "2027-04-30", "-o", tmp_path / "r1")
     size = json.loads((tmp_path / "r1" / "report.json").read_bytes())["report"]["entries"]

@@ -532,3 +532,66 @@ def test_a_pledge_is_changed_and_follows_its_claim_to_a_new_pledgee(core, regist
     for day in (D(2025, 6, 30), D(2025, 7, 1), D(2025, 8, 3), D(2025, 9, 2)):
         from_log = standing_from_export(tmp_path / "log", work, day)
         assert from_log.as_json() == rights.standing(key, day).as_json(), day
+
+
+def test_collateral_watch_tells_the_pledgee_and_posts_signed_events(core, register):
+    from fangdu.ledger.note import verifier_key_string as vks
+    from fangdu.rights.watch import verify_post
+
+    rights = core.rights
+    work = register(14, D(2025, 1, 10))
+    key = f"W-{work}"
+    pledge = _pledge(rights, [key], documents=pledge_documents())
+    rights.register_pledge(
+        pledge.id,
+        national_no="N-9",
+        registered_on=D(2025, 5, 20),
+        certificate=Document("national_certificate", pdf()),
+        signed_by=[BANK],
+    )
+    # An attempt without consent is refused, and the bank hears of it.
+    with pytest.raises(RuleRefused, match="Art 444"):
+        _transfer(rights, key)
+    with pytest.raises(RuleRefused, match="Art 444"):
+        _licence(rights, key, starts_on=D(2025, 6, 1))
+    rights.consent(
+        pledge.id,
+        key,
+        purpose="licence",
+        counterparties=[LICENSEE],
+        given_on=D(2025, 6, 1),
+        signed_by=[BANK],
+    )
+    _licence(rights, key, starts_on=D(2025, 6, 2))
+    assert rights.watch_event(work, "dispute_opened", {"case": "C-1"}) == 1
+    kinds = [e["kind"] for e in rights.watch_feed(BANK)]
+    assert kinds == [
+        "pledge_registration",
+        "transfer_attempt_refused",
+        "licence_attempt_refused",
+        "consent",
+        "licence",
+        "dispute_opened",
+    ]
+    assert rights.watch_feed(OWNER) == []
+    # Posted to the bank's webhook, each body signed by the registry's operator key.
+    rights.set_webhook(BANK, "https://bank.example/fangdu")
+    posted = []
+
+    def post(url, body, headers):
+        posted.append((url, body, headers))
+        return 500 if len(posted) == 1 else 204
+
+    assert rights.deliver(post) == (5, 1)
+    assert rights.deliver(post) == (1, 0)  # the failed one again
+    assert rights.deliver(post) == (0, 0)
+    url, body, headers = posted[-1]
+    assert url == "https://bank.example/fangdu"
+    assert headers["Fangdu-Key"] == vks(rights.operator)
+    verify_post(body, headers["Fangdu-Signature"], headers["Fangdu-Key"])
+    with pytest.raises(VerificationError):
+        verify_post(
+            body.replace(b'"kind"', b'"kinx"'), headers["Fangdu-Signature"], vks(rights.operator)
+        )
+    with pytest.raises(InputError, match="http"):
+        rights.set_webhook(BANK, "ftp://bank.example")

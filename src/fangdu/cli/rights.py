@@ -414,6 +414,52 @@ def transfer_pledge(
     _report(info, as_json)
 
 
+@rights_app.command("watch")
+def watch(
+    ctx: typer.Context,
+    pledgee: Annotated[str, typer.Option("--pledgee")],
+    after: Annotated[int, typer.Option("--after", help="Only events after this id.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Collateral watch: what happened to the works pledged to a pledgee (attempts refused
+    included), oldest first."""
+    with _rights(ctx, read_only=True) as rights:
+        events = rights.watch_feed(pledgee, after=after)
+    out = render.stdout_console()
+    for event in events:
+        if as_json:
+            render.print_json(event)
+        else:
+            out.print(
+                f"{event['id']} {event['at']} {event['detail'].get('work')} {event['kind']} "
+                f"(pledge R-{event['pledge']})",
+                markup=False,
+                soft_wrap=True,
+            )
+
+
+@rights_app.command("webhook")
+def webhook(
+    ctx: typer.Context,
+    pledgee: Annotated[str, typer.Option("--pledgee")],
+    url: Annotated[str, typer.Option("--url", help="http(s) URL the signed events go to.")],
+) -> None:
+    """Post a pledgee's watch events to its URL (`rights deliver`), signed by the operator."""
+    with _rights(ctx) as rights:
+        rights.set_webhook(pledgee, url)
+    render.stdout_console().print(f"watch events of {pledgee} go to {url}", markup=False)
+
+
+@rights_app.command("deliver")
+def deliver(ctx: typer.Context) -> None:
+    """Post undelivered watch events to their webhooks; failed ones are tried next time."""
+    with _rights(ctx) as rights:
+        delivered, failed = rights.deliver()
+    render.stdout_console().print(f"delivered {delivered}, failed {failed}", markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
 @rights_app.command("rebuild")
 def rebuild(
     export: Annotated[Path, typer.Argument(help="A folder from `fangdu ledger export`.")],

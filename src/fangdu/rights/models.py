@@ -125,3 +125,31 @@ class RecordSignature(Base):
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
     key_sha256: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))  # base64
+
+
+class WatchEvent(Base):
+    """Something a pledgee must hear about a pledged work (collateral watch): an attempt to
+    transfer or license it without consent, any record on it, or an event another context
+    reports (a dispute). Delivered in the app and, if the pledgee has one, by webhook."""
+
+    __tablename__ = "rights_watch_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("rights_records.id"), index=True)
+    work_id: Mapped[int] = mapped_column(ForeignKey("works.id"))
+    pledgee_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("rights_records.id"))
+    detail: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Webhook(Base):
+    """Where a pledgee's bank wants its watch events posted (one URL per party)."""
+
+    __tablename__ = "rights_webhooks"
+
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -25,6 +25,7 @@ __all__ = [
     "BlobStore",
     "PartyRef",
     "WorkRef",
+    "find_party",
     "find_work",
     "lock_work",
     "parties",
@@ -115,6 +116,13 @@ def party(session: Session, name: str, kind: str = "person") -> PartyRef:
         row = Party(name=name, kind=kind)
         session.add(row)
         session.flush()
+    return _party_ref(row)
+
+
+def find_party(session: Session, name: str) -> PartyRef:
+    row = session.scalar(select(Party).where(Party.name == name.strip()))
+    if row is None:
+        raise NotFound(f"no party {name!r}")
     return _party_ref(row)
 
 

@@ -60,9 +60,16 @@ from fangdu.rights.law import (
     verify_signatures,
 )
 from fangdu.rights.models import Holding as HoldingRow
-from fangdu.rights.models import RecordDocument, RecordSignature, RightsRecord
+from fangdu.rights.models import (
+    RecordDocument,
+    RecordSignature,
+    RightsRecord,
+    WatchEvent,
+    Webhook,
+)
 from fangdu.rights.registry_port import BlobStore, PartyRef, WorkRef
 from fangdu.rights.repository import RightsRepository, to_holding
+from fangdu.rights.watch import http_post, signed_post
 
 # The log's entry types (fangdu.ledger.entries.EVENT_TYPES) for each record.
 ENTRY_TYPES = {
@@ -156,6 +163,25 @@ class _Plan:
     notes: tuple[str, ...] = ()
 
 
+class PledgedWithoutConsent(RuleRefused):
+    """A transfer or licence of a pledged work without the pledgee's consent: refused, and the
+    pledgees hear of the attempt (collateral watch)."""
+
+    def __init__(
+        self,
+        message: str,
+        rule: str,
+        *,
+        work: WorkRef,
+        pledges: list[tuple[int, int]],
+        purpose: str,
+        counterparties: list[str],
+    ) -> None:
+        super().__init__(message, rule)
+        self.work, self.pledges = work, pledges  # (pledge id, pledgee party id)
+        self.purpose, self.counterparties = purpose, counterparties
+
+
 def keqiao_today() -> dt.date:
     """Keqiao is UTC+8: "today" there may already be tomorrow in UTC."""
     return (utcnow() + dt.timedelta(hours=8)).date()
@@ -198,8 +224,26 @@ class RightsService:
 
     @contextmanager
     def _unit(self) -> Iterator[tuple[Session, RightsRepository]]:
-        with self._sessions() as session, session.begin():
-            yield session, RightsRepository(session)
+        try:
+            with self._sessions() as session, session.begin():
+                yield session, RightsRepository(session)
+        except PledgedWithoutConsent as refused:  # rolled back; the pledgees still hear of it
+            with self._sessions() as session, session.begin():
+                for pledge_id, pledgee_id in refused.pledges:
+                    session.add(
+                        WatchEvent(
+                            pledge_id=pledge_id,
+                            work_id=refused.work.id,
+                            pledgee_id=pledgee_id,
+                            kind=f"{refused.purpose}_attempt_refused",
+                            detail={
+                                "work": refused.work.label,
+                                "counterparties": refused.counterparties,
+                                "refused": str(refused),
+                            },
+                        )
+                    )
+            raise
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -968,16 +1012,144 @@ class RightsService:
             root = repo.root_pledge(h.record)
             found = repo.unused_consent(root, work.id, purpose, _counterparty(counterparties))
             if found is None:
-                raise RuleRefused(
+                raise PledgedWithoutConsent(
                     f"{work.label} is pledged (R-{root}): a {purpose} needs the pledgee's "
                     "consent on record (`fangdu rights consent`)",
                     "民法典 Art 444 para 2",
+                    work=work,
+                    pledges=[
+                        (repo.root_pledge(p.record or 0), repo.holding_row(work.id, p).party_id)
+                        for p in pledges
+                    ],
+                    purpose=purpose,
+                    counterparties=[p.name for p in counterparties],
                 )
             consents.append(found)
             notes.append(f"allowed by the pledgee's consent R-{found.id} under pledge R-{root}")
         if consents and purpose == "transfer":
             notes.append("the price goes to early repayment or escrow (民法典 Art 444 para 2)")
         return consents, tuple(notes)
+
+    # -- collateral watch --------------------------------------------------------------------
+
+    def _watch_record(self, repo: RightsRepository, plan: _Plan, record: RightsRecord) -> None:
+        """Tell every pledgee of each work about a record on it (its own new pledge aside)."""
+        for work in plan.works:
+            rows = [
+                r
+                for r in repo.holding_rows(work.id)
+                if r.role == "pledgee"
+                and r.record_id != record.id
+                and (r.status in ACTIVE_PLEDGE or r.ended_by_id == record.id)
+            ]
+            self._add_watch(
+                repo,
+                work,
+                rows,
+                plan.action,
+                record.id,
+                {"effective_on": plan.effective_on.isoformat(), "notes": list(plan.notes)},
+            )
+        if plan.action == "pledge_transfer":  # the new pledgee hears of it too
+            for work in plan.works:
+                rows = [
+                    r
+                    for r in repo.holding_rows(work.id)
+                    if r.role == "pledgee" and r.record_id == record.id
+                ]
+                self._add_watch(
+                    repo,
+                    work,
+                    rows,
+                    plan.action,
+                    record.id,
+                    {"effective_on": plan.effective_on.isoformat()},
+                )
+
+    def _add_watch(
+        self,
+        repo: RightsRepository,
+        work: WorkRef,
+        rows: Sequence[HoldingRow],
+        kind: str,
+        record_id: int | None,
+        detail: Mapping[str, Any],
+    ) -> int:
+        seen = set()
+        for row in rows:
+            assert row.record_id is not None
+            pledge_id = repo.root_pledge(row.record_id)
+            if (pledge_id, row.party_id) in seen:
+                continue
+            seen.add((pledge_id, row.party_id))
+            repo.session.add(
+                WatchEvent(
+                    pledge_id=pledge_id,
+                    work_id=work.id,
+                    pledgee_id=row.party_id,
+                    kind=kind,
+                    record_id=record_id,
+                    detail={"work": work.label, **detail},
+                )
+            )
+        return len(seen)
+
+    def watch_event(self, work_id: int, kind: str, detail: Mapping[str, Any]) -> int:
+        """For other contexts (a new dispute, a registration challenge, a change of status):
+        tell the pledgees of the work, if it is pledged. Returns how many were told."""
+        with self._unit() as (session, repo):
+            work = registry.work(session, work_id)
+            rows = [
+                r
+                for r in repo.holding_rows(work_id)
+                if r.role == "pledgee" and r.status in ACTIVE_PLEDGE
+            ]
+            return self._add_watch(repo, work, rows, kind, None, dict(detail))
+
+    def watch_feed(self, pledgee: str, *, after: int = 0) -> list[dict[str, Any]]:
+        """The pledgee's watch events, oldest first (``after``: the last id already seen)."""
+        with self._unit() as (session, _):
+            party = registry.find_party(session, pledgee)
+            rows = session.scalars(
+                select(WatchEvent)
+                .where(WatchEvent.pledgee_id == party.id, WatchEvent.id > after)
+                .order_by(WatchEvent.id)
+            )
+            return [_watch_json(row) for row in rows]
+
+    def set_webhook(self, pledgee: str, url: str) -> None:
+        """Post the pledgee's watch events to ``url`` (http or https), signed."""
+        if not url.startswith(("https://", "http://")) or len(url) > 500:
+            raise InputError("a webhook is an http(s) URL of at most 500 characters")
+        with self._unit() as (session, _):
+            party = registry.find_party(session, pledgee)
+            row = session.get(Webhook, party.id)
+            if row is None:
+                session.add(Webhook(party_id=party.id, url=url))
+            else:
+                row.url = url
+
+    def deliver(
+        self, post: Callable[[str, bytes, Mapping[str, str]], int] = http_post
+    ) -> tuple[int, int]:
+        """Post every undelivered event to its pledgee's webhook, signed by the operator key;
+        (delivered, failed). A failed one stays undelivered and is tried again next time."""
+        delivered = failed = 0
+        with self._unit() as (session, _):
+            hooks = {h.party_id: h.url for h in session.scalars(select(Webhook))}
+            rows = session.scalars(
+                select(WatchEvent)
+                .where(WatchEvent.delivered_at.is_(None), WatchEvent.pledgee_id.in_(list(hooks)))
+                .order_by(WatchEvent.id)
+            ).all()
+            for row in rows:
+                body, headers = signed_post(_watch_json(row), self.operator)
+                if 200 <= post(hooks[row.pledgee_id], body, headers) < 300:
+                    row.delivered_at = utcnow()
+                    delivered += 1
+                else:
+                    failed += 1
+        return delivered, failed
 
     def _write(
         self,
@@ -1080,6 +1252,7 @@ class RightsService:
         )
         for consent in plan.consents or ():
             consent.used_by_id = record.id
+        self._watch_record(repo, plan, record)
         record.facts = {**facts, "signatures": signatures}
         record.opening = opening
         repo.flush()
@@ -1187,6 +1360,18 @@ def _pledge_parties(
     ids = [r.party_id for r in repo.signatures(pledge.id) if r.role == "pledgor"]
     pledgors = list(registry.parties(session, ids).values())
     return pledgors, _one(registry.parties(session, [rows[0].party_id]))
+
+
+def _watch_json(row: WatchEvent) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "pledge": row.pledge_id,
+        "work_id": row.work_id,
+        "record": row.record_id,
+        "detail": row.detail,
+        "at": row.created_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def _one(parties: Mapping[int, PartyRef]) -> PartyRef:
