@@ -170,6 +170,14 @@ def test_the_clerk_checks_plans_and_downloads_documents(
     names = zipfile.ZipFile(archive).namelist()
     assert "manifest.json" in names and any(n.endswith(".pdf") for n in names)
 
+    # One line fixed in the page: the list is checked again without that finding.
+    page.locator("#findings tr[data-rule='CON-NET-GROSS'] a").click()
+    expect(page.locator("#line-findings")).to_contain_text("CON-NET-GROSS")
+    page.get_by_label("净重", exact=True).fill(str(float(rows[4]["毛重"]) - 5))
+    page.get_by_role("button", name=_("Save and check again"), exact=True).click()
+    expect(page.locator("#findings tr[data-rule='CLS-FIBRE-ALIAS']")).to_have_count(1)
+    expect(page.locator("#findings tr[data-rule='CON-NET-GROSS']")).to_have_count(0)
+
     # Fixed and uploaded again: no error is left.
     page.get_by_role("link", name=_("Upload a corrected file"), exact=True).click()
     (tmp_path / "fixed.csv").write_bytes(clean)

@@ -112,6 +112,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("GET", "/trade/{job_id}"): TRADERS,
     ("POST", "/trade/{job_id}/plan"): TRADERS,
     ("GET", "/trade/{job_id}/documents.zip"): TRADERS,
+    ("GET", "/trade/{job_id}/lines/{row}"): TRADERS,
+    ("POST", "/trade/{job_id}/lines/{row}"): TRADERS,
     ("POST", "/api/v1/trade/check"): TRADERS,
     ("POST", "/api/v1/trade/plan"): TRADERS,
     ("GET", "/api/v1/trade/jobs/{job_id}"): TRADERS,
@@ -191,6 +193,7 @@ def _request(world: World, person: str, method: str, path: str, work) -> int:
     values = {
         # A job of the person's own party (other parties' jobs: tests/web/test_schedule.py).
         "job_id": _own_job(site, person, path),
+        "row": 2,
         "code": "zh",
         "user_id": world.spare_user_id,
         "prior_art_id": world.prior_art_id,

@@ -66,7 +66,7 @@ def test_findings_are_shown_inline_under_their_rule_ids(clerk):
     assert response.status_code == 303, response.text
     page = clerk.client.get(response.headers["location"], headers=HTML).text
     rules = re.findall(
-        r'<tr class="finding finding-(\w+)" data-rule="([A-Z0-9-]+)"><td>([^<]*)', page
+        r'<tr class="finding finding-(\w+)" data-rule="([A-Z0-9-]+)"><td><a [^>]*>([^<]*)', page
     )
     errors = {(rule, where) for severity, rule, where in rules if severity == "error"}
     assert ("CLS-FIBRE-ALIAS", "csv!4") in errors
@@ -74,6 +74,38 @@ def test_findings_are_shown_inline_under_their_rule_ids(clerk):
     # Only the two broken lines have error findings.
     assert {where for _, where in errors} == {"csv!4", "csv!7"}
     assert 'id="classification"' in page and "申报要素" in page
+
+
+def test_a_line_is_fixed_in_the_page_and_the_list_checked_again(clerk):
+    rows = sample_rows(8, seed=4)
+    gross = rows[3]["毛重"]
+    rows[3]["净重"] = str(float(gross) + 10)  # row 5 of the sheet: net above gross
+    first = upload(clerk, goods_csv(rows)).headers["location"]
+    page = clerk.client.get(first, headers=HTML).text
+    assert f'href="{first}/lines/5"' in page
+    form = clerk.client.get(f"{first}/lines/5", headers=HTML).text
+    assert "CON-NET-GROSS" in form  # the line's findings above its cells
+    cells = dict(
+        (label, (i, value))
+        for i, label, value in re.findall(
+            r'<label for="c(\d+)">([^<]*)</label>\s*<input id="c\d+" name="c\d+" value="([^"]*)"',
+            form,
+        )
+    )
+    data = {f"c{i}": value for i, value in cells.values()}
+    data[f"c{cells['净重'][0]}"] = str(float(gross) - 5)
+    response = clerk.post_form(f"{first}/lines/5", f"{first}/lines/5", data, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    second = response.headers["location"]
+    assert second != first
+    fixed = clerk.client.get(second, headers=HTML).text
+    assert 'data-rule="CON-NET-GROSS"' not in fixed and "finding-error" not in fixed
+    # The original is kept as it was.
+    assert 'data-rule="CON-NET-GROSS"' in clerk.client.get(first, headers=HTML).text
+    # A cell that cannot be read: the form again, the cell named, no new list.
+    data[f"c{cells['净重'][0]}"] = "很重"
+    response = clerk.post_form(f"{first}/lines/5", f"{first}/lines/5", data, follow_redirects=False)
+    assert response.status_code == 422 and "净重" in response.text
 
 
 def test_an_unreadable_file_names_each_cell_and_nothing_is_kept(clerk):

@@ -41,7 +41,7 @@ from fangdu.trade.models import (
     YarnKind,
 )
 
-__all__ = ["COLUMNS", "CellError", "ReadError", "parse_composition", "read_lines"]
+__all__ = ["COLUMNS", "CellError", "ReadError", "parse_composition", "read_lines", "read_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +345,16 @@ def _rows_xlsx(data: bytes) -> tuple[str, list[list[Any]]]:
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     wb.close()
     return ws.title, rows
+
+
+def read_rows(path: Path | str, data: bytes | None = None) -> tuple[str, list[list[str]]]:
+    """(sheet, rows as text, the header first) of a goods list, as a person edits them."""
+    path = Path(path)
+    if data is None:
+        data = path.read_bytes()
+    xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
+    sheet, rows = _rows_xlsx(data) if xlsx else _rows_csv(data)
+    return sheet, [[_text(v) for v in row] for row in rows]
 
 
 def read_lines(path: Path | str, data: bytes | None = None) -> list[Line]:

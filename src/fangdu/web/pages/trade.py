@@ -17,15 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from fangdu.accounts import Account
-from fangdu.errors import InputError
+from fangdu.errors import InputError, NotFound
 from fangdu.trade.checks import CheckReport, check_lines
 from fangdu.trade.exclusions import load_exclusions
 from fangdu.trade.models import CONTAINERS, TradeSettings
 from fangdu.trade.plan import Plan, plan_lines
-from fangdu.trade.reader import COLUMNS, CellError, ReadError, read_lines
+from fangdu.trade.reader import COLUMNS, CellError, ReadError, read_lines, read_rows
 from fangdu.trade.sample import sample_rows
 from fangdu.web.pages.common import redirect, render
 from fangdu.web.policy import Action
@@ -296,3 +298,88 @@ def trade_documents(request: Request, job_id: str, account: Account = Trader) ->
         media_type="application/zip",
         headers={"content-disposition": f'attachment; filename="documents-{job_id}.zip"'},
     )
+
+
+def _rows(request: Request, account: Account, job_id: str) -> tuple[str, list[list[str]]]:
+    folder = workspace(request).folder(KIND, owner_key(account), job_id)
+    return read_rows(goods_file(folder))
+
+
+def _edit(
+    request: Request,
+    account: Account,
+    job_id: str,
+    row: int,
+    header: list[str],
+    values: list[str],
+    errors: list[CellError],
+    status: int = 200,
+) -> Response:
+    findings = []
+    if not errors:
+        folder = workspace(request).folder(KIND, owner_key(account), job_id)
+        check = json.loads((folder / CHECK_FILE).read_text("utf-8"))
+        findings = [
+            f for ln in check["lines"] if ln["ref"].endswith(f"!{row}") for f in ln["findings"]
+        ]
+    return render(
+        request,
+        "trade_line.html",
+        {
+            "job_id": job_id,
+            "row": row,
+            "fields": list(zip(header, values, strict=True)),
+            "errors": errors,
+            "findings": findings,
+        },
+        status=status,
+    )
+
+
+@router.get("/trade/{job_id}/lines/{row}")
+def trade_line(request: Request, job_id: str, row: int, account: Account = Trader) -> Response:
+    """One line of the list as a form: fix it and check the list again."""
+    _sheet, rows = _rows(request, account, job_id)
+    if not 2 <= row <= len(rows):
+        raise NotFound(f"no row {row}")
+    header = rows[0]
+    values = (rows[row - 1] + [""] * len(header))[: len(header)]
+    return _edit(request, account, job_id, row, header, values, [])
+
+
+@router.post("/trade/{job_id}/lines/{row}")
+async def trade_line_fix(
+    request: Request, job_id: str, row: int, account: Account = Trader
+) -> Response:
+    """The list with this row as edited becomes a new list, checked at once (the original
+    stays as it was, so every check can be looked at again)."""
+    form: FormData = await request.form()
+    return await run_in_threadpool(_fix, request, account, job_id, row, form)
+
+
+def _fix(request: Request, account: Account, job_id: str, row: int, form: FormData) -> Response:
+    _sheet, rows = _rows(request, account, job_id)
+    if not 2 <= row <= len(rows):
+        raise NotFound(f"no row {row}")
+    header = rows[0]
+    values = [str(form.get(f"c{i}", ""))[:500] for i in range(len(header))]
+    rows[row - 1] = values
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    meta = workspace(request).meta(KIND, owner_key(account), job_id)
+    label = f"{meta.get('label', job_id)} · {row}"[:120]
+    try:
+        job = new_list(
+            request,
+            account,
+            buf.getvalue().encode("utf-8"),
+            ".csv",
+            label,
+            {k: meta.get(k, "") for k in ("rates", "container")} | {"by": account.subject},
+        )
+    except ReadError as exc:
+        return _edit(request, account, job_id, row, header, values, exc.errors, status=422)
+    except InputError as exc:
+        errors = [CellError("", 0, "", str(exc), str(exc))]
+        return _edit(request, account, job_id, row, header, values, errors, status=422)
+    return redirect(f"/trade/{job}")
