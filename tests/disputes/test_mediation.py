@@ -132,3 +132,39 @@ def test_a_conflicted_mediator_is_set_aside(core, case):
     assert status["mediator"] is None
     with pytest.raises(Refused, match="no accepting mediator"):
         mediation.agree(case, TERMS, "apologise")
+
+
+def test_without_prejudice_items_stay_in_the_mediation(core, case, tmp_path):
+    from fangdu.disputes.court import build_court_package
+
+    disputes = core.disputes
+    mediation = disputes.mediation
+    _intake(mediation, case)
+    mediation.assign(case, MEDIATOR, D(2026, 12, 8))
+    mediation.accept(case, MEDIATOR, D(2026, 12, 8))
+    with pytest.raises(Refused, match="missing: respondent"):
+        mediation.extend(case, 10, ["claimant"], "more time")
+    status = mediation.extend(case, 10, ["claimant", "respondent"], "supplier records")
+    ends = next(d for d in status["deadlines"] if d["name"] == "mediation ends")
+    assert ends["due"] == "2027-01-18"  # 8 Dec + 40 days (a weekend, provisional year)
+    secret = "我们愿意付 8000 元了结"
+    mediation.note(case, STALL, secret)  # without prejudice
+    item = mediation.note(case, OWNER, "被申请人 12 月 1 日购入 50 米", fact=True)
+    with pytest.raises(Refused, match="already confirmed"):
+        mediation.confirm_fact(case, item["n"], OWNER)
+    assert mediation.confirm_fact(case, item["n"], STALL)["kind"] == "undisputed_fact"
+    board = mediation.board(case)
+    assert [i["text"] for i in board["transcript"]] == [secret, item["text"]]
+    assert [i["text"] for i in mediation.board(case, court=True)["transcript"]] == [item["text"]]
+    assert "transcript" not in disputes.show(case).details
+
+    mediation.agree(case, TERMS, "pay_instalments")
+    for signer in (OWNER, STALL, MEDIATOR):
+        mediation.sign(case, signer, D(2026, 12, 9))
+    out = build_court_package(disputes, case, tmp_path / "court")
+    every_byte = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert secret.encode() not in every_byte
+    assert item["text"].encode() in (out / "data" / "undisputed_facts.json").read_bytes()
+    # Another case with the same agreement would be a staged mediation.
+    checks = {c.name: c.ok for c in mediation.precheck(case, D(2026, 12, 10))}
+    assert checks["no_identical_agreements"] and all(checks.values())

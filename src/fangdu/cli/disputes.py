@@ -623,3 +623,54 @@ def case_damages(ctx: typer.Context, case: str = typer.Argument(...)) -> None:
     with _disputes(ctx) as disputes:
         sheet = disputes.damages_worksheet(_number(case, "C"))
     render.print_json(sheet)
+
+
+@mediation_app.command("extend")
+def mediation_extend(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    days: int = typer.Option(..., "--days"),
+    consent: Annotated[list[str], typer.Option("--consent", help="claimant / respondent.")] = [],  # noqa: B006
+    reason: str = typer.Option(..., "--reason"),
+) -> None:
+    """Extend the mediation, only with both parties' consent."""
+    with _disputes(ctx) as disputes:
+        status = disputes.mediation.extend(_number(case, "C"), days, consent, reason)
+    _say(_status_text(status))
+
+
+@mediation_app.command("note")
+def mediation_note(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    by: str = typer.Option(..., "--by", help="A party or the mediator."),
+    text: str = typer.Option(..., "--text"),
+    fact: bool = typer.Option(
+        False, "--fact", help="A fact for the other party to confirm (else without prejudice)."
+    ),
+    as_json: Json = False,
+) -> None:
+    """Add to the mediation transcript (without prejudice unless --fact)."""
+    with _disputes(ctx) as disputes:
+        item = disputes.mediation.note(_number(case, "C"), by, text, fact=fact)
+    _emit(item, as_json, f"item {item['n']}: {item['kind']}")
+
+
+@mediation_app.command("confirm-fact")
+def mediation_confirm_fact(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    item: int = typer.Option(..., "--item"),
+    by: str = typer.Option(..., "--by", help="The other party."),
+) -> None:
+    """The other party confirms a proposed fact: it becomes undisputed (and logged)."""
+    with _disputes(ctx) as disputes:
+        result = disputes.mediation.confirm_fact(_number(case, "C"), item, by)
+    _say(f"item {result['n']}: {result['kind']}")
+
+
+@mediation_app.command("board")
+def mediation_board(ctx: typer.Context, case: str = typer.Argument(...)) -> None:
+    """The evidence board: both sides' items with hashes, and the transcript."""
+    with _disputes(ctx) as disputes:
+        render.print_json(disputes.mediation.board(_number(case, "C")))

@@ -9,6 +9,7 @@
     data/provenance.json               per item: source, generation, storage, verification
                                        (最高法 在线诉讼规则 Arts 16-19 ask these)
     data/custody.json                  every view and export of the case's evidence so far
+    data/undisputed_facts.json         facts both parties confirmed in mediation (only these)
     data/README.zh.txt, README.en.txt  how to verify it offline
     data/LIMITS.txt                    what the evidence does not prove
 
@@ -88,6 +89,7 @@ def build_court_package(
             {"action": c.action, "actor": c.actor, "at": c.at.isoformat(timespec="seconds")}
             for c in repo.custody(case.id)
         ]
+        transcript = list(case.details.get("transcript", []))
         lead_facts = {
             "score": lead.score,
             "verdict": lead.verdict,
@@ -170,6 +172,11 @@ def build_court_package(
             "recorded_lead": lead_facts,
             "verification": "re-run `fangdu check` on the sighting with the same model version",
         }
+    # Only facts both parties confirmed leave a mediation (在线调解规则 Art 18).
+    facts = [
+        {"item": i["n"], "fact": i["text"]} for i in transcript if i["kind"] == "undisputed_fact"
+    ]
+    (staging / "undisputed_facts.json").write_text(_json(facts), encoding="utf-8")
     (staging / "provenance.json").write_text(_json(provenance), encoding="utf-8")
     (staging / "custody.json").write_text(_json(custody), encoding="utf-8")
     (staging / "README.zh.txt").write_text(README_ZH, encoding="utf-8")

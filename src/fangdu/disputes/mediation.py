@@ -342,11 +342,122 @@ class MediationService:
         self.disputes._after_write()
         return result
 
+    # -- extension, transcript, evidence board -----------------------------------------------
+
+    def extend(
+        self, case_id: int, days: int, consents: Sequence[str], reason: str
+    ) -> dict[str, Any]:
+        """Mediation beyond its 30 days only with both parties' consent (在线调解规则)."""
+        missing = [r for r in ("claimant", "respondent") if r not in consents]
+        if missing:
+            raise Refused(
+                f"an extension needs both parties' consent; missing: {', '.join(missing)}"
+            )
+        if days <= 0:
+            raise InputError("--days must be positive")
+        with self.disputes.unit() as (session, repo):
+            case, row = self._mediation(repo, case_id)
+            if row.accepted_on is None or row.effective_on is not None:
+                raise Refused(f"C-{case_id} is not in a running mediation")
+            extensions = [*case.details.get("extensions", []), {"days": days, "reason": reason}]
+            case.details = {**case.details, "extensions": extensions}
+            self.disputes._event(
+                session,
+                case,
+                "mediation_extended",
+                None,
+                registry.party(session, "调解中心 mediation centre"),
+                {"days": days, "consents": sorted(consents), "reason": reason},
+            )
+        self.disputes._after_write()
+        return self.status(case_id, self.disputes.today())
+
+    def note(self, case_id: int, by: str, text: str, *, fact: bool = False) -> dict[str, Any]:
+        """A transcript item. Without prejudice by default: it stays in the mediation, never
+        in the log or any export (在线调解规则 Art 18). ``fact``: a fact one party states for
+        the other to confirm; once both confirm it is an undisputed fact, logged on the case."""
+        if not text.strip():
+            raise InputError("the note is empty")
+        with self.disputes.unit() as (session, repo):
+            case, row = self._mediation(repo, case_id)
+            role = self._role(session, case, by, row)
+            if role is None:
+                raise Refused(f"{by} is neither a party nor the mediator of C-{case_id}")
+            items = list(case.details.get("transcript", []))
+            items.append(
+                {
+                    "n": len(items) + 1,
+                    "by": role,
+                    "text": text.strip(),
+                    "kind": "fact_proposed" if fact else "without_prejudice",
+                    "confirmed_by": [role] if fact else [],
+                }
+            )
+            case.details = {**case.details, "transcript": items}
+            return items[-1]
+
+    def confirm_fact(self, case_id: int, n: int, by: str) -> dict[str, Any]:
+        """The other party confirms a proposed fact: it becomes undisputed and is logged."""
+        with self.disputes.unit() as (session, repo):
+            case, row = self._mediation(repo, case_id)
+            role = self._role(session, case, by, row)
+            if role not in ("claimant", "respondent"):
+                raise Refused(f"{by} is not a party to C-{case_id}: only parties confirm facts")
+            items = [dict(i) for i in case.details.get("transcript", [])]
+            item = next((i for i in items if i["n"] == n), None)
+            if item is None or item["kind"] == "without_prejudice":
+                raise Refused(f"item {n} of C-{case_id} is not a proposed fact")
+            if role in item["confirmed_by"]:
+                raise Refused(f"the {role} has already confirmed item {n}")
+            item["confirmed_by"] = [*item["confirmed_by"], role]
+            if {"claimant", "respondent"} <= set(item["confirmed_by"]):
+                item["kind"] = "undisputed_fact"
+            case.details = {**case.details, "transcript": items}
+            if item["kind"] == "undisputed_fact":
+                self.disputes._event(
+                    session,
+                    case,
+                    "undisputed_fact",
+                    None,
+                    registry.party(session, by),
+                    {"fact": item["text"], "item": n},
+                )
+        self.disputes._after_write()
+        return item
+
+    def board(self, case_id: int, *, court: bool = False) -> dict[str, Any]:
+        """The evidence board: both sides' items with their hashes, and the transcript;
+        ``court=True`` (what may leave the mediation) drops without-prejudice items."""
+        with self.disputes.unit() as (_, repo):
+            case, _ = self._mediation(repo, case_id)
+            lead = repo.lead(case.lead_id)
+            sighting = repo.sighting(lead.sighting_id)
+            claimant = [
+                {"item": f"sighting S-{sighting.id}", "sha256": sighting.sha256},
+                {"item": f"lead L-{lead.id} {lead.verdict} {lead.score:.2f}", "sha256": None},
+            ]
+            respondent = []
+            for doc in repo.documents(case.id):
+                entry = {"item": doc.role, "sha256": doc.sha256}
+                (respondent if doc.role in ("licence", "invoice") else claimant).append(entry)
+            transcript = [
+                i
+                for i in case.details.get("transcript", [])
+                if not (court and i["kind"] != "undisputed_fact")
+            ]
+        return {
+            "case": case_id,
+            "claimant": claimant,
+            "respondent": respondent,
+            "transcript": transcript,
+        }
+
     # -- deadlines ---------------------------------------------------------------------------
 
     def deadlines(self, case_id: int, today: dt.date) -> list[Deadline]:
         with self.disputes.unit() as (_, repo):
-            _, row = self._mediation(repo, case_id)
+            case, row = self._mediation(repo, case_id)
+            extension = sum(e["days"] for e in case.details.get("extensions", []))
             cal = self.calendar
             items = [
                 (
@@ -367,7 +478,7 @@ class MediationService:
                 items.append(
                     (
                         "mediation ends",
-                        cal.add_days(row.accepted_on, MEDIATION_DAYS),
+                        cal.add_days(row.accepted_on, MEDIATION_DAYS + extension),
                         row.effective_on,
                     )
                 )
@@ -455,6 +566,23 @@ class MediationService:
                 if deadline_ok
                 else "performance date missing or before the agreement",
                 "unclear or unenforceable terms are a refusal ground",
+            )
+        )
+        with self.disputes.unit() as (_, repo):
+            twins = [
+                m.case_id
+                for m in repo.mediations()
+                if m.case_id != case_id
+                and m.agreement
+                and {f: m.agreement.get(f) for f in ART29_FIELDS}
+                == {f: agreement.get(f) for f in ART29_FIELDS}
+            ]
+        checks.append(
+            Check(
+                "no_identical_agreements",
+                not twins,
+                f"the same agreement as C-{twins[0]}" if twins else "no other agreement like it",
+                "在线调解规则 Art 23: a guard against staged mediation",
             )
         )
         shared = len(set(addresses.values())) < len(addresses)

@@ -155,5 +155,8 @@ class DisputesRepository:
             raise Refused(f"case C-{case_id} has no mediation: `fangdu mediation intake` first")
         return row
 
+    def mediations(self) -> list[Mediation]:
+        return list(self.session.scalars(select(Mediation).order_by(Mediation.case_id)))
+
     def has_mediation(self, case_id: int) -> bool:
         return self.session.get(Mediation, case_id) is not None

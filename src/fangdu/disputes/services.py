@@ -1114,7 +1114,8 @@ class DisputeService:
             respondent=names[case.respondent_id].name,
             agent=case.agent,
             state=case.state,
-            details=dict(case.details),
+            # The transcript stays on the mediation's board (在线调解规则 Art 18).
+            details={k: v for k, v in case.details.items() if k != "transcript"},
             events=tuple(
                 {
                     "action": e.action,
