@@ -102,6 +102,15 @@ def test_a_line_is_fixed_in_the_page_and_the_list_checked_again(clerk):
     assert 'data-rule="CON-NET-GROSS"' not in fixed and "finding-error" not in fixed
     # The original is kept as it was.
     assert 'data-rule="CON-NET-GROSS"' in clerk.client.get(first, headers=HTML).text
+    # A line added in the page: the next row, blank, then checked with the rest.
+    added = clerk.client.get(f"{first}/lines/10", headers=HTML)
+    assert added.status_code == 200 and 'value=""' in added.text
+    assert clerk.client.get(f"{first}/lines/11", headers=HTML).status_code == 404
+    response = clerk.post_form(
+        f"{first}/lines/10", f"{first}/lines/10", data, follow_redirects=False
+    )
+    third = clerk.client.get(response.headers["location"], headers=HTML).text
+    assert "csv!10" in third and third.count("<td><code>") > page.count("<td><code>")
     # A cell that cannot be read: the form again, the cell named, no new list.
     data[f"c{cells['净重'][0]}"] = "很重"
     response = clerk.post_form(f"{first}/lines/5", f"{first}/lines/5", data, follow_redirects=False)

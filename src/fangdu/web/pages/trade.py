@@ -272,6 +272,7 @@ def trade_list(request: Request, job_id: str, account: Account = Trader) -> Resp
             "check": check,
             "result": result,
             "lines_with_findings": [ln for ln in check["lines"] if ln["findings"]],
+            "next_row": len(read_rows(goods_file(folder))[1]) + 1,
         },
         headers={"refresh": "1"} if running else None,
     )
@@ -331,6 +332,7 @@ def _edit(
             "fields": list(zip(header, values, strict=True)),
             "errors": errors,
             "findings": findings,
+            "new": not any(values) and not errors,
         },
         status=status,
     )
@@ -340,10 +342,10 @@ def _edit(
 def trade_line(request: Request, job_id: str, row: int, account: Account = Trader) -> Response:
     """One line of the list as a form: fix it and check the list again."""
     _sheet, rows = _rows(request, account, job_id)
-    if not 2 <= row <= len(rows):
+    if not 2 <= row <= len(rows) + 1:  # one past the last: a new line
         raise NotFound(f"no row {row}")
     header = rows[0]
-    values = (rows[row - 1] + [""] * len(header))[: len(header)]
+    values = ((rows[row - 1] if row <= len(rows) else []) + [""] * len(header))[: len(header)]
     return _edit(request, account, job_id, row, header, values, [])
 
 
@@ -359,11 +361,14 @@ async def trade_line_fix(
 
 def _fix(request: Request, account: Account, job_id: str, row: int, form: FormData) -> Response:
     _sheet, rows = _rows(request, account, job_id)
-    if not 2 <= row <= len(rows):
+    if not 2 <= row <= len(rows) + 1:
         raise NotFound(f"no row {row}")
     header = rows[0]
     values = [str(form.get(f"c{i}", ""))[:500] for i in range(len(header))]
-    rows[row - 1] = values
+    if row == len(rows) + 1:
+        rows.append(values)
+    else:
+        rows[row - 1] = values
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
     meta = workspace(request).meta(KIND, owner_key(account), job_id)
