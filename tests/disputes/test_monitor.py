@@ -89,3 +89,47 @@ def test_only_owners_watch_registered_works(core, register):
     with pytest.raises(Refused, match="not an owner"):
         core.disputes.watch(f"W-{work}", "别人")
     assert pdf()  # helper stays importable
+
+
+def _warc(records: list[tuple[str, str, bytes]]) -> bytes:
+    """A WARC file written by hand (ISO 28500): one gzip member per response record."""
+    import gzip
+
+    out = b""
+    for n, (url, kind, body) in enumerate(records):
+        http = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        head = (
+            "WARC/1.0\r\nWARC-Type: response\r\n"
+            f"WARC-Target-URI: {url}\r\nWARC-Date: 2026-12-07T08:00:00Z\r\n"
+            f"WARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-00000000000{n}>\r\n"
+            "Content-Type: application/http; msgtype=response\r\n"
+            f"Content-Length: {len(http)}\r\n\r\n"
+        ).encode()
+        out += gzip.compress(head + http + b"\r\n\r\n", mtime=0)
+    return out
+
+
+def test_a_web_page_captured_as_warc_gives_a_sighting_per_image(core, register, print_png):
+    work = register(35)
+    disputes = core.disputes
+    disputes.watch(f"W-{work}", OWNER)
+    page = _warc(
+        [
+            ("https://shop.example.cn/item/7", "text/html", "<html>布料</html>".encode()),
+            ("https://shop.example.cn/img/7.jpg", "image/jpeg", copy_of(print_png(35))),
+        ]
+    )
+    lines = disputes.import_sightings(
+        [Capture("listing.warc.gz", page), Capture("cut.warc", b"WARC/1.0\r\nbroken")],
+        _context("网店 某某旗舰店", disputes.today()),
+    )
+    assert [line.status for line in lines] == ["rejected", "imported"]
+    assert "WARC" in lines[0].reason
+    body = parse_entry(core.ledger.entry(lines[1].log_index))["body"]
+    assert body["facts"]["url"] == "https://shop.example.cn/img/7.jpg"
+    assert [f["role"] for f in body["files"]] == ["sighting", "warc"]
+    assert core.blobs.get(body["files"][1]["sha256"]) == page
+    (lead,) = disputes.run().leads
+    assert lead.work == work

@@ -37,6 +37,7 @@ from fangdu.disputes.models import Case, CaseEvent, Custody, Lead, Sighting, Wat
 from fangdu.disputes.notice import NoticeData, render_notice
 from fangdu.disputes.registry_port import BlobStore, MatchInfo, PartyRef, WorkRef
 from fangdu.disputes.repository import DisputesRepository
+from fangdu.disputes.warc import images_in_warc, is_warc
 from fangdu.errors import ImageRejected, InputError
 from fangdu.imaging import decode_image
 from fangdu.ledger.entries import Event, FileRef
@@ -299,7 +300,8 @@ class DisputeService:
         self, captures: Sequence[Capture], context: CaptureContext, *, channel: str = "cli"
     ) -> list[ImportLine]:
         """Keep each capture's bytes, SHA-256 and circumstances, each as a logged sighting.
-        Unreadable images are refused one by one (a reason each); the rest are kept."""
+        A WARC file gives a sighting per image it holds, with the URL and fetch time.
+        Unreadable images and WARCs are refused one by one (a reason each); the rest are kept."""
         for what, value in (
             ("--source", context.source),
             ("--merchant", context.merchant),
@@ -309,26 +311,48 @@ class DisputeService:
                 raise InputError(f"a sighting needs {what}")
         if context.seen_on > self.today():
             raise InputError(f"--seen {context.seen_on} is in the future")
-        lines = []
+        lines: list[ImportLine] = []
+        items: list[tuple[Capture, str, dict[str, Any], bytes | None]] = []
+        for capture in captures:
+            if not is_warc(capture.data):
+                items.append((capture, context.source, {}, None))
+                continue
+            try:
+                found = images_in_warc(capture.data)
+            except ImageRejected as exc:
+                lines.append(ImportLine(capture.name, "rejected", reason=exc.reason))
+                continue
+            # Each image of a captured page is a sighting; the WARC stays with each as proof
+            # of where and when the page was fetched.
+            for image in found:
+                web = {"url": image.url, "fetched": image.fetched}
+                source = f"{context.source} <{image.url}>"[:300]
+                items.append(
+                    (Capture(f"{capture.name}#{image.url}", image.data), source, web, capture.data)
+                )
         with self.unit() as (session, repo):
             merchant = registry.party(session, context.merchant)
             captor = registry.party(session, context.captured_by)
-            for capture in captures:
+            for capture, source, web, warc in items:
                 try:
                     decoded = decode_image(capture.data, max_pixels=self.settings.max_image_pixels)
                 except ImageRejected as exc:
                     lines.append(ImportLine(capture.name, "rejected", reason=exc.reason))
                     continue
                 digest = _sha(capture.data)
-                if repo.sighting_by_hash(digest, merchant.name, context.source):
+                if repo.sighting_by_hash(digest, merchant.name, source):
                     lines.append(ImportLine(capture.name, "present"))
                     continue
                 self.blobs.put(capture.data)
+                files = [FileRef("sighting", digest, len(capture.data))]
+                if warc is not None:
+                    self.blobs.put(warc)
+                    files.append(FileRef("warc", _sha(warc), len(warc)))
                 row = Sighting(
                     sha256=digest,
                     size=len(capture.data),
                     file_name=capture.name[:300],
-                    source=context.source,
+                    source=source,
                     merchant=merchant.name,
                     seen_on=context.seen_on,
                     captured_by=captor.name,
@@ -345,7 +369,8 @@ class DisputeService:
                         facts={
                             "sighting": row.id,
                             "merchant": merchant.hash,
-                            "source": context.source,
+                            "source": source,
+                            **web,
                             "seen_on": context.seen_on.isoformat(),
                             "captured_by": captor.hash,
                             "device": context.device,
@@ -356,7 +381,7 @@ class DisputeService:
                                 "height": decoded.height,
                             },
                         },
-                        files=(FileRef("sighting", digest, len(capture.data)),),
+                        files=tuple(files),
                         provenance=registry.provenance(channel),
                     ),
                 )
