@@ -65,11 +65,26 @@ def test_report_verifies_offline_and_regenerates_byte_identically(core, register
     assert [p["status"] for p in found["pledges_in_order"]] == ["in_force"]
     assert found["protection_outlasts_maturity"] is True
     assert found["licence_income_on_record"][0]["fee"] == "2000 yuan a year"
+    names = json.loads(report)["report"]["names"]
+    assert sorted(names.values()) == sorted([OWNER, BANK, "绍兴印染厂"])
     assert len(found["licences_before_first_pledge"]) == 1
 
     # Later records do not change a report tied to the same checkpoint.
     checkpoint = core.ledger.checkpoint().checkpoint.size
     rights.release(pledge.id, released_on=D(2025, 10, 1), signed_by=[BANK])
+    rights.license(
+        key,
+        licensee="后来的厂",
+        exclusive=False,
+        right="reproduction",
+        territory="CN",
+        starts_on=D(2025, 10, 2),
+        ends_on=D(2026, 2, 28),
+        fee="1",
+        liability="1",
+        documents=[Document("licence_contract", pdf())],
+        signed_by=[OWNER, "后来的厂"],
+    )
     again = build_report(rights, key, maturity=D(2027, 4, 30), checkpoint_size=checkpoint)
     assert again == report and size <= checkpoint
     assert render_report_pdf(again) == render_report_pdf(report)

@@ -745,7 +745,8 @@ def verify(
             from fangdu.rights.report import verify_report_with
 
             checks = verify_report_with(bundle.read_bytes(), loaded.log_key if loaded else None)
-            render.stdout_console().print("\n".join(f"ok: {c}" for c in checks), markup=False)
+            lines = [c if c.startswith("NOTE") else f"ok: {c}" for c in checks]
+            render.stdout_console().print("\n".join(lines), markup=False)
             return
         report = verify_bundle(bundle, loaded)
     render.stdout_console().print(report.render(), markup=False, soft_wrap=True, end="")

@@ -79,6 +79,8 @@ def build_report(
             opening = rights.opening(record)
             if opening is not None:
                 openings[str(record)] = base64.b64encode(opening).decode()
+    # Only the parties of these entries: a later record must not change this report.
+    parties = {h.party for h in fold([d for _, d in about]).get(work.id, [])}
     registration = _registration(entries)
     # The log names parties only by hash; the kind (person or company, for Art 23's term)
     # is the registry's, stated here and used as stated by the verifier.
@@ -102,6 +104,9 @@ def build_report(
         "as_of": day.isoformat(),
         "maturity": maturity.isoformat(),
         "prior_art_conflicts": list(view.prior_art_conflicts),
+        # The names behind the log's party hashes, as the registry states them (the salts
+        # that would prove them stay with the parties).
+        "names": {h: n for h, n in sorted(view.names.items()) if h in parties},
         "open_disputes": None,  # no disputes context exists yet: not checked, not "none"
         "licence_terms": openings,
         "entries": [

@@ -71,7 +71,7 @@ def render_report_pdf(report: bytes) -> bytes:
         rows = [
             [
                 para(i["role"]),
-                para(i["party"][:16] + "…"),
+                para(body.get("names", {}).get(i["party"]) or i["party"][:16] + "…"),
                 para(f"{i['share'] / 100:g} %" if i.get("share") else i.get("right") or ""),
                 para(i.get("starts_on") or f"applied {i.get('applied_on')}"),
                 para(i.get("ends_on") or "—"),
@@ -140,12 +140,13 @@ def render_report_pdf(report: bytes) -> bytes:
         para(
             f"{len(body['entries'])} log entries of {body['log']}, each with its inclusion proof "
             "in the signed checkpoint below; the JSON twin of this report is signed by the log "
-            "key and checks offline: fangdu rights verify-report report.json --log-key KEY."
+            "key and checks offline: fangdu verify report.json --policy POLICY.toml."
         ),
         para(f"log key: {body['log_key']}"),
         para(
-            "未核查 Not checked: open disputes (no disputes register yet); that no other entry "
-            "about the work exists is stated by the registry, not yet proven."
+            "未核查 Not checked: infringement cases and holds (not consulted); the entries run "
+            "unbroken from the work's first, but that none follows the last one listed is not "
+            "proven by this report. Names are as the registry states them."
         ),
     ]
     doc.build(
