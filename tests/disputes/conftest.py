@@ -39,8 +39,9 @@ def _hermetic(isolated_environment: None, cached_extract: None) -> None:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'd.sqlite3'}")
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """SQLite, and the local PostgreSQL where one answers (marked ``postgres``)."""
+    return Settings(home=tmp_path / "home", database_url=database_url)
 
 
 @pytest.fixture
