@@ -157,14 +157,14 @@ def world(library_site, print_png) -> World:
     for seed, state in zip((41, 42, 43), STATES, strict=True):
         work_id = site.file_application(print_png(seed), owner, title=f"work {state}")
         if state != "pending":
-            registry.decide(
+            registry.filing.decide(
                 work_id,
                 approve=state == "registered",
                 reviewer=deciding.subject,
                 reason=None if state == "registered" else "not original",
             )
-        works[state] = registry.show(str(work_id))
-    prior_art = registry.show("P-1")  # the library's one prior-art photo
+        works[state] = registry.queries.show(str(work_id))
+    prior_art = registry.queries.show("P-1")  # the library's one prior-art photo
     spare = site.account("spare", "applicant")
     return World(site, works, prior_art.id, spare.id)
 
