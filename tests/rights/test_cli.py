@@ -283,6 +283,9 @@ def test_the_bank_story_on_the_command_line(fangdu, tmp_path: Path, print_png):
     checked = fangdu("rights", "verify-report", tmp_path / "r1" / "report.json", "--log-key", key)
     assert checked.stdout.count("ok:") == 4 and size
     fangdu("rights", "report", f"W-{a}", "--maturity", "2027-04-30", "-o", tmp_path / "r2")
+    fangdu("rights", "report", f"W-{a}", f"W-{b}", "--maturity", "2027-04-30", "-o", tmp_path / "c")
+    for label in (f"W-{a}", f"W-{b}"):
+        fangdu("rights", "verify-report", tmp_path / "c" / label / "report.json", "--log-key", key)
     unpinned = fangdu("verify", tmp_path / "r1" / "report.json").stdout
     assert unpinned.count("ok:") == 4 and "pin it with --policy" in unpinned
     (tmp_path / "policy.toml").write_text(f'log_key = "{key}"\n')

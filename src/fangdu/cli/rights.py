@@ -480,7 +480,7 @@ def rebuild(
 @rights_app.command("report")
 def report(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(metavar="ID_OR_NUMBER")],
+    keys: Annotated[list[str], typer.Argument(metavar="ID_OR_NUMBER...")],
     maturity: Annotated[str, typer.Option("--maturity", help="The loan's maturity date.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for report.json/pdf.")],
     as_of: Annotated[str | None, typer.Option("--as-of")] = None,
@@ -489,22 +489,33 @@ def report(
     ] = None,
 ) -> None:
     """The bank's due-diligence report (signed JSON and PDF), tied to one checkpoint: the same
-    checkpoint gives the same bytes."""
+    checkpoint gives the same bytes. Several works (a pledged collection): one report each,
+    in a folder per work, all tied to the same checkpoint."""
     with _rights(ctx) as rights:
-        data = build_report(
-            rights,
-            key,
-            maturity=_required_day(maturity, "--maturity"),
-            as_of=_day(as_of, "--as-of"),
-            checkpoint_size=checkpoint,
-        )
-        try:
-            output.mkdir(parents=True, exist_ok=True)
-            (output / "report.json").write_bytes(data)
-            (output / "report.pdf").write_bytes(render_report_pdf(data))
-        except OSError as exc:
-            raise InputError(f"cannot write {exc.filename or output}: {exc.strerror}") from None
-    render.stdout_console().print(f"wrote {output}/report.json and report.pdf", markup=False)
+        if checkpoint is None and len(keys) > 1:
+            rights.ledger.integrate(publish=False)  # one checkpoint covering every work
+            latest = rights.ledger.checkpoint()
+            checkpoint = latest.checkpoint.size if latest is not None else None
+        written = []
+        for key in dict.fromkeys(keys):
+            data = build_report(
+                rights,
+                key,
+                maturity=_required_day(maturity, "--maturity"),
+                as_of=_day(as_of, "--as-of"),
+                checkpoint_size=checkpoint,
+            )
+            folder = output if len(keys) == 1 else output / key.upper().replace("/", "_")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / "report.json").write_bytes(data)
+                (folder / "report.pdf").write_bytes(render_report_pdf(data))
+            except OSError as exc:
+                raise InputError(f"cannot write {exc.filename or folder}: {exc.strerror}") from None
+            written.append(folder)
+    out = render.stdout_console()
+    for folder in written:
+        out.print(f"wrote {folder}/report.json and report.pdf", markup=False)
 
 
 @rights_app.command("verify-report")
