@@ -138,3 +138,12 @@ def test_a_notice_by_email_reaches_the_smtp_server(core, register, print_png):
     assert sent.details["notice"]["delivery"] == "email"
     assert sent.details["notice"]["fee"] == 900
     assert len(messages) == 1 and b"notice-C-" in messages[0]
+
+
+def test_the_judge_reruns_the_comparison_with_the_recorded_model(core, register, print_png):
+    disputes = core.disputes
+    case = disputes.open_case(_lead(core, register, print_png, 47), OWNER)
+    result = disputes.rerun(case.id)
+    assert result["same_model"]
+    assert result["now"]["verdict"] == result["recorded"]["verdict"]
+    assert abs(result["now"]["score"] - result["recorded"]["score"]) < 1e-6

@@ -168,3 +168,29 @@ def test_without_prejudice_items_stay_in_the_mediation(core, case, tmp_path):
     # Another case with the same agreement would be a staged mediation.
     checks = {c.name: c.ok for c in mediation.precheck(case, D(2026, 12, 10))}
     assert checks["no_identical_agreements"] and all(checks.values())
+
+
+def test_instalments_are_confirmed_by_both_sides_and_overdue_ones_flagged(core, case):
+    mediation = core.disputes.mediation
+    _intake(mediation, case)
+    mediation.assign(case, MEDIATOR, D(2026, 12, 8))
+    mediation.accept(case, MEDIATOR, D(2026, 12, 8))
+    mediation.agree(
+        case, TERMS, "pay_instalments", [(D(2026, 12, 20), "1500 元"), (D(2026, 12, 31), "1500 元")]
+    )
+    with pytest.raises(Refused, match="not in effect"):
+        mediation.performed(case, 1, OWNER)
+    for signer in (OWNER, STALL, MEDIATOR):
+        mediation.sign(case, signer, D(2026, 12, 9))
+    mediation.performed(case, 1, STALL)
+    with pytest.raises(Refused, match="already confirmed"):
+        mediation.performed(case, 1, STALL)
+    with pytest.raises(Refused, match="not a party"):
+        mediation.performed(case, 1, MEDIATOR)
+    mediation.performed(case, 1, OWNER)
+    status = mediation.status(case, D(2027, 1, 5))
+    first, second = status["performance"]
+    assert first["confirmed_by"] == ["respondent", "claimant"] and not first["overdue"]
+    assert second["confirmed_by"] == [] and second["overdue"]
+    events = core.disputes.show(case).events
+    assert events[-1]["action"] == "instalment_performed"

@@ -473,6 +473,9 @@ def mediation_agree(
         "--outcome",
         help="stop_selling, destroy_stock, pay_instalments, apologise, convert_to_licence.",
     ),
+    instalment: Annotated[
+        list[str], typer.Option("--instalment", help="DATE:AMOUNT, repeatable.")
+    ] = [],  # noqa: B006
     as_json: Json = False,
 ) -> None:
     """Draft the agreement with every 人民调解法 Art 29 field."""
@@ -486,7 +489,13 @@ def mediation_agree(
         "performance_place": performance_place,
     }
     with _disputes(ctx) as disputes:
-        agreement = disputes.mediation.agree(_number(case, "C"), fields, outcome)
+        instalments = []
+        for item in instalment:
+            day, _, amount = item.partition(":")
+            instalments.append((_required(day, "--instalment"), amount.strip()))
+            if not amount.strip():
+                raise InputError(f"--instalment: DATE:AMOUNT, not {item!r}")
+        agreement = disputes.mediation.agree(_number(case, "C"), fields, outcome, instalments)
     _emit(agreement, as_json, f"agreement drafted for C-{agreement['case']}: sign it")
 
 
@@ -674,3 +683,28 @@ def mediation_board(ctx: typer.Context, case: str = typer.Argument(...)) -> None
     """The evidence board: both sides' items with hashes, and the transcript."""
     with _disputes(ctx) as disputes:
         render.print_json(disputes.mediation.board(_number(case, "C")))
+
+
+@case_app.command("rerun")
+def case_rerun(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    token: str | None = typer.Option(None, "--token", help="By case token (a party, a judge)."),
+) -> None:
+    """Run the comparison again beside what the lead recorded, with the model versions."""
+    with _disputes(ctx) as disputes:
+        result = disputes.rerun(_number(case, "C"), token=token)
+    render.print_json(result)
+
+
+@mediation_app.command("performed")
+def mediation_performed(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    instalment: int = typer.Option(..., "--instalment"),
+    by: str = typer.Option(..., "--by", help="A party confirming it was performed."),
+) -> None:
+    """A party confirms an instalment was performed; both confirmations log it."""
+    with _disputes(ctx) as disputes:
+        status = disputes.mediation.performed(_number(case, "C"), instalment, by)
+    render.print_json(status)

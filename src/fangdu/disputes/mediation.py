@@ -239,8 +239,15 @@ class MediationService:
 
     # -- agreement ---------------------------------------------------------------------------
 
-    def agree(self, case_id: int, fields: Mapping[str, str], outcome: str) -> dict[str, Any]:
-        """Draft the agreement: every 人民调解法 Art 29 field, an outcome template."""
+    def agree(
+        self,
+        case_id: int,
+        fields: Mapping[str, str],
+        outcome: str,
+        instalments: Sequence[tuple[dt.date, str]] = (),
+    ) -> dict[str, Any]:
+        """Draft the agreement: every 人民调解法 Art 29 field, an outcome template, and the
+        instalments (due date, amount) whose performance both sides confirm later."""
         missing = [f for f in ART29_FIELDS if not str(fields.get(f, "")).strip()]
         if missing:
             raise Refused(
@@ -280,6 +287,10 @@ class MediationService:
                 "outcome": outcome,
                 "outcome_text": OUTCOMES[outcome],
                 **{f: str(fields[f]).strip() for f in ART29_FIELDS},
+                "instalments": [
+                    {"n": n, "due": due.isoformat(), "amount": amount}
+                    for n, (due, amount) in enumerate(sorted(instalments), start=1)
+                ],
             }
             return dict(row.agreement)
 
@@ -500,12 +511,51 @@ class MediationService:
             case, row = self._mediation(repo, case_id)
             mediator = repo.mediator_by_id(row.mediator_id).name if row.mediator_id else None
             state = case.state
+            confirmed = case.details.get("performance", {})
+            performance = [
+                {
+                    **item,
+                    "confirmed_by": confirmed.get(str(item["n"]), []),
+                    "overdue": len(confirmed.get(str(item["n"]), [])) < 2
+                    and dt.date.fromisoformat(item["due"]) < today,
+                }
+                for item in (row.agreement or {}).get("instalments", [])
+            ]
         return {
             "case": case_id,
             "state": state,
             "mediator": mediator,
             "deadlines": [d.as_json() for d in self.deadlines(case_id, today)],
+            "performance": performance,
         }
+
+    def performed(self, case_id: int, n: int, by: str) -> dict[str, Any]:
+        """A party confirms instalment ``n`` was performed; once both have, it is logged."""
+        with self.disputes.unit() as (session, repo):
+            case, row = self._mediation(repo, case_id)
+            if row.effective_on is None:
+                raise Refused(f"the agreement of C-{case_id} is not in effect")
+            if not any(i["n"] == n for i in row.agreement.get("instalments", [])):
+                raise Refused(f"the agreement of C-{case_id} has no instalment {n}")
+            role = self._role(session, case, by)
+            if role is None:
+                raise Refused(f"{by} is not a party to C-{case_id}")
+            performance = {k: list(v) for k, v in case.details.get("performance", {}).items()}
+            if role in performance.get(str(n), []):
+                raise Refused(f"the {role} has already confirmed instalment {n}")
+            performance[str(n)] = [*performance.get(str(n), []), role]
+            case.details = {**case.details, "performance": performance}
+            if len(performance[str(n)]) == 2:
+                self.disputes._event(
+                    session,
+                    case,
+                    "instalment_performed",
+                    None,
+                    registry.party(session, by),
+                    {"instalment": n},
+                )
+        self.disputes._after_write()
+        return self.status(case_id, self.disputes.today())
 
     # -- 司法确认 ----------------------------------------------------------------------------
 

@@ -892,6 +892,34 @@ class DisputeService:
             repo.add(Custody(case_id=case.id, action="view", actor=actor))
             return self._case_info(session, repo, case)
 
+    def rerun(self, case_id: int, *, token: str | None = None, actor: str = "judge") -> dict:
+        """The judge's check: the comparison run again now, beside what the lead recorded and
+        whether the model version is the same (logged in the chain of custody)."""
+        with self.unit() as (_, repo):
+            case = self._by_token(repo, case_id, token) if token else repo.case(case_id)
+            lead = repo.lead(case.lead_id)
+            digest, work_id = repo.sighting(lead.sighting_id).sha256, case.work_id
+            recorded = {
+                "score": round(lead.score, 4),
+                "verdict": lead.verdict,
+                "model_version": lead.model_version,
+            }
+            repo.add(Custody(case_id=case.id, action="rerun", actor=actor))
+        now = next(
+            (
+                {"score": round(m.score, 4), "verdict": m.verdict}
+                for m in self._check(self.blobs.get(digest))
+                if m.kind == "work" and m.target_id == work_id
+            ),
+            {"score": 0.0, "verdict": "none"},
+        )
+        return {
+            "case": case_id,
+            "recorded": recorded,
+            "now": {**now, "model_version": MODEL_VERSION},
+            "same_model": recorded["model_version"] == MODEL_VERSION,
+        }
+
     def cases(self) -> list[CaseInfo]:
         with self.unit() as (session, repo):
             return [self._case_info(session, repo, case) for case in repo.cases()]
