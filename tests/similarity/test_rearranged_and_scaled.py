@@ -24,3 +24,19 @@ def test_pattern_downscaled_to_045_is_a_copy(seed: int) -> None:
     query = render(original.spec, scale=0.45)  # same canvas, motifs and repeat at 0.45x
     match = compare(extract(query), extract(original.rgb))
     assert match.verdict is Verdict.COPY, f"score {match.score:.2f}"
+
+
+def test_rescale_variant_is_an_extra_kind() -> None:
+    """The harder 0.4-2.5x class is made on request, outside the cycle benchmarks draw from."""
+    from fangdu.synth import VARIANT_KINDS
+    from fangdu.synth._variants import EXTRA_VARIANT_KINDS
+
+    assert "rescale" in EXTRA_VARIANT_KINDS and "rescale" not in VARIANT_KINDS
+    original = make_print(3, 768, real_art=False)
+    sides = set()
+    for seed in range(6):
+        img = make_variant(original, "rescale", np.random.default_rng(seed))
+        assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3
+        assert min(img.shape[:2]) >= 320 and max(img.shape[:2]) <= 768
+        sides.add(img.shape[:2])
+    assert len(sides) > 1  # some copies are also made smaller in pixels

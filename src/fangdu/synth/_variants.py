@@ -146,6 +146,19 @@ def _scale_up(p: Print, rng: Rng) -> np.ndarray:
     return render(_spec(p), scale=float(rng.uniform(1.3, 2.5)))
 
 
+def _rescale(p: Print, rng: Rng) -> np.ndarray:
+    """The repeat re-drawn 0.4-2.5x (log-uniform), and half the time the file made smaller
+    (long side 320-768 px): small motifs in a small file, or a few large motifs."""
+    img = render(_spec(p), scale=float(np.exp(rng.uniform(np.log(0.4), np.log(2.5)))))
+    if rng.random() < 0.5:
+        h, w = img.shape[:2]
+        f = float(rng.uniform(320, 768)) / max(h, w)
+        if f < 1:
+            size = (max(1, round(w * f)), max(1, round(h * f)))
+            img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+    return img
+
+
 def _repeat_shift(p: Print, rng: Rng) -> np.ndarray:
     layout = _spec(p).layout
     # Part of a tile (never a whole lattice step) plus a whole canvas: a new window.
@@ -204,6 +217,9 @@ VARIANT_KINDS: tuple[str, ...] = (
     "photo",
     "combo",
 )
+# Harder classes made on request but kept out of VARIANT_KINDS, so benchmarks that cycle
+# through VARIANT_KINDS keep their classes: "rescale" (0.4-2.5x, issue 14 item 3).
+EXTRA_VARIANT_KINDS: tuple[str, ...] = ("rescale",)
 HARD_NEGATIVE_KINDS: tuple[str, ...] = (
     "same_layout_other_motifs",
     "same_background_texture",
@@ -212,14 +228,19 @@ HARD_NEGATIVE_KINDS: tuple[str, ...] = (
 
 
 def make_variant(p: Print, kind: str, rng: Rng) -> np.ndarray:
-    """A copy of ``p`` made by transform class ``kind`` (one of VARIANT_KINDS), uint8 RGB."""
+    """A copy of ``p`` made by transform class ``kind`` (VARIANT_KINDS or EXTRA_VARIANT_KINDS),
+    uint8 RGB."""
     if kind in _PIXEL:
         return _PIXEL[kind](p.rgb, rng)
     if kind in _DESIGN:
         return _DESIGN[kind](p, rng)
     if kind == "combo":
         return _combo(p, rng)
-    raise ValueError(f"unknown variant kind {kind!r}; expected one of {VARIANT_KINDS}")
+    if kind == "rescale":  # not in _DESIGN: combo draws from _DESIGN and must stay as it was
+        return _rescale(p, rng)
+    raise ValueError(
+        f"unknown variant kind {kind!r}; expected one of {VARIANT_KINDS + EXTRA_VARIANT_KINDS}"
+    )
 
 
 def _combo(p: Print, rng: Rng) -> np.ndarray:
