@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import re
 import time
+from pathlib import Path
 
 import pytest
 from webtools import HTML
 
-from fangdu.dyehouse import Plan, generate, validate
+from fangdu.dyehouse import Plan, generate, load_instance, validate
 from fangdu.dyehouse.tables import read_workbook, sample_tables, tables_csv, tables_xlsx
 
 SAMPLE = sample_tables(8, 2, 3, seed=1)
@@ -289,3 +290,27 @@ def test_a_job_whose_worker_is_gone_says_so(planner):
     page = planner.client.get(url, headers=HTML)
     assert "refresh" not in page.headers
     assert 'id="failed"' in page.text and "interrupted" in page.text
+
+
+TINY = Path(__file__).resolve().parents[1] / "dyehouse" / "data"
+
+
+@pytest.mark.parametrize("name", ["tiny.dat", "tiny.dzn"])
+def test_an_osp_instance_file_is_planned_too(planner, name):
+    response = upload(planner, {"workbook": (name, (TINY / name).read_bytes(), "text/plain")})
+    assert response.status_code == 303, response.text
+    page = wait_for_plan(planner, response.headers["location"])
+    plan = Plan.model_validate_json(
+        planner.client.get(response.headers["location"] + "/plan.json").content
+    )
+    assert validate(load_instance(TINY / name), plan) == []
+    assert "<svg" in page
+
+
+def test_a_malformed_dat_names_its_line_and_field(planner):
+    text = (
+        (TINY / "tiny.dat").read_text().replace("JobSize=[4, 5, 3, 2, 6];", "JobSize=[4, 5, 3, 2];")
+    )
+    response = upload(planner, {"workbook": ("mine.dat", text.encode(), "text/plain")})
+    assert response.status_code == 422
+    assert "mine.dat line 19: field JobSize: expected 5 values, got 4" in response.text

@@ -34,6 +34,7 @@ __all__ = [
     "PlannerTables",
     "RowError",
     "TableErrors",
+    "numbered",
     "read_tables",
     "read_workbook",
     "sample_tables",
@@ -483,6 +484,19 @@ def tables_xlsx(t: PlannerTables) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def numbered(inst: Instance) -> PlannerTables:
+    """An instance without names (an OSP file, Fangdu's JSON): lots, vats and classes by id."""
+    n = len(inst.jobs)
+    return PlannerTables(
+        instance=inst,
+        lots=tuple(str(j) for j in range(1, n + 1)),
+        customers=("",) * n,
+        fabrics=("",) * n,
+        vats=tuple(str(m) for m in range(1, len(inst.machines) + 1)),
+        classes=tuple(str(a) for a in range(1, inst.n_attributes + 1)),
+    )
 
 
 CLASS_NAMES = ("白色 white", "浅色 light", "中色 medium", "深色 dark", "黑色 black")

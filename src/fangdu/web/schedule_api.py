@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fangdu.accounts import Account
 from fangdu.dyehouse.models import Instance, Objective, Plan
-from fangdu.dyehouse.tables import PlannerTables
+from fangdu.dyehouse.tables import numbered
 from fangdu.dyehouse.validate import Violation, objective, validate
 from fangdu.web.pages.schedule import KIND, MAX_SECONDS, solve_job
 from fangdu.web.policy import Action
@@ -85,15 +85,8 @@ def _job_out(request: Request, account: Account, job_id: str) -> JobOut:
 @router.post("/solve", status_code=202, response_model=JobOut, summary="Solve an instance")
 def solve_instance(body: SolveIn, request: Request, account: Scheduler) -> JSONResponse:
     """Start solving in the background; poll the job's ``url`` for the plan."""
-    n = len(body.instance.jobs)
-    tables = PlannerTables(
-        instance=body.instance,
-        lots=tuple(str(j) for j in range(1, n + 1)),
-        customers=("",) * n,
-        fabrics=("",) * n,
-        vats=tuple(str(m) for m in range(1, len(body.instance.machines) + 1)),
-        classes=tuple(str(a) for a in range(1, body.instance.n_attributes + 1)),
-    )
+    tables = numbered(body.instance)
+    n = len(tables.lots)
     ws = workspace(request)
     owner = owner_key(account)
     job = ws.create(

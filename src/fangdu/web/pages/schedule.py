@@ -6,6 +6,7 @@ Each dye house (the account's party) sees only its own plans (``workspace.owner_
 
 from __future__ import annotations
 
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from fastapi.responses import Response
 from fangdu.accounts import Account
 from fangdu.dyehouse.export import plan_pdf, plan_xlsx
 from fangdu.dyehouse.models import Job, Plan, ScheduleInputError
+from fangdu.dyehouse.osp_format import load_instance
 from fangdu.dyehouse.replan import add_lots, breakdown, redye, replan
 from fangdu.dyehouse.solve import solve
 from fangdu.dyehouse.tables import (
@@ -23,6 +25,7 @@ from fangdu.dyehouse.tables import (
     RowError,
     TableErrors,
     csv_rows,
+    numbered,
     read_tables,
     read_workbook,
     sample_tables,
@@ -54,10 +57,36 @@ def _read(upload: UploadFile | None) -> bytes | None:
     return data or None
 
 
+INSTANCE_FILES = (".dat", ".dzn", ".json")  # OSP's formats and Fangdu's own JSON
+
+
+def instance_file(name: str, data: bytes) -> PlannerTables:
+    """An OSP ``.dat``/``.dzn`` or Fangdu ``.json`` instance, read as the CLI reads it."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1][:80]
+    suffix = name[name.rfind(".") :].lower()
+    with tempfile.TemporaryDirectory(prefix="fangdu-instance-") as tmp:
+        path = Path(tmp) / f"instance{suffix}"
+        path.write_bytes(data)
+        try:
+            inst = load_instance(path)
+        except ScheduleInputError as exc:
+            # The message names the line and field; the temporary name means nothing to anyone.
+            message = str(exc).replace(str(path), name).replace(path.name, name)
+            raise ScheduleInputError(message) from None
+    return numbered(inst.model_copy(update={"name": name.rsplit(".", 1)[0][:60]}))
+
+
 def tables_from_uploads(
-    workbook: bytes | None, lots: bytes | None, vats: bytes | None, washes: bytes | None
+    workbook: bytes | None,
+    lots: bytes | None,
+    vats: bytes | None,
+    washes: bytes | None,
+    workbook_name: str = "",
 ) -> PlannerTables:
-    """One .xlsx workbook, or the three CSV tables; row-level errors otherwise."""
+    """One .xlsx workbook (or an OSP or JSON instance), or the three CSV tables; row-level
+    errors otherwise."""
+    if workbook is not None and workbook_name.lower().endswith(INSTANCE_FILES):
+        return instance_file(workbook_name, workbook)
     if workbook is not None:
         return read_workbook(workbook)
     given = {"lots": lots, "vats": vats, "washes": washes}
@@ -166,7 +195,13 @@ def schedule_submit(
             label = f"sample {sample_lots} / {sample_seed}"
         else:
             names = [u.filename for u in (workbook, lots, vats, washes) if u and u.filename]
-            tables = tables_from_uploads(_read(workbook), _read(lots), _read(vats), _read(washes))
+            tables = tables_from_uploads(
+                _read(workbook),
+                _read(lots),
+                _read(vats),
+                _read(washes),
+                workbook_name=(workbook.filename or "") if workbook else "",
+            )
             label = ", ".join(n.replace("\\", "/").rsplit("/", 1)[-1][:60] for n in names)
     except TableErrors as exc:
         return _form(request, account, exc.errors, status=422)
