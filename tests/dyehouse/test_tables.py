@@ -3,6 +3,8 @@ cell named by table, row and column with nothing read from a half-good file."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from fangdu.dyehouse.greedy import greedy
@@ -68,3 +70,16 @@ def _broken(change):
 def test_each_bad_cell_is_named(change, expected):
     found = _broken(change)
     assert any(f[:3] == expected[:3] and expected[3] in f[3] for f in found), found
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_excel():
+    from openpyxl import load_workbook
+
+    t = sample_tables(4, 2, 2, seed=1)
+    evil = '=HYPERLINK("http://example.invalid","x")'
+    t = t.model_copy(update={"lots": (evil, *t.lots[1:])})
+    data = tables_xlsx(t)
+    sheet = load_workbook(io.BytesIO(data))["缸卡"]
+    assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert sheet["A2"].value == evil and sheet["A2"].data_type == "s"
+    assert read_workbook(data).lots[0] == evil

@@ -13,7 +13,7 @@ import os
 from html import escape
 
 from fangdu.dyehouse.models import Plan
-from fangdu.dyehouse.tables import PlannerTables
+from fangdu.dyehouse.tables import PlannerTables, append_text_safe
 
 __all__ = ["plan_pdf", "plan_rows", "plan_xlsx"]
 
@@ -85,9 +85,7 @@ def plan_xlsx(tables: PlannerTables, plan: Plan) -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "排缸 runs"
-    ws.append(list(HEADER))
-    for row in plan_rows(tables, plan):
-        ws.append(row)
+    append_text_safe(ws, [list(HEADER), *plan_rows(tables, plan)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

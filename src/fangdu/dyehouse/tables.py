@@ -471,6 +471,16 @@ def tables_csv(t: PlannerTables) -> dict[str, bytes]:
     return out
 
 
+def append_text_safe(ws: Any, rows: Iterable[Sequence[object]]) -> None:
+    """Append rows; text that starts like a formula (``=``, ``+``, ``-``, ``@``) stays text:
+    names come from uploaded files and must never run as formulas in someone's Excel."""
+    for row in rows:
+        ws.append(list(row))
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
+                cell.data_type = "s"
+
+
 def tables_xlsx(t: PlannerTables) -> bytes:
     """One workbook with the sheets 缸卡, 染缸, 洗缸."""
     from openpyxl import Workbook
@@ -478,9 +488,7 @@ def tables_xlsx(t: PlannerTables) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     for key, rows in table_rows(t).items():
-        ws = wb.create_sheet(TABLES[key][0])
-        for row in rows:
-            ws.append(row)
+        append_text_safe(wb.create_sheet(TABLES[key][0]), rows)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
