@@ -20,5 +20,9 @@ def test_check_benchmark_fills_the_library_and_finds_copies():
     assert figures["references"] == 1200
     assert figures["top1_correct"] >= 2  # most copies of a 256 px print are found
     assert figures["check_p50_ms"] > 0
+    # Sizing: the database holds every fingerprint; a reader process loads the index.
+    assert figures["database_mib"] > 0 and figures["index_files_mib"] >= 0
+    assert isinstance(figures["reader_peak_rss_mib"], float), figures["reader_peak_rss_mib"]
+    assert figures["reader_peak_rss_mib"] > 50
     markdown = render_markdown(index_benchmark(2000, 32, n_queries=10), figures)
     assert "1,200 references" in markdown and "images/s" in markdown

@@ -37,18 +37,24 @@ def _tree_mib(path: Path) -> float:
     return sum(p.stat().st_size for p in files) / 2**20
 
 
-def _reader_peak_mib(home: Path, query: Path) -> float:
+def _reader_peak_mib(home: Path, query: Path) -> float | str:
     """Peak memory of a fresh `fangdu check` on the home: what one serving process needs to
-    open the registry read-only, load the index and verify a shortlist."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(
-        [str(Path(sys.executable).with_name("fangdu")), "--home", str(home), "check", str(query)],
-        check=True,
-        capture_output=True,
+    open the registry read-only, load the index and verify a shortlist (or why it failed)."""
+    # A fresh parent whose only child is the check: RUSAGE_CHILDREN's peak is then the
+    # check's alone, not this process's decoding workers'.
+    probe = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+        "capture_output=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: meaningful when this one is larger.
-    return round(max(peak, before) / 1024, 0)
+    fangdu = str(Path(sys.executable).with_name("fangdu"))
+    done = subprocess.run(
+        [sys.executable, "-c", probe, fangdu, "--home", str(home), "check", str(query)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        return f"failed: {done.stderr.strip()[-200:]}"
+    return round(int(done.stdout.strip()) / 1024, 0)
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
@@ -291,6 +297,11 @@ def render_markdown(index: dict[str, float], check: dict[str, float]) -> str:
             f"| queries whose best match was their source | {check['top1_correct']} of "
             f"{check['queries']} | |",
             f"| index rebuild from the database | {check['index_rebuild_s']} s | |",
+            f"| database on disk (SQLite file + WAL) | {check['database_mib']} + "
+            f"{check['database_wal_mib']} MiB | |",
+            f"| index files on disk | {check['index_files_mib']} MiB | |",
+            f"| peak memory of one `fangdu check` on the home | {check['reader_peak_rss_mib']} MiB "
+            "| |",
             "",
             f"Vector index alone at {index['references']:,} references ({index['vectors']:,} "
             f"vectors of {index['dim']} dimensions, IVF + 8-bit scalar quantisation):",
