@@ -124,6 +124,23 @@ def test_a_mediation_to_a_confirmed_agreement(core, case, tmp_path):
         assert "application.txt" in archive.namelist()
 
 
+def test_parties_sharing_a_phone_number_fail_the_staged_mediation_guard(core, case):
+    mediation = core.disputes.mediation
+    _intake(
+        mediation,
+        case,
+        contacts={"claimant": ["13800000000"], "respondent": ["330621199001011234", "13800000000"]},
+    )
+    mediation.assign(case, MEDIATOR, D(2026, 12, 8))
+    mediation.accept(case, MEDIATOR, D(2026, 12, 8))
+    mediation.agree(case, TERMS, "apologise")
+    for signer in (OWNER, STALL, MEDIATOR):
+        mediation.sign(case, signer, D(2026, 12, 9))
+    checks = {c.name: c for c in mediation.precheck(case, D(2026, 12, 10))}
+    assert not checks["no_shared_contact"].ok
+    assert "13800000000" not in str(core.disputes.show(case).details)  # kept hashed only
+
+
 def test_a_conflicted_mediator_is_set_aside(core, case):
     mediation = core.disputes.mediation
     _intake(mediation, case)

@@ -394,6 +394,10 @@ def mediation_intake(
     identity_checked: Annotated[
         list[str], typer.Option("--identity-checked", help="claimant / respondent.")
     ] = [],  # noqa: B006
+    contact: Annotated[
+        list[str],
+        typer.Option("--contact", help="ROLE:ID-or-phone, kept hashed (repeatable)."),
+    ] = [],  # noqa: B006
     as_json: Json = False,
 ) -> None:
     """Take a case into mediation: both consents, service addresses, identities."""
@@ -404,8 +408,19 @@ def mediation_intake(
             addresses={"claimant": claimant_address, "respondent": respondent_address},
             consents=consent,
             identities_checked=identity_checked,
+            contacts=_contacts(contact),
         )
     _emit(status, as_json, _status_text(status))
+
+
+def _contacts(items: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for item in items:
+        role, _, value = item.partition(":")
+        if role not in ("claimant", "respondent") or not value.strip():
+            raise InputError(f"--contact: claimant:VALUE or respondent:VALUE, not {item!r}")
+        found.setdefault(role, []).append(value)
+    return found
 
 
 @mediation_app.command("assign")

@@ -126,9 +126,11 @@ class MediationService:
         addresses: Mapping[str, str],
         consents: Sequence[str],
         identities_checked: Sequence[str],
+        contacts: Mapping[str, Sequence[str]] | None = None,
     ) -> dict[str, Any]:
         """Both parties consent (人民调解法 Art 17), give electronic-service addresses, and
-        are identified; the case moves to mediation."""
+        are identified; the case moves to mediation. ``contacts`` (role -> ID numbers, phone
+        numbers) are kept only as SHA-256, for the staged-mediation guard."""
         with self.disputes.unit() as (session, repo):
             case = repo.case(case_id)
             consent = {**case.details.get("consent", {}), **{r: True for r in consents}}
@@ -146,7 +148,11 @@ class MediationService:
             if repo.has_mediation(case.id):
                 raise Refused(f"case C-{case.id} is already in mediation")
             repo.add(Mediation(case_id=case.id, intake_on=on, addresses=dict(addresses)))
-            case.details = {**case.details, "consent": consent}
+            hashed = {
+                role: sorted(_sha(v.strip().encode()) for v in values if v.strip())
+                for role, values in (contacts or {}).items()
+            }
+            case.details = {**case.details, "consent": consent, "contacts": hashed}
             actor = registry.party(session, "调解中心 mediation centre")
             self.disputes._event(
                 session,
@@ -635,12 +641,17 @@ class MediationService:
                 "在线调解规则 Art 23: a guard against staged mediation",
             )
         )
-        shared = len(set(addresses.values())) < len(addresses)
+        with self.disputes.unit() as (_, repo):
+            contacts = repo.case(case_id).details.get("contacts", {})
+        common = set(contacts.get("claimant", [])) & set(contacts.get("respondent", []))
+        shared = len(set(addresses.values())) < len(addresses) or bool(common)
         checks.append(
             Check(
                 "no_shared_contact",
                 not shared,
-                "parties share a service address" if shared else "distinct service addresses",
+                "parties share a service address, ID or phone number"
+                if shared
+                else "distinct addresses, IDs and phone numbers",
                 "在线调解规则 Art 23: a guard against staged mediation",
             )
         )
