@@ -88,6 +88,8 @@ def run_away(
     ranks, verified = shortlist_ranks(home, dataset, data / "queries")
     t_short = time.perf_counter() - t3
     results = score(dataset.queries, answers, ranks)
+    results["where_lost"] = where_lost(dataset.queries, answers, ranks, verified)
+    results["shortlist_ranks"] = ranks
     results["config"] = {
         "size": size,
         "seed": seed,
@@ -98,6 +100,7 @@ def run_away(
         "art_available": art_summary(),
         "art_used": dataset.art_used,
         "verified_shortlist": verified,
+        "engine": _engine(),
         "seconds": {
             "draw": round(t_draw, 1),
             "import": product["import_seconds"],
@@ -151,6 +154,32 @@ def _import_and_check(
     }
 
 
+def _engine() -> dict[str, str]:
+    """Which Fangdu ran: its source folder and, when that is a git checkout, the commit and
+    whether the tree had uncommitted changes there (run a snapshot for figures of record)."""
+    import fangdu
+
+    src = Path(fangdu.__file__).resolve().parent
+    info = {"source": str(src)}
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(src), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(src), "status", "--porcelain", "--", "similarity", "registry"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        info["commit"] = head + (" + uncommitted changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        info["commit"] = os.environ.get("FANGDU_ENGINE_COMMIT", "unknown (not a git checkout)")
+    return info
+
+
 # -- drawing ---------------------------------------------------------------------------------
 
 _DATASET: AwayDataset | None = None
@@ -198,11 +227,23 @@ def draw_dataset(
     if stamp.exists() and json.loads(stamp.read_text()) == want:
         log(f"away: reusing the images in {data}")
         return
-    for sub in ("refs", "queries"):
-        shutil.rmtree(data / sub, ignore_errors=True)
-        (data / sub).mkdir(parents=True)
-    tasks = [("ref", i, str(data / "refs")) for i in range(len(dataset.references))]
-    tasks += [("query", i, str(data / "queries")) for i in range(len(dataset.queries))]
+    started = data / "drawing.json"  # an interrupted drawing of the same dataset resumes
+    if not (started.exists() and json.loads(started.read_text()) == want):
+        for sub in ("refs", "queries"):
+            shutil.rmtree(data / sub, ignore_errors=True)
+            (data / sub).mkdir(parents=True)
+        started.write_text(json.dumps(want))
+    done = {p.stem for sub in ("refs", "queries") for p in (data / sub).iterdir()}
+    tasks = [
+        ("ref", i, str(data / "refs"))
+        for i, r in enumerate(dataset.references)
+        if r.ref_id not in done
+    ]
+    tasks += [
+        ("query", i, str(data / "queries"))
+        for i, q in enumerate(dataset.queries)
+        if q.query_id not in done
+    ]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max(1, jobs), initializer=_init_worker, initargs=(dataset,)) as ex:
         for n, _ in enumerate(ex.map(_draw_one, tasks, chunksize=8), 1):
@@ -335,6 +376,32 @@ def score(
     }
 
 
+def where_lost(
+    queries: Iterable[Query],
+    answers: Mapping[str, Answer],
+    ranks: Mapping[str, int | None],
+    verified: int,
+) -> dict[str, dict[str, int]]:
+    """Per class, copies whose source is not ranked first: how many never reached the
+    verified shortlist (the rest reached it and were ranked below another reference)."""
+    out: dict[str, dict[str, int]] = {}
+    for q in queries:
+        if q.group != COPY:
+            continue
+        row = out.setdefault(q.kind, {"copies": 0, "not_first": 0, "not_shortlisted": 0})
+        row["copies"] += 1
+        ans = answers.get(q.query_id) or []
+        if ans and ans[0][0] == q.source:
+            continue
+        row["not_first"] += 1
+        rank = ranks.get(q.query_id)
+        if rank is None or rank > verified:
+            row["not_shortlisted"] += 1
+    keys = ("copies", "not_first", "not_shortlisted")
+    out["all"] = {k: sum(r[k] for r in out.values()) for k in keys}
+    return out
+
+
 def _f(x: float | None, digits: int = 2) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
@@ -351,7 +418,7 @@ def render_markdown(results: dict) -> str:
         f"size {cfg.get('size')}, seed {cfg.get('seed')}: {cfg.get('n_references')} references "
         f"({cfg.get('imported')}), {cfg.get('n_queries')} queries; art available "
         f"{cfg.get('art_available')}, motifs used {cfg.get('art_used')}; seconds "
-        f"{cfg.get('seconds')}.",
+        f"{cfg.get('seconds')}; engine {cfg.get('engine')}.",
         "",
         "| figure | value |",
         "|---|---|",
@@ -388,6 +455,14 @@ def render_markdown(results: dict) -> str:
         + " | ".join(_f(s.get(f"@{k}")) for k in CUTOFFS)
         + " |"
     )
+    lost = results.get("where_lost", {}).get("all")
+    if lost:
+        lines += [
+            "",
+            f"Copies whose source is not ranked first: {lost['not_first']} of "
+            f"{lost['copies']}; of them {lost['not_shortlisted']} never reached the verified "
+            "shortlist.",
+        ]
     lines += [
         "",
         "Hard negatives:",
