@@ -75,3 +75,33 @@ def test_notice_then_sale_is_flagged_then_hold_and_judgement(core, register, pri
     )
     entry = parse_entry(core.ledger.entry(info.events[-1]["log_index"]))["body"]
     assert entry["type"] == "judgement" and entry["facts"]["damages_yuan"] == 20000
+
+
+def test_registrations_resembling_earlier_ones_flag_the_claimant(core, register, print_png):
+    """An agency that registers look-alikes of what is already registered (Keqiao's abuse)."""
+    from fangdu.registry.schemas import RegistrationRequest
+
+    disputes = core.disputes
+    for seed in (74, 75, 76):
+        register(seed)  # the originals, by OWNER
+    agency = "某代理公司"
+    filed = []
+    for seed in (74, 75, 76):
+        outcome = core.filing.register(
+            copy_of(print_png(seed)),
+            RegistrationRequest(title=f"仿 {seed}", owner=agency, created_on=dt.date(2025, 2, 1)),
+            submit_for_review=True,
+        )
+        core.filing.decide(outcome.work.id, approve=True, reviewer="审核员 甲", reason="客户坚持")
+        filed.append(outcome.work.id)
+    disputes.watch(f"W-{filed[0]}", agency)
+    context = CaptureContext("北市场", STALL, disputes.today(), "监测员 王")
+    disputes.import_sightings([Capture("s.jpg", print_png(74))], context)
+    (lead,) = disputes.run().leads
+    # The title check finds the earlier registration; a supervisor lets this one through.
+    with pytest.raises(Refused, match="earlier registration"):
+        disputes.open_case(lead.id, agency)
+    disputes.open_case(lead.id, agency, override_by="主管 张", override_reason="to be heard")
+    profile = next(p for p in disputes.abuse_report() if p.claimant == agency)
+    assert (profile.registrations, profile.resembling_registrations) == (3, 3)
+    assert "3 of 3 registrations resemble earlier ones" in profile.flags

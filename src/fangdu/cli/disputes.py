@@ -596,7 +596,8 @@ def case_abuse(ctx: typer.Context, as_json: Json = False) -> None:
             as_json,
             f"{p.claimant}: {p.cases} cases, {p.notices_last_week} notices last week, "
             f"{p.withdrawn_or_rejected:.0%} withdrawn/rejected, {p.prior_art_warnings:.0%} "
-            f"with prior-art warnings"
+            f"with prior-art warnings, {p.resembling_registrations} of {p.registrations} "
+            "registrations resembling earlier ones"
             + (f" — SUPERVISOR: {', '.join(p.flags)}" if p.flags else ""),
         )
 

@@ -32,6 +32,7 @@ __all__ = [
     "prior_art_conflicts",
     "prior_art_seen",
     "provenance",
+    "registrations_like_others",
     "work",
     "work_subject",
 ]
@@ -124,6 +125,22 @@ def prior_art_conflicts(session: Session, work_id: int) -> list[str]:
         .order_by(ReviewMatch.rank)
     ).all()
     return [f"P-{pid} ({verdict} {score:.2f})" for pid, verdict, score in rows]
+
+
+def registrations_like_others(session: Session, owner_id: int) -> tuple[int, int]:
+    """(the owner's registered works, how many of them the duplicate check found resembling
+    an earlier work or prior art when they were filed): clusters of near-identical filings."""
+    works = session.scalars(
+        select(Work.id).where(Work.owner_id == owner_id, Work.status == "registered")
+    ).all()
+    if not works:
+        return 0, 0
+    resembling = session.scalars(
+        select(ReviewMatch.work_id)
+        .where(ReviewMatch.work_id.in_(works), ReviewMatch.verdict != "none")
+        .distinct()
+    ).all()
+    return len(works), len(resembling)
 
 
 def prior_art_seen(session: Session, prior_art_id: int) -> dt.date | None:

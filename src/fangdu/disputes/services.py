@@ -183,7 +183,8 @@ class AbuseThresholds:
     notices_per_week: int = 20
     withdrawn_or_rejected_share: float = 0.5
     prior_art_warning_share: float = 0.3
-    min_cases: int = 3  # shares mean little below this many cases
+    resembling_registrations_share: float = 0.3
+    min_cases: int = 3  # shares mean little below this many cases (or registrations)
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,8 @@ class ClaimantProfile:
     notices_last_week: int
     withdrawn_or_rejected: float
     prior_art_warnings: float
+    registrations: int
+    resembling_registrations: int  # filed although the check found an earlier look-alike
     flags: tuple[str, ...]
 
     def as_json(self) -> dict[str, Any]:
@@ -928,7 +931,9 @@ class DisputeService:
 
     def abuse_report(self) -> list[ClaimantProfile]:
         """Per claimant: notices in the last week, the share withdrawn or rejected, the share
-        with prior-art warnings, and which thresholds they pass."""
+        with prior-art warnings, how many of their registrations resembled earlier works or
+        prior art when filed (clusters of near-identical filings), and which thresholds they
+        pass."""
         limits, today = self.abuse_thresholds, self.today()
         with self.unit() as (session, repo):
             by: dict[int, list[Case]] = {}
@@ -954,9 +959,24 @@ class DisputeService:
                         flags.append(f"{lost:.0%} withdrawn or rejected")
                     if warned > limits.prior_art_warning_share:
                         flags.append(f"{warned:.0%} with prior-art warnings")
+                registered, resembling = registry.registrations_like_others(session, claimant_id)
+                if (
+                    registered >= limits.min_cases
+                    and resembling / registered > limits.resembling_registrations_share
+                ):
+                    flags.append(
+                        f"{resembling} of {registered} registrations resemble earlier ones"
+                    )
                 profiles.append(
                     ClaimantProfile(
-                        names[claimant_id].name, len(cases), week, lost, warned, tuple(flags)
+                        names[claimant_id].name,
+                        len(cases),
+                        week,
+                        lost,
+                        warned,
+                        registered,
+                        resembling,
+                        tuple(flags),
                     )
                 )
             return profiles
