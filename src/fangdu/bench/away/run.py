@@ -233,6 +233,8 @@ def draw_dataset(
             shutil.rmtree(data / sub, ignore_errors=True)
             (data / sub).mkdir(parents=True)
         started.write_text(json.dumps(want))
+    for partial in [*(data / "refs").glob("*.tmp.*"), *(data / "queries").glob("*.tmp.*")]:
+        partial.unlink()
     done = {p.stem for sub in ("refs", "queries") for p in (data / sub).iterdir()}
     tasks = [
         ("ref", i, str(data / "refs"))
