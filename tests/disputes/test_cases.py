@@ -37,7 +37,7 @@ def test_the_machine_refuses_steps_out_of_order():
         next_state("licensed", "respond")
 
 
-def test_a_case_from_lead_to_licensed(core, register, print_png):
+def test_a_case_from_lead_to_licensed(core, register, print_png, tmp_path):
     disputes = core.disputes
     lead = _lead(core, register, print_png, 41)
     case = disputes.open_case(lead, OWNER)
@@ -73,6 +73,22 @@ def test_a_case_from_lead_to_licensed(core, register, print_png):
         prev = _leaf(core, event["log_index"])
         states.append(body["facts"]["to"])
     assert states == ["draft", "reviewed", "notice_sent", "responded", "licensed"]
+
+    # The court package of a case closed without mediation verifies offline too, and holds
+    # the notice and the licence the respondent showed.
+    from fangdu.disputes.court import build_court_package
+    from fangdu.disputes.court_verify import verify_court_package
+
+    bag = build_court_package(disputes, case.id, tmp_path / "court")
+    assert verify_court_package(bag).ok
+    kept = {p.read_bytes() for p in (bag / "data").rglob("*") if p.is_file()}
+    assert any(letter in b for b in kept)
+    assert [row["action"] for row in _custody(disputes, case.id)][-1] == "court_package"
+
+
+def _custody(disputes, case_id: int) -> list[dict]:
+    with disputes.unit() as (_, repo):
+        return [{"action": c.action, "actor": c.actor} for c in repo.custody(case_id)]
 
 
 def _leaf(core, index: int) -> str:
