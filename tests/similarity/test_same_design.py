@@ -121,3 +121,16 @@ def test_same_design_finds_quarter_turns_and_shifts() -> None:
     turned = np.rot90(ref[7:, 13:], 1)  # another window on it, turned a quarter
     assert same_design(np.ascontiguousarray(turned), ref) > 0.99
     assert same_design(np.zeros((0, 0), np.uint8), ref) == -1.0
+
+
+def test_pictures_with_almost_nothing_drawn_are_no_design() -> None:
+    """Two near-blank design pictures (smooth grounds whose gradients vanish) once correlated
+    at 1.0 over their few stray pixels and made unrelated prints a `copy`."""
+    a = np.zeros((256, 230), np.uint8)
+    b = np.zeros((256, 214), np.uint8)
+    a[100:102, 60:62] = 64  # four stray edge pixels each
+    b[30:32, 90:92] = 64
+    assert same_design(a, b) == -1.0
+    # The same stray pixels on a real drawing do not stop a real match.
+    ref = extract(simple_print(11, SIZE).rgb).design
+    assert same_design(ref.copy(), ref) > 0.99

@@ -26,6 +26,12 @@ from fangdu.similarity._model import matmul_t
 # 43-156 (see docs/SIMILARITY.md).
 SIMPLE_COMPLEXITY = 40
 SAME_DESIGN_NCC = 0.85
+# A design picture with fewer drawn pixels (gradient >= _DRAWN) than this share carries no
+# design: a correlation over a few stray pixels reaches 1.0 between unrelated images (two smooth
+# tie-dye grounds did on the away benchmark). The home benchmark's simple prints and stock
+# patterns draw 1.7-27 % of their pixels.
+MIN_DRAWN_SHARE = 0.01
+_DRAWN = 16
 _SAME_DIST = 100.0  # as in verify: two descriptors closer than this look the same
 _DIV = 2  # design picture = working image / _DIV
 _MIN_OVERLAP = 0.5
@@ -53,6 +59,11 @@ def design_picture(grad: np.ndarray) -> np.ndarray:
     h, w = grad.shape
     size = (max(1, round(w / _DIV)), max(1, round(h / _DIV)))
     return cv2.resize(grad, size, interpolation=cv2.INTER_AREA)
+
+
+def drawn_share(picture: np.ndarray) -> float:
+    """The share of a design picture's pixels on an edge of the drawing."""
+    return float(np.count_nonzero(picture >= _DRAWN)) / max(1, picture.size)
 
 
 def _dihedral(a: np.ndarray) -> list[np.ndarray]:
@@ -131,6 +142,8 @@ def same_design(query: np.ndarray, reference: np.ndarray) -> float:
     """Best normalised correlation of the two design pictures over the dihedral transforms of
     ``query`` and its shifts with enough overlap; -1 when nothing overlaps enough."""
     if query.size == 0 or reference.size == 0:
+        return -1.0
+    if min(drawn_share(query), drawn_share(reference)) < MIN_DRAWN_SHARE:
         return -1.0
     # A pyramid: the eight transforms searched exhaustively at a quarter of the resolution
     # (FFT correlation), the best one refined at half and then full resolution.
