@@ -16,10 +16,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
 
 from fangdu.accounts import ROLES, TOKEN_SCOPES, Account, Accounts, AuthError, Throttled
-from fangdu.errors import Conflict, InputError, NotFound
-from fangdu.ledger.note import verifier_key_string
 from fangdu.db.engine import make_engine, session_factory, upgrade
 from fangdu.db.tables import all_metadata
+from fangdu.errors import Conflict, InputError, NotFound
+from fangdu.ledger.note import verifier_key_string
 
 PASSWORD = "牡丹-peony-2026"
 START = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)

@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import insert
 
+from fangdu.db.engine import make_engine, session_factory, upgrade
 from fangdu.ledger import merkle
 from fangdu.ledger.entries import Event, FileRef
 from fangdu.ledger.models import LogEntry, LogState
 from fangdu.ledger.note import generate_signer
 from fangdu.ledger.store import LogStore
-from fangdu.db.engine import make_engine, session_factory, upgrade
 
 ORIGIN = "bench.fangdu/ledger"
 

@@ -126,7 +126,6 @@ def built(ctx: typer.Context, *, read_only: bool = False) -> Iterator[Fangdu]:
     """This process's Fangdu (the composition root), closed at the end of the command."""
     settings: Settings = ctx.obj
     core = Fangdu.build(settings, read_only=read_only)
-    registry = core.registry
     try:
         stale = core.references.last_sync.stale
         if stale:
