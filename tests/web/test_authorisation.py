@@ -45,6 +45,13 @@ REGISTERED_ONLY = {"registered": EVERYONE}
 REGISTERED_FILE = {"registered": PRIVATE | CASE_HANDLERS}
 REVIEW_ANY = dict.fromkeys(STATES, REVIEWERS)
 OWN_PORTFOLIO = {"pending": PRIVATE, "registered": PRIVATE, "rejected": PRIVATE}
+# The rights register (issue 15), of registered works only: the parties named in it (the owner
+# here), reviewers and case handlers see it; the owner records licences and transfers; a bank
+# officer records its pledge and, on a work pledged to its bank (the world's), the rest.
+RIGHTS_VIEW = {"registered": frozenset({"owner"}) | REVIEWERS | CASE_HANDLERS}
+RIGHTS_OWNER = {"registered": frozenset({"owner"})}
+RIGHTS_BANK = {"registered": frozenset({"bank_officer"})}
+BANK = "柯桥农商银行"
 
 # (method, path): who may, either a set of people or a {state: people} map for routes about a
 # work. Over the API, people use tokens with every scope.
@@ -118,6 +125,22 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/api/v1/trade/plan"): TRADERS,
     ("GET", "/api/v1/trade/jobs/{job_id}"): TRADERS,
     ("GET", "/api/v1/trade/jobs/{job_id}/documents.zip"): TRADERS,
+    ("GET", "/api/v1/rights/works/{key}"): RIGHTS_VIEW,
+    ("GET", "/api/v1/rights/works/{key}/report"): RIGHTS_VIEW,
+    ("POST", "/api/v1/rights/works/{key}/licence"): RIGHTS_OWNER,
+    ("POST", "/api/v1/rights/works/{key}/transfer"): RIGHTS_OWNER,
+    ("POST", "/api/v1/rights/works/{key}/pledge"): RIGHTS_BANK,
+    ("POST", "/api/v1/rights/works/{key}/pledge-registration"): RIGHTS_BANK,
+    ("POST", "/api/v1/rights/works/{key}/consent"): RIGHTS_BANK,
+    ("POST", "/api/v1/rights/works/{key}/release"): RIGHTS_BANK,
+    ("GET", "/works/{key}/rights"): RIGHTS_VIEW,
+    ("GET", "/works/{key}/rights/report"): RIGHTS_VIEW,
+    ("POST", "/works/{key}/rights/licence"): RIGHTS_OWNER,
+    ("POST", "/works/{key}/rights/transfer"): RIGHTS_OWNER,
+    ("POST", "/works/{key}/rights/pledge"): RIGHTS_BANK,
+    ("POST", "/works/{key}/rights/pledge-registration"): RIGHTS_BANK,
+    ("POST", "/works/{key}/rights/consent"): RIGHTS_BANK,
+    ("POST", "/works/{key}/rights/release"): RIGHTS_BANK,
 }
 
 
@@ -150,7 +173,7 @@ def world(library_site, print_png) -> World:
     site = library_site
     owner = site.account("owner", "applicant", party="柯桥花样工作室")
     for role in PEOPLE[2:]:
-        site.account(role, role)
+        site.account(role, role, **({"party": BANK} if role == "bank_officer" else {}))
     deciding = site.account("reviewer-2", "reviewer")
     registry = site.state.registry
     works = {}
@@ -164,9 +187,32 @@ def world(library_site, print_png) -> World:
                 reason=None if state == "registered" else "not original",
             )
         works[state] = registry.queries.show(str(work_id))
+    _pledge(site, works["registered"].id)
     prior_art = registry.queries.show("P-1")  # the library's one prior-art photo
     spare = site.account("spare", "applicant")
     return World(site, works, prior_art.id, spare.id)
+
+
+def _pledge(site, work_id: int) -> None:
+    """The bank officer's bank applies for a pledge of the registered work."""
+    from fangdu.rights.services import Document, keqiao_today
+
+    today = keqiao_today()
+    site.state.core.rights.pledge(
+        [str(work_id)],
+        pledgee=BANK,
+        applied_on=today,
+        secured_claim="loan",
+        amount="1",
+        debtor_term_ends=today + dt.timedelta(days=365),
+        scope="all",
+        security_term="1 year",
+        documents=[
+            Document(role, b"%PDF-1.4\n")
+            for role in ("main_contract", "pledge_contract", "pledgor_id", "pledgee_id")
+        ],
+        signed_by=["柯桥花样工作室", BANK],
+    )
 
 
 def _who(site, person: str, api: bool) -> tuple[dict[str, str], dict[str, str]]:

@@ -17,10 +17,20 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from fangdu import __version__
 from fangdu.app import Fangdu
 from fangdu.config import Settings
-from fangdu.web import api, i18n, problems, schedule_api, trade_api
+from fangdu.web import api, i18n, problems, rights_api, schedule_api, trade_api
 from fangdu.web.config import WebSettings
 from fangdu.web.demo import seed_demo
-from fangdu.web.pages import account, apply, common, public, review, schedule, trade, verify
+from fangdu.web.pages import (
+    account,
+    apply,
+    common,
+    public,
+    review,
+    rights,
+    schedule,
+    trade,
+    verify,
+)
 from fangdu.web.records import PreviewCache
 from fangdu.web.security import BodyLimit, RateLimiter, SecurityHeaders
 from fangdu.web.state import AppState
@@ -41,6 +51,15 @@ UPLOAD_PATHS = frozenset(
         "/api/v1/trade/plan",
     }
 )
+
+
+def takes_upload(path: str) -> bool:
+    """Forms and API calls that carry files: contract documents go with rights records."""
+    return path in UPLOAD_PATHS or (
+        path.startswith(("/works/", "/api/v1/rights/works/"))
+        and path.rsplit("/", 1)[-1]
+        in ("licence", "transfer", "pledge", "pledge-registration", "consent", "release")
+    )
 
 
 class HeadAsGet:
@@ -117,7 +136,7 @@ def create_app(
     problems.install(app)
     upload_limit = settings.max_image_bytes + FORM_OVERHEAD
     app.add_middleware(
-        BodyLimit, limit_for=lambda path: upload_limit if path in UPLOAD_PATHS else SMALL_BODY
+        BodyLimit, limit_for=lambda path: upload_limit if takes_upload(path) else SMALL_BODY
     )
     app.add_middleware(SecurityHeaders)
     hosts = web.host_allow_list()
@@ -133,7 +152,8 @@ def create_app(
     app.include_router(api.log_router)
     app.include_router(schedule_api.router)
     app.include_router(trade_api.router)
-    for pages in (public, account, apply, review, verify, schedule, trade):
+    app.include_router(rights_api.router)
+    for pages in (public, account, apply, review, verify, schedule, trade, rights):
         app.include_router(pages.router)
     return app
 

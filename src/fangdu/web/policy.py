@@ -29,6 +29,10 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     SCHEDULE = "schedule"  # the dye house's vat plans (印染排缸), its own party's only
     TRADE = "trade"  # market-procurement goods lists, plans and documents (市场采购 1039)
+    # The rights register (docs/RIGHTS.md), about registered works only:
+    VIEW_RIGHTS = "view_rights"  # owners, licences, pledges, history, the due-diligence report
+    RECORD_RIGHTS = "record_rights"  # the owner records a licence or a transfer
+    PLEDGE = "pledge"  # a bank records, registers, consents to or releases its pledge
 
 
 ANONYMOUS = "anonymous"
@@ -43,9 +47,15 @@ _SIGNED_IN = {
     Action.OWN_ACCOUNT: ALWAYS,
 }
 # Mediators, judges and bank officers handle disputes and loans over registered works only.
-_CASE_HANDLER = {**_SIGNED_IN, Action.VIEW_ORIGINAL: PUBLIC, Action.GET_EVIDENCE: PUBLIC}
+_CASE_HANDLER = {
+    **_SIGNED_IN,
+    Action.VIEW_ORIGINAL: PUBLIC,
+    Action.GET_EVIDENCE: PUBLIC,
+    Action.VIEW_RIGHTS: PUBLIC,
+}
 _REVIEWER = {
     **_SIGNED_IN,
+    Action.VIEW_RIGHTS: PUBLIC,
     Action.VIEW: ALL_STATES,
     Action.VIEW_APPLICATION: ALL_STATES,
     Action.VIEW_ORIGINAL: ALL_STATES,
@@ -60,7 +70,7 @@ RULES: dict[str, dict[Action, frozenset[str]]] = {
     "reviewer": _REVIEWER,
     "mediator": _CASE_HANDLER,
     "judge": _CASE_HANDLER,
-    "bank_officer": _CASE_HANDLER,
+    "bank_officer": {**_CASE_HANDLER, Action.PLEDGE: PUBLIC},
     # Dye-house planners and trade-company clerks work in contexts of their own; they may
     # check patterns like anyone signed in.
     "planner": {**_SIGNED_IN, Action.SCHEDULE: ALWAYS},
@@ -93,7 +103,23 @@ SCOPES: dict[Action, str | None] = {
     Action.MANAGE_USERS: None,
     Action.SCHEDULE: "schedule",
     Action.TRADE: "trade",
+    Action.VIEW_RIGHTS: "rights",
+    Action.RECORD_RIGHTS: "rights",
+    Action.PLEDGE: "rights",
 }
+# What a party to a work's rights may do with it, whatever its role: anyone named in the
+# register (owner, co-owner, licensee, pledgee) sees it; an owner on the day records.
+PARTY_ACTIONS = frozenset({Action.VIEW_RIGHTS})
+OWNER_ACTIONS = frozenset({Action.VIEW_RIGHTS, Action.RECORD_RIGHTS})
+
+
+@dataclass(frozen=True)
+class RightsFacts:
+    """What the policy needs to know of a work's rights: the parties' names (as accounts name
+    the party they act for) in the register, and the owners' on the day."""
+
+    parties: frozenset[str]
+    owners: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -127,3 +153,22 @@ def allowed(account: Account | None, action: Action, work: WorkFacts | None = No
     if states is ALWAYS or work is None:  # without a work: may the role do it at all?
         return True
     return work.status in states
+
+
+def rights_allowed(
+    account: Account | None, action: Action, work: WorkFacts, rights: RightsFacts
+) -> bool:
+    """Whether ``account`` may do a rights ``action`` on a work: only registered works have
+    rights on record; a party to them (the party its account acts for) may see them, an owner
+    record a licence or transfer; a role may (reviewers, case handlers, banks) as RULES say."""
+    if work.status not in PUBLIC or account is None:
+        return False
+    scopes = account.scopes
+    if scopes is not None and SCOPES[action] not in scopes:
+        return False
+    party = account.party
+    if party is not None and action in OWNER_ACTIONS and party in rights.owners:
+        return True
+    if party is not None and action in PARTY_ACTIONS and party in rights.parties:
+        return True
+    return allowed(account, action, work)
