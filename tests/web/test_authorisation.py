@@ -45,6 +45,14 @@ REGISTERED_ONLY = {"registered": EVERYONE}
 REGISTERED_FILE = {"registered": PRIVATE | CASE_HANDLERS}
 REVIEW_ANY = dict.fromkeys(STATES, REVIEWERS)
 OWN_PORTFOLIO = {"pending": PRIVATE, "registered": PRIVATE, "rejected": PRIVATE}
+# Disputes (issue 16): the world's case is the owner's against a market stall. The owner (an
+# applicant acting for the claimant party) pursues it; reviewers decide it; the judge reads it
+# and takes its court package; a mediator sees only cases assigned to them (none here); the
+# respondent holds the case token, not an account (tests/web/test_disputes_web.py).
+CLAIMANT = frozenset({"owner"})
+CASE_PEOPLE = frozenset({"owner", "reviewer", "judge", "admin"})
+CASE_DECIDERS = REVIEWERS
+CASE_COURT = frozenset({"owner", "judge", "admin"})
 # The rights register (issue 15), of registered works only: the parties named in it (the owner
 # here), reviewers and case handlers see it; the owner records licences and transfers; a bank
 # officer records its pledge and, on a work pledged to its bank (the world's), the rest.
@@ -102,6 +110,20 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("GET", "/log/checkpoint"): EVERYONE,
     ("GET", "/log/tile/{path:path}"): EVERYONE,
     ("GET", "/api/v1/openapi.json"): EVERYONE,
+    ("GET", "/disputes"): CASE_PEOPLE,
+    ("POST", "/disputes/watch"): CLAIMANT,
+    ("POST", "/disputes/monitor"): CLAIMANT,
+    ("POST", "/disputes/leads/{lead_id}/case"): CLAIMANT,
+    ("GET", "/disputes/cases/{case_id}"): CASE_PEOPLE,
+    ("POST", "/disputes/cases/{case_id}/review"): CASE_DECIDERS,
+    ("POST", "/disputes/cases/{case_id}/notice"): CLAIMANT,
+    ("GET", "/disputes/cases/{case_id}/notice.pdf"): CASE_PEOPLE,
+    ("POST", "/disputes/cases/{case_id}/close"): CASE_DECIDERS,
+    ("GET", "/disputes/cases/{case_id}/court-package.zip"): CASE_COURT,
+    # The respondent's pages: the case token is the authority (given here to everyone).
+    ("GET", "/respond"): EVERYONE,
+    ("POST", "/respond"): EVERYONE,
+    ("POST", "/respond/answer"): EVERYONE,
     ("GET", "/schedule"): PLANNERS,
     ("POST", "/schedule"): PLANNERS,
     ("GET", "/schedule/{job_id}"): PLANNERS,
@@ -166,6 +188,9 @@ class World:
     works: dict[str, object]  # state -> WorkInfo
     prior_art_id: int
     spare_user_id: int
+    case_id: int = 0  # the owner's case, its notice delivered
+    lead_id: int = 0  # the owner's open lead on the registered work
+    case_token: str = ""  # the respondent's
 
 
 @pytest.fixture
@@ -190,7 +215,8 @@ def world(library_site, print_png) -> World:
     _pledge(site, works["registered"].id)
     prior_art = registry.queries.show("P-1")  # the library's one prior-art photo
     spare = site.account("spare", "applicant")
-    return World(site, works, prior_art.id, spare.id)
+    dispute = _dispute(site, works["registered"].id)
+    return World(site, works, prior_art.id, spare.id, *dispute)
 
 
 def _pledge(site, work_id: int) -> None:
@@ -247,6 +273,8 @@ def _request(world: World, person: str, method: str, path: str, work) -> int:
         "work_id": work.id if work else 0,
         "key": work.id if work else 0,
         "number": (work.registration_no if work else None) or "FD-2026-9999999",
+        "case_id": world.case_id,
+        "lead_id": world.lead_id,
     }
     url = path
     for name, value in values.items():
@@ -270,6 +298,8 @@ def _request(world: World, person: str, method: str, path: str, work) -> int:
             data |= {"username": "spare" if person == "anonymous" else person, "password": PASSWORD}
         elif path == "/register-account":
             data |= {"username": "newcomer", "password": PASSWORD, "password2": "different"}
+        elif path.startswith("/respond"):
+            data |= {"case": str(world.case_id), "token": world.case_token}
         elif path.endswith("/check"):
             files = {"image" if not api else "file": ("x.png", b"not an image", "image/png")}
         if path.startswith("/api/v1/works/") and path.endswith("/decision"):
@@ -304,6 +334,39 @@ def _own_job(site, person: str, path: str) -> str:
     job = workspace.create("trade", owner, {"goods.csv": sample_with_mistakes(3, 1)}, {})
     run_check(workspace.folder("trade", owner, job), TradeSettings())
     return job
+
+
+def _dispute(site, work_id: int) -> tuple[int, int, str]:
+    """The owner watches the registered work; two market copies of it give two leads; one
+    becomes a case, reviewed and noticed. (case id, the other lead's id, the case token)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from fangdu.disputes.services import Capture, CaptureContext
+
+    disputes = site.state.core.disputes
+    disputes.watch(f"W-{work_id}", "柯桥花样工作室")
+    blobs = site.state.blobs
+    rgb = np.asarray(
+        Image.open(io.BytesIO(blobs.get(site.state.queries.show(str(work_id)).sha256)))
+    )
+    for merchant, quality in (("某布行", 92), ("新新布行", 90)):
+        buffer = io.BytesIO()
+        Image.fromarray(np.ascontiguousarray(rgb[:, ::-1, :3])).save(
+            buffer, "JPEG", quality=quality
+        )
+        disputes.import_sightings(
+            [Capture("stall.jpg", buffer.getvalue())],
+            CaptureContext("轻纺城", merchant, disputes.today(), "柯桥花样工作室"),
+        )
+    leads = disputes.run().leads
+    case = disputes.open_case(leads[0].id, "柯桥花样工作室")
+    disputes.review(case.id, "审核员", "proceed")
+    sent, _ = disputes.send_notice(case.id, "柯桥花样工作室", metres=10)
+    assert sent.token is not None
+    return case.id, leads[1].id, sent.token
 
 
 def test_every_route_every_role_every_state(world):

@@ -476,6 +476,17 @@ class DisputeService:
         with self.unit() as (_, repo):
             return [self._lead_info(repo, lead) for lead in repo.leads(status)]
 
+    def leads_of(self, owner: str) -> list[LeadInfo]:
+        """The leads on the watched works that ``owner`` owns on record today (their page)."""
+        with self.unit() as (session, repo):
+            works = [registry.work(session, w.work_id) for w in repo.watches()]
+        mine = {work.id for work in works if owner in self._owner_names(work)}
+        return [lead for lead in self.leads() if lead.work in mine]
+
+    def cases_of(self, party: str) -> list[CaseInfo]:
+        """The cases ``party`` brings, as claimant or as the claimant's agent."""
+        return [case for case in self.cases() if party in (case.claimant, case.agent)]
+
     def dismiss(self, lead_id: int, by: str, reason: str) -> LeadInfo:
         """A lead a reviewer sets aside before any case (logged, with the reviewer)."""
         if not reason.strip():

@@ -31,6 +31,7 @@ from fangdu.web.pages import (
     trade,
     verify,
 )
+from fangdu.web.pages import disputes as dispute_pages
 from fangdu.web.records import PreviewCache
 from fangdu.web.security import BodyLimit, RateLimiter, SecurityHeaders
 from fangdu.web.state import AppState
@@ -49,6 +50,9 @@ UPLOAD_PATHS = frozenset(
         "/trade",
         "/api/v1/trade/check",
         "/api/v1/trade/plan",
+        # a monitor batch of market photos, the respondent's licence or invoice (issue 16)
+        "/disputes/monitor",
+        "/respond/answer",
     }
 )
 
@@ -155,6 +159,7 @@ def create_app(
     app.include_router(rights_api.router)
     for pages in (public, account, apply, review, verify, schedule, trade, rights):
         app.include_router(pages.router)
+    app.include_router(dispute_pages.router)
     return app
 
 

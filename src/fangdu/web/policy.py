@@ -172,3 +172,73 @@ def rights_allowed(
     if party is not None and action in PARTY_ACTIONS and party in rights.parties:
         return True
     return allowed(account, action, work)
+
+
+# -- disputes (issue 16, docs/DISPUTES.md) ------------------------------------------------------
+# A case is about people, not about a work's state: who may act depends on the role and on the
+# person's relation to the case (the party its account acts for). The respondent has no account
+# here: the case token printed in the warning letter is their authority, and it opens its own
+# case and no other (checked by the disputes service). Pages only: no API token reaches a case.
+
+
+class CaseAction(StrEnum):
+    CLAIM = "claim"  # watch works, upload a monitor batch, open a case on a lead, send its notice
+    DECIDE_CASE = "decide_case"  # the review gate's decision and closing a case
+    VIEW_CASE = "view_case"  # the case record: every state change with its log entry
+    COURT_PACKAGE = "court_package"  # the BagIt court package of a case
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the policy needs to know of a case: the claimant's and agent's party names, and
+    the mediator assigned (who sees the case, never another)."""
+
+    claimant: str
+    agent: str | None = None
+    mediator: str | None = None
+
+
+# What a role may do with any case; an owner (an applicant acting for a party) with their own.
+CASE_RULES: dict[str, frozenset[CaseAction]] = {
+    "applicant": frozenset({CaseAction.CLAIM}),
+    "reviewer": frozenset({CaseAction.DECIDE_CASE, CaseAction.VIEW_CASE}),
+    "judge": frozenset({CaseAction.VIEW_CASE, CaseAction.COURT_PACKAGE}),
+    "admin": frozenset(
+        {CaseAction.CLAIM, CaseAction.DECIDE_CASE, CaseAction.VIEW_CASE, CaseAction.COURT_PACKAGE}
+    ),
+}
+# What the claimant (or their agent) may do with their own case, whatever the role.
+CLAIMANT_CASE_ACTIONS = frozenset(
+    {CaseAction.CLAIM, CaseAction.VIEW_CASE, CaseAction.COURT_PACKAGE}
+)
+MEDIATOR_CASE_ACTIONS = frozenset({CaseAction.VIEW_CASE})
+
+
+def case_allowed(
+    account: Account | None, action: CaseAction, case: CaseFacts | None = None
+) -> bool:
+    """Whether ``account`` may do ``action``, on ``case`` if it is about one. Without a case:
+    may the role (an owner: with a party to act for) do it at all? With a case, an owner acts
+    on their own cases only, a mediator sees the cases assigned to them, and nobody decides a
+    case they bring."""
+    if account is None or account.scopes is not None:
+        return False
+    party = account.party
+    if case is not None:
+        own = party is not None and party in {case.claimant, case.agent}
+        if action is CaseAction.DECIDE_CASE and own:
+            return False
+        if own and action in CLAIMANT_CASE_ACTIONS:
+            return True
+        if (
+            account.role == "mediator"
+            and party is not None
+            and party == case.mediator
+            and action in MEDIATOR_CASE_ACTIONS
+        ):
+            return True
+        if action is CaseAction.CLAIM:
+            return False  # only the claimant pursues their own case
+    elif action is CaseAction.CLAIM and party is None:
+        return False  # an owner acts for the party on record
+    return action in CASE_RULES.get(account.role, frozenset())

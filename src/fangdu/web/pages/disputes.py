@@ -1,0 +1,476 @@
+"""Disputes (issue 16, docs/DISPUTES.md) in the browser: the owner's monitor upload and leads,
+the case page both sides read (every state change with its log entry), the reviewer's decision
+with its reason code, the warning letter, the respondent's answer by case token, closing, and
+the court package. Everything goes through the disputes service; who may do what is asked of
+``fangdu.web.policy.case_allowed``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from fangdu.accounts import Account
+from fangdu.disputes.court import build_court_package
+from fangdu.disputes.services import (
+    OUTCOMES,
+    RESPONSES,
+    REVIEW_REASONS,
+    CaptureContext,
+    CaseInfo,
+    DisputeService,
+)
+from fangdu.disputes.services import Capture as DisputeCapture
+from fangdu.errors import InputError, NotFound
+from fangdu.web.i18n import N_
+from fangdu.web.pages.common import redirect, render
+from fangdu.web.policy import CaseAction, CaseFacts, case_allowed
+from fangdu.web.problems import LoginRequired, forbidden
+from fangdu.web.security import verify_csrf
+from fangdu.web.state import RecordId, app_state, current_account
+from fangdu.web.uploads import display_name, read_upload
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
+
+MAX_BATCH = 20  # photos in one monitor upload
+REASON_LABELS = {
+    "proceed": N_("Proceed: a copy, the notice may go out"),
+    "not_copy": N_("Not a copy"),
+    "licensed": N_("Licensed"),
+    "prior_art": N_("Prior art"),
+    "de_minimis": N_("De minimis"),
+}
+ANSWER_LABELS = {
+    "licence": N_("Show a licence"),
+    "invoice": N_("Show a supplier's invoice (legal source)"),
+    "dispute": N_("Dispute the claim, with reasons"),
+    "accept_mediation": N_("Accept mediation"),
+    "accept_licence_offer": N_("Accept the licence offer"),
+}
+CASE_STATE_LABELS = {
+    "draft": N_("Draft: waiting for review"),
+    "reviewed": N_("Reviewed: the notice may go out"),
+    "notice_sent": N_("Notice sent"),
+    "responded": N_("The respondent answered"),
+    "licensed": N_("Closed: licensed"),
+    "paid_and_removed": N_("Closed: paid and removed"),
+    "mediation": N_("In mediation"),
+    "litigation": N_("In litigation"),
+    "withdrawn": N_("Withdrawn"),
+    "rejected": N_("Rejected at review"),
+}
+LEAD_STATUS_LABELS = {
+    "open": N_("Open"),
+    "licensed": N_("Closed: licensed"),
+    "case": N_("Case opened"),
+    "dismissed": N_("Dismissed"),
+}
+FLAG_LABELS = {
+    "prior_use": N_("Prior use: the design was on sale before the registration"),
+    "own_purchase": N_("Only the claimant's own purchase"),
+    "independent_sighting_first": N_("An independent sighting came first"),
+    "after_notice": N_("Seen after a notice"),
+}
+OUTCOME_LABELS = {
+    "licensed": N_("Licensed"),
+    "paid_and_removed": N_("Paid and removed"),
+    "litigation": N_("Litigation"),
+    "withdrawn": N_("Withdrawn"),
+}
+LABELS = {
+    "REASON_LABELS": REASON_LABELS,
+    "ANSWER_LABELS": ANSWER_LABELS,
+    "CASE_STATE_LABELS": CASE_STATE_LABELS,
+    "LEAD_STATUS_LABELS": LEAD_STATUS_LABELS,
+    "FLAG_LABELS": FLAG_LABELS,
+    "OUTCOME_LABELS": OUTCOME_LABELS,
+    "REVIEW_REASONS": REVIEW_REASONS,
+    "RESPONSES": RESPONSES,
+    "OUTCOMES": tuple(OUTCOMES),
+}
+
+
+def _disputes(request: Request) -> DisputeService:
+    return app_state(request).core.disputes
+
+
+def _signed_in(request: Request) -> Account:
+    account = current_account(request)
+    if account is None:
+        raise LoginRequired()
+    return account
+
+
+SignedIn = Annotated[Account, Depends(_signed_in)]
+
+
+def _claimant(request: Request) -> Account:
+    """An owner acting for their party (checked before the form is read)."""
+    account = _signed_in(request)
+    if not case_allowed(account, CaseAction.CLAIM):
+        raise forbidden()
+    assert account.party is not None
+    return account
+
+
+def _case_person(request: Request) -> Account:
+    """Anyone whose role or party has some business with cases."""
+    account = _signed_in(request)
+    if not any(case_allowed(account, action) for action in CaseAction):
+        raise forbidden()
+    return account
+
+
+Claimant = Annotated[Account, Depends(_claimant)]
+CasePerson = Annotated[Account, Depends(_case_person)]
+
+
+def _case(request: Request, account: Account, case_id: int, action: CaseAction) -> CaseInfo:
+    """The case, if ``account`` may do ``action`` on it. A case they may not see is not found
+    (its existence is not confirmed); one they see but may not act on is 403."""
+    disputes = _disputes(request)
+    try:
+        case = next(c for c in disputes.cases() if c.id == case_id)
+    except StopIteration:
+        raise NotFound(f"no case C-{case_id}") from None
+    facts = CaseFacts(case.claimant, case.agent, _mediator(case))
+    if case_allowed(account, action, facts):
+        return case
+    if not case_allowed(account, CaseAction.VIEW_CASE, facts):
+        raise NotFound(f"no case C-{case_id}")
+    raise forbidden()
+
+
+def _mediator(case: CaseInfo) -> str | None:
+    """The mediator assigned, as the case's details name them (none before mediation)."""
+    mediation = case.details.get("mediation")
+    return mediation.get("mediator") if isinstance(mediation, dict) else None
+
+
+def _today(request: Request) -> dt.date:
+    return _disputes(request).today()
+
+
+# -- the owner's page: watchlist, monitor upload, leads, own cases -----------------------------
+
+
+def _dashboard(
+    request: Request,
+    account: Account,
+    *,
+    imported: list[Any] | None = None,
+    new_leads: int | None = None,
+    error: str | None = None,
+    detail: str | None = None,
+    status: int = 200,
+) -> Response:
+    disputes = _disputes(request)
+    claims = case_allowed(account, CaseAction.CLAIM)
+    party = account.party
+    if claims and party is not None:
+        leads = disputes.leads_of(party)
+        cases = disputes.cases_of(party)
+    else:
+        leads = disputes.leads() if case_allowed(account, CaseAction.DECIDE_CASE) else []
+        cases = disputes.cases() if case_allowed(account, CaseAction.VIEW_CASE) else []
+    return render(
+        request,
+        "disputes.html",
+        {
+            **LABELS,
+            "claims": claims,
+            "leads": leads,
+            "cases": cases,
+            "imported": imported,
+            "new_leads": new_leads,
+            "error": error,
+            "detail": detail,
+            "today": _today(request),
+        },
+        status=status,
+    )
+
+
+@router.get("/disputes")
+def dashboard(request: Request, account: CasePerson) -> Response:
+    return _dashboard(request, account)
+
+
+@router.post("/disputes/watch")
+def watch(
+    request: Request,
+    account: Claimant,
+    work: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    try:
+        _disputes(request).watch(work.strip(), account.party)
+    except (InputError, NotFound) as exc:
+        return _dashboard(
+            request, account, error=N_("The work was not put on the watchlist."), detail=str(exc),
+            status=409,
+        )  # fmt: skip
+    return redirect("/disputes")
+
+
+@router.post("/disputes/monitor")
+def monitor(
+    request: Request,
+    account: Claimant,
+    photos: Annotated[list[UploadFile], File()],
+    source: Annotated[str, Form(max_length=300)] = "",
+    merchant: Annotated[str, Form(max_length=200)] = "",
+    seen: Annotated[str, Form(max_length=10)] = "",
+    device: Annotated[str, Form(max_length=100)] = "",
+    own_purchase: Annotated[str, Form(max_length=4)] = "",
+) -> Response:
+    """A batch of market photos → sightings (each logged), then a monitor run → leads."""
+    disputes = _disputes(request)
+    limit = app_state(request).core.settings.max_image_bytes
+    try:
+        seen_on = dt.date.fromisoformat(seen)
+    except ValueError:
+        return _dashboard(
+            request, account, error=N_("Give the day the photos were taken."), status=400
+        )
+    if len(photos) > MAX_BATCH:
+        return _dashboard(request, account, error=N_("At most 20 photos in one batch."), status=400)
+    captures = [DisputeCapture(display_name(p), read_upload(p, limit)) for p in photos]
+    try:
+        lines = disputes.import_sightings(
+            captures,
+            CaptureContext(
+                source=source,
+                merchant=merchant,
+                seen_on=seen_on,
+                captured_by=account.party,
+                device=device.strip() or None,
+                own_purchase=own_purchase == "on",
+            ),
+            channel="web",
+        )
+    except InputError as exc:
+        return _dashboard(
+            request, account, error=N_("The batch was refused."), detail=str(exc), status=400
+        )
+    report = disputes.run()
+    return _dashboard(request, account, imported=lines, new_leads=len(report.leads))
+
+
+@router.post("/disputes/leads/{lead_id}/case")
+def open_case(request: Request, lead_id: RecordId, account: Claimant) -> Response:
+    """The owner opens a case on their open lead; the title check comes first."""
+    disputes = _disputes(request)
+    if lead_id not in {lead.id for lead in disputes.leads_of(account.party)}:
+        raise NotFound(f"no lead L-{lead_id}")
+    try:
+        case = disputes.open_case(lead_id, account.party, channel="web")
+    except InputError as exc:
+        return _dashboard(
+            request, account, error=N_("No case was opened."), detail=str(exc), status=409
+        )
+    return redirect(f"/disputes/cases/{case.id}")
+
+
+# -- the case page ------------------------------------------------------------------------------
+
+
+def _case_page(
+    request: Request,
+    account: Account | None,
+    case: CaseInfo,
+    *,
+    token: str | None = None,
+    respondent: bool = False,
+    error: str | None = None,
+    detail: str | None = None,
+    status: int = 200,
+) -> Response:
+    facts = CaseFacts(case.claimant, case.agent, _mediator(case))
+
+    def may(action: str) -> bool:
+        return not respondent and case_allowed(account, CaseAction(action), facts)
+
+    return render(
+        request,
+        "dispute_case.html",
+        {
+            **LABELS,
+            "case": case,
+            "token": token,
+            "respondent": respondent,
+            "may_case": may,
+            "error": error,
+            "detail": detail,
+            "notice_pdf": any(role == "notice" for role, _ in case.documents),
+        },
+        status=status,
+    )
+
+
+@router.get("/disputes/cases/{case_id}")
+def case_page(request: Request, case_id: RecordId, account: SignedIn) -> Response:
+    case = _case(request, account, case_id, CaseAction.VIEW_CASE)
+    shown = _disputes(request).show(case.id, actor=f"web:{account.subject}")
+    return _case_page(request, account, shown)
+
+
+@router.post("/disputes/cases/{case_id}/review")
+def review(
+    request: Request,
+    case_id: RecordId,
+    account: SignedIn,
+    reason: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The review gate: a named reviewer's decision with a reason code."""
+    case = _case(request, account, case_id, CaseAction.DECIDE_CASE)
+    if reason not in REVIEW_REASONS:
+        return _case_page(request, account, case, error=N_("Choose a reason code."), status=400)
+    try:
+        _disputes(request).review(case.id, _person(account), reason, note)
+    except InputError as exc:
+        return _case_page(request, account, case, error=N_("Refused."), detail=str(exc), status=409)
+    return redirect(f"/disputes/cases/{case.id}")
+
+
+@router.post("/disputes/cases/{case_id}/notice")
+def notice(
+    request: Request,
+    case_id: RecordId,
+    account: SignedIn,
+    metres: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """The claimant sends the warning letter (in the app); its token is shown once, here."""
+    case = _case(request, account, case_id, CaseAction.CLAIM)
+    try:
+        sent, _letter = _disputes(request).send_notice(
+            case.id, _person(account), metres=float(metres) if metres.strip() else None
+        )
+    except ValueError:
+        return _case_page(
+            request, account, case, error=N_("Give the metres sold as a number."), status=400
+        )
+    except InputError as exc:
+        return _case_page(request, account, case, error=N_("Refused."), detail=str(exc), status=409)
+    return _case_page(request, account, sent, token=sent.token)
+
+
+@router.get("/disputes/cases/{case_id}/notice.pdf")
+def notice_pdf(request: Request, case_id: RecordId, account: SignedIn) -> Response:
+    case = _case(request, account, case_id, CaseAction.VIEW_CASE)
+    digest = next((sha for role, sha in case.documents if role == "notice"), None)
+    if digest is None:
+        raise NotFound(f"C-{case.id} has no notice yet")
+    return Response(
+        app_state(request).blobs.get(digest),
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="notice-C-{case.id}.pdf"'},
+    )
+
+
+@router.post("/disputes/cases/{case_id}/close")
+def close(
+    request: Request,
+    case_id: RecordId,
+    account: SignedIn,
+    outcome: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    case = _case(request, account, case_id, CaseAction.DECIDE_CASE)
+    try:
+        _disputes(request).close(case.id, outcome, _person(account), reason)
+    except InputError as exc:
+        return _case_page(request, account, case, error=N_("Refused."), detail=str(exc), status=409)
+    return redirect(f"/disputes/cases/{case.id}")
+
+
+@router.get("/disputes/cases/{case_id}/court-package.zip")
+def court_package(request: Request, case_id: RecordId, account: SignedIn) -> Response:
+    """The BagIt court package as one zip (without-prejudice items never reach it)."""
+    case = _case(request, account, case_id, CaseAction.COURT_PACKAGE)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / f"court-C-{case.id}"
+        build_court_package(_disputes(request), case.id, folder, actor=f"web:{account.subject}")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    z.write(path, path.relative_to(folder.parent).as_posix())
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="court-C-{case.id}.zip"'},
+    )
+
+
+def _person(account: Account) -> str:
+    """The name a decision is logged under: the party the account acts for, else its name."""
+    return account.party or account.display_name
+
+
+# -- the respondent, by case token ----------------------------------------------------------
+
+
+def _by_token(request: Request, case_id: str, token: str) -> CaseInfo:
+    """The respondent's own case; a wrong token or case number opens nothing (404)."""
+    if not case_id.strip().removeprefix("C-").isdigit() or not token.strip():
+        raise NotFound("no case for that number and token")
+    number = int(case_id.strip().removeprefix("C-"))
+    try:
+        return _disputes(request).show(number, token=token.strip(), actor="respondent")
+    except InputError:
+        raise NotFound("no case for that number and token") from None
+
+
+@router.get("/respond")
+def respond_form(request: Request) -> Response:
+    """Where the respondent types the case number and token printed in the letter."""
+    return render(request, "dispute_respond.html", {})
+
+
+@router.post("/respond")
+def respond_case(
+    request: Request,
+    case: Annotated[str, Form(max_length=24)] = "",
+    token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """The case as the respondent sees it (the token stays in forms, never in an address)."""
+    info = _by_token(request, case, token)
+    return _case_page(request, None, info, token=token.strip(), respondent=True)
+
+
+@router.post("/respond/answer")
+def respond_answer(
+    request: Request,
+    case: Annotated[str, Form(max_length=24)] = "",
+    token: Annotated[str, Form(max_length=100)] = "",
+    answer: Annotated[str, Form(max_length=30)] = "",
+    supplier: Annotated[str, Form(max_length=200)] = "",
+    reasons: Annotated[str, Form(max_length=4000)] = "",
+    document: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    info = _by_token(request, case, token)
+    data = None
+    if document is not None and (document.filename or document.size):
+        data = read_upload(document, app_state(request).core.settings.max_image_bytes)
+    try:
+        answered = _disputes(request).respond(
+            info.id,
+            token.strip(),
+            answer,
+            document=data,
+            supplier=supplier.strip() or None,
+            reasons=reasons.strip() or None,
+        )
+    except InputError as exc:
+        return _case_page(
+            request, None, info, token=token.strip(), respondent=True,
+            error=N_("Refused."), detail=str(exc), status=409,
+        )  # fmt: skip
+    return _case_page(request, None, answered, token=token.strip(), respondent=True)
