@@ -1,0 +1,146 @@
+"""Issue 16's "Done when", first half, in Chromium, in Chinese and in English: the owner records
+a licence, watches two works and uploads a monitor batch → leads (the licensee's closed as
+licensed at once, an old shop's flagged for prior use) → a case on the stall's lead → the
+reviewer's decision with its reason code → the warning letter delivered in the app → the
+respondent, by the case token printed in it, shows a licence → the reviewer closes the case as
+licensed; both sides read the same record, every state change with its log entry.
+
+The owner is the demo's applicant (its party owns the demo prints), the reviewer the demo's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from e2etools import LANGS, LiveServer, demo_print, gettext, mirrored_crop, sign_in, write_png
+from playwright.sync_api import Page, expect
+
+from fangdu.web.pages.disputes import ANSWER_LABELS, OUTCOME_LABELS, REASON_LABELS
+
+pytestmark = pytest.mark.parametrize("lang", LANGS)
+
+PDF = {"name": "licence.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}
+# Demo prints (0-based; work id index + 1) of each run, so the two runs do not meet; the rights
+# test uses works 5 and 6 on its own server.
+PRINTS = {"zh": (0, 1), "en": (2, 3)}
+
+
+def _upload(page: Page, lang: str, photo: Path, merchant: str, seen: dt.date) -> None:
+    _ = gettext(lang)
+    form = page.locator("#monitor-form")
+    form.get_by_label(_("Photos (at most 20)"), exact=True).set_input_files(photo)
+    form.get_by_label(_("Where (stall and floor, web address or catalogue)")).fill("轻纺城北市场")
+    form.get_by_label(_("Merchant"), exact=True).fill(merchant)
+    form.get_by_label(_("Day seen"), exact=True).fill(seen.isoformat())
+    form.get_by_label(_("Device"), exact=True).fill("iPhone 15")
+    form.get_by_role("button", name=_("Upload and run the monitor")).click()
+    expect(page.locator("#import-result")).to_contain_text("S-")
+
+
+def test_the_licensed_half_of_done_when(
+    open_site: Callable[[str], Page], live_server: LiveServer, tmp_path: Path, lang: str
+) -> None:
+    _ = gettext(lang)
+    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
+    first, second = PRINTS[lang]
+    licensee, stall, old_shop = (
+        f"绍兴印染厂 licensee {lang}",
+        f"某布行 stall 2088 {lang}",
+        f"老字号布行 old shop {lang}",
+    )
+
+    # The owner records a licence of the first work to the licensee.
+    owner = open_site(lang)
+    sign_in(owner, lang, "demo", live_server.passwords["demo"])
+    owner.goto(f"{live_server.url}/works/{first + 1}/rights")
+    form = owner.locator("#licence-form")
+    form.get_by_label(_("Licensee"), exact=True).fill(licensee)
+    form.get_by_label(_("Ends on"), exact=True).fill((today + dt.timedelta(days=365)).isoformat())
+    form.get_by_label(_("Fee"), exact=True).fill("20000 CNY")
+    form.get_by_label(_("Liability for breach"), exact=True).fill("as the contract")
+    form.get_by_label(_("Also signed by (the licensee, co-owners)"), exact=True).fill(licensee)
+    form.get_by_label(_("Licence contract (PDF or image)"), exact=True).set_input_files(PDF)
+    form.get_by_role("button", name=_("Record the licence")).click()
+    expect(owner.get_by_role("status")).to_contain_text("R-")
+
+    # Watch both works; a monitor batch from three merchants.
+    owner.goto(f"{live_server.url}/disputes")
+    expect(owner.get_by_role("heading", level=1)).to_have_text(
+        _("Rights protection: monitoring and cases")
+    )
+    for index in (first, second):
+        owner.get_by_label(_("Registration number or W-number of a work you own")).fill(
+            f"W-{index + 1}"
+        )
+        owner.get_by_role("button", name=_("Watch"), exact=True).click()
+        expect(owner.get_by_role("alert")).to_have_count(0)
+    copy_a = write_png(mirrored_crop(demo_print(first)), tmp_path / "stall-a.png")
+    copy_b = write_png(mirrored_crop(demo_print(second)), tmp_path / "stall-b.png")
+    _upload(owner, lang, copy_a, licensee, today)
+    _upload(owner, lang, copy_a, stall, today)
+    _upload(owner, lang, copy_b, old_shop, dt.date(2025, 6, 1))
+
+    leads = owner.locator("table.leads tbody tr")
+    licensed_row = leads.filter(has_text=licensee)
+    expect(licensed_row).to_have_class(re.compile("lead-licensed"))
+    expect(licensed_row.get_by_role("button", name=_("Open a case"))).to_have_count(0)
+    expect(leads.filter(has_text=old_shop).locator(".flag-prior_use")).to_have_count(1)
+
+    # A case on the stall's lead: a draft; no notice before the reviewer's decision.
+    leads.filter(has_text=stall).get_by_role("button", name=_("Open a case")).click()
+    expect(owner.locator("#case-state")).to_have_attribute("data-state", "draft")
+    expect(owner.locator("#notice-form")).to_have_count(0)
+    case_url = owner.url
+    case_number = case_url.rstrip("/").rsplit("/", 1)[1]
+
+    reviewer = open_site(lang)
+    sign_in(reviewer, lang, "reviewer", live_server.passwords["reviewer"])
+    reviewer.goto(case_url)
+    reviewer.get_by_label(_(REASON_LABELS["proceed"])).check()
+    reviewer.get_by_label(_("Note (recorded in the evidence log)")).fill("同一花样 the same print")
+    reviewer.get_by_role("button", name=_("Record the decision")).click()
+    expect(reviewer.locator("#case-state")).to_have_attribute("data-state", "reviewed")
+
+    # The warning letter, delivered in the app; its token is shown once.
+    owner.goto(case_url)
+    owner.get_by_label(_("Metres sold (the fee follows the published tariff)")).fill("40")
+    owner.get_by_role("button", name=_("Deliver the notice in the app")).click()
+    expect(owner.locator("#case-state")).to_have_attribute("data-state", "notice_sent")
+    token = owner.locator("#case-token").inner_text().strip()
+    assert token
+
+    # The respondent, with no account: the case number and token from the letter.
+    respondent = open_site(lang)
+    respondent.goto(f"{live_server.url}/respond")
+    respondent.get_by_label(_("Case number"), exact=True).fill(f"C-{case_number}")
+    respondent.get_by_label(_("Case token"), exact=True).fill(token)
+    respondent.get_by_role("button", name=_("Open the case")).click()
+    expect(respondent.locator("#case-state")).to_have_attribute("data-state", "notice_sent")
+    respondent.get_by_label(_(ANSWER_LABELS["licence"])).check()
+    respondent.get_by_label(_("Document (licence or invoice)")).set_input_files(PDF)
+    respondent.get_by_role("button", name=_("Send the answer")).click()
+    expect(respondent.locator("#case-state")).to_have_attribute("data-state", "responded")
+
+    # The reviewer closes the case as licensed, on the licence shown.
+    reviewer.goto(case_url)
+    reviewer.get_by_label(_("Outcome"), exact=True).select_option(
+        label=_(OUTCOME_LABELS["licensed"])
+    )
+    reviewer.get_by_label(_("Reason"), exact=True).fill("the stall showed a licence")
+    reviewer.get_by_role("button", name=_("Close"), exact=True).click()
+    expect(reviewer.locator("#case-state")).to_have_attribute("data-state", "licensed")
+    steps = reviewer.locator("#case-events tbody tr td.to")
+    expect(steps).to_have_text(["draft", "reviewed", "notice_sent", "responded", "licensed"])
+
+    # Both sides read the same record: the owner sees the same log entries.
+    owner.goto(case_url)
+    expect(owner.locator("#case-events tbody tr td.to")).to_have_text(
+        ["draft", "reviewed", "notice_sent", "responded", "licensed"]
+    )
+    expect(
+        owner.get_by_role("link", name=_("Download the court package (BagIt, verifiable offline)"))
+    ).to_be_visible()
