@@ -1,7 +1,8 @@
 """The bank story (issue 15) in Chromium, in Chinese and in English: the owner records a
 licence, the bank officer records a pledge application, the owner's transfer is refused
-without the pledgee's consent, the bank consents, the transfer goes through, and the bank
-downloads the due-diligence report, which verifies offline against the log's key.
+without the pledgee's consent, the bank consents, the transfer goes through, the bank
+downloads the due-diligence report, which verifies offline against the log's key, enters the
+national register's number and releases the pledge.
 
 The bank officer's account is made with ``fangdu user add`` against the running service's home,
 as an administrator would; the owner is the demo's applicant (its party owns the demo prints).
@@ -76,7 +77,15 @@ def test_the_bank_story(
 
     owner = open_site(lang)
     sign_in(owner, lang, "demo", live_server.passwords["demo"])
-    owner.goto(rights)
+    # The public record leads to the rights page.
+    number = get_json(f"{live_server.url}/api/v1/works/{work}")["registration_no"]
+    owner.goto(f"{live_server.url}/verify")
+    owner.get_by_label(_("Registration number"), exact=True).fill(number)
+    owner.get_by_role("button", name=_("Verify")).click()
+    owner.get_by_role(
+        "link", name=_("Rights register: owners, licences, pledges (parties, banks)")
+    ).click()
+    expect(owner).to_have_url(rights)
     expect(owner.get_by_role("heading", level=1)).to_contain_text(_("Rights"))
     expect(owner.locator("main")).to_contain_text(OWNER)
 
@@ -165,3 +174,24 @@ def test_the_bank_story(
     assert json.loads(data)["signature"]
     log_key = get_json(live_server.url + "/api/v1/log/checkpoint")["log_key"]
     assert verify_report(data, log_key)
+
+    # (7) The national register records the pledge: in force from today.
+    officer.goto(rights)
+    form = officer.locator("#registration-form")
+    form.get_by_label(_("National register number"), exact=True).fill(f"2026-Z-{work:05d}")
+    form.get_by_label(_("Registration certificate (PDF or image)"), exact=True).set_input_files(PDF)
+    form.get_by_role("button", name=_("Record the registration")).click()
+    _recorded(officer)
+    in_force = officer.get_by_role("heading", name=_("Pledges in force")).locator(
+        "xpath=following-sibling::*[1]"
+    )
+    expect(in_force).to_contain_text(BANK)
+
+    # (8) Repaid: the bank releases the work; from tomorrow no pledge is in force.
+    form = officer.locator("#release-form")
+    form.get_by_role("button", name=_("Release this work")).click()
+    _recorded(officer)
+    expect(officer.locator("table.history")).to_contain_text(_("Pledge released"))
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    officer.goto(f"{rights}?as_of={tomorrow}")
+    expect(officer.locator("main")).to_contain_text(_("No pledge in force on this date."))
