@@ -104,8 +104,13 @@ def test_the_bank_story_over_the_api(library_site, people):
         "security_term": "two years",
         "documents": [
             doc(r)
-            for r in ("main_contract", "pledge_contract", "pledgor_id", "pledgee_id")
-            + ("prior_licences",)
+            for r in (
+                "main_contract",
+                "pledge_contract",
+                "pledgor_id",
+                "pledgee_id",
+                "prior_licences",  # 著作权质权登记办法 Art 6: the licence granted before
+            )
         ],
         "countersigned_by": [OWNER],
     }
@@ -181,8 +186,13 @@ def test_the_bank_story_over_the_api(library_site, people):
     assert released.status_code == 201, released.text
     tomorrow = (today + dt.timedelta(days=1)).isoformat()  # released on today: inclusive
     assert client.get(f"{base}?as_of={tomorrow}", headers=people["bank"]).json()["pledges"] == []
-    # Another bank holds no pledge here: it releases nothing.
+    # Another bank holds no pledge here: it releases nothing, and sees the public facts: the
+    # owners by name, the licensee and the pledgee by the hashes the log names them by.
     other = token(site, "bank2", "bank_officer", "Other Bank")
+    seen = client.get(base, headers=other).json()
+    assert [o["name"] for o in seen["owners"]] == [BUYER]
+    assert seen["licences"] and all(h["name"] is None for h in seen["licences"] + seen["pledges"])
+    assert [h["name"] for h in now["licences"]] == [LICENSEE]  # its own bank saw them named
     problem(
         client.post(f"{base}/release", headers=other, json={"released_on": today.isoformat()}),
         403,

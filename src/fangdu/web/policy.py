@@ -174,6 +174,21 @@ def rights_allowed(
     return allowed(account, action, work)
 
 
+# Who sees the names of every party in a work's register: the parties named in it and the
+# registry's own staff. Anyone else who may see it (a bank, a mediator or judge not party to
+# it) gets its public facts: the owners, named on the public record, and everyone else by the
+# salted hash the evidence log names them by; a bank sees its own party's name.
+RIGHTS_NAMES_ROLES = frozenset({"reviewer", "admin"})
+
+
+def sees_party_names(account: Account | None, rights: RightsFacts) -> bool:
+    if account is None:
+        return False
+    return account.role in RIGHTS_NAMES_ROLES or (
+        account.party is not None and account.party in rights.parties
+    )
+
+
 # -- disputes (issue 16, docs/DISPUTES.md) ------------------------------------------------------
 # A case is about people, not about a work's state: who may act depends on the role and on the
 # person's relation to the case (the party its account acts for). The respondent has no account

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import Request
 
@@ -21,7 +21,14 @@ from fangdu.errors import InputError, NotFound
 from fangdu.registry.schemas import WorkInfo
 from fangdu.rights.services import Document, RightsService, RightsView
 from fangdu.web import records
-from fangdu.web.policy import Action, RightsFacts, WorkFacts, allowed, rights_allowed
+from fangdu.web.policy import (
+    Action,
+    RightsFacts,
+    WorkFacts,
+    allowed,
+    rights_allowed,
+    sees_party_names,
+)
 from fangdu.web.problems import LoginRequired, forbidden
 from fangdu.web.state import app_state, bearer_account, current_account
 
@@ -108,6 +115,17 @@ def access(action: Action, *, api: bool) -> Callable[[Request, str], RightsAcces
         return RightsAccess(account, work, view)
 
     return dependency
+
+
+def shown(account: Account | None, view: RightsView) -> RightsView:
+    """The view with the names the policy lets ``account`` see (``sees_party_names``): every
+    party's, or the public facts' (the owners on the day, and the caller's own party)."""
+    if sees_party_names(account, facts(view)):
+        return view
+    owners = {h.party for h in view.standing.owners}
+    own = account.party if account is not None else None
+    names = {h: n for h, n in view.names.items() if h in owners or (own and n == own)}
+    return replace(view, names=names)
 
 
 def may(account: Account | None, action: Action, work: WorkInfo, view: RightsView) -> bool:

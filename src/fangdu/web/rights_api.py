@@ -239,7 +239,7 @@ def show(
 ) -> RightsShowOut:
     """The standing on ``as_of`` (inclusive) and every record on the work, with its log
     entries: the same answer `fangdu rights rebuild` gives from the exported log."""
-    view = web_rights.rights(request).show(you.key, as_of)
+    view = web_rights.shown(you.account, web_rights.rights(request).show(you.key, as_of))
     return show_out(view, history(request, view))
 
 

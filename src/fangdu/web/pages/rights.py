@@ -70,7 +70,9 @@ def _page(
     status: int = 200,
 ) -> Response:
     service = web_rights.rights(request)
-    view = service.show(you.key, as_of) if as_of is not None else you.view
+    view = web_rights.shown(
+        you.account, service.show(you.key, as_of) if as_of is not None else you.view
+    )
     names_ = view.names
     history = [
         (record, action, on, service.record(record).log_indices)
