@@ -5,11 +5,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from fangdu.similarity import Fingerprint, compare
+from fangdu.similarity._prefilter import PREFILTER, PreQuery
 from fangdu.similarity.index import VectorIndex
 from fangdu.similarity.types import Match
 
+T = TypeVar("T")
+R = TypeVar("R")
 FetchFingerprints = Callable[[Sequence[int]], Mapping[int, Fingerprint]]
 
 
@@ -21,11 +25,19 @@ class Searcher:
     """
 
     def __init__(
-        self, index: VectorIndex, fetch: FetchFingerprints, shortlist: int = 20, workers: int = 2
+        self,
+        index: VectorIndex,
+        fetch: FetchFingerprints,
+        shortlist: int = 20,
+        workers: int = 2,
+        prefilter: int = PREFILTER,
     ) -> None:
         self.index = index
         self.fetch = fetch
         self.shortlist = shortlist
+        # Global candidates re-ranked by the cheap pre-verification (see _prefilter) before the
+        # best ``shortlist`` are verified; 0 (the default, see _prefilter) keeps the global order.
+        self.prefilter = prefilter
         # Threads verifying the shortlist; compare() spends most of its time in OpenCV and
         # numpy calls that release the GIL. 1 verifies in the calling thread.
         self.workers = workers
@@ -33,20 +45,34 @@ class Searcher:
         self._pool_lock = threading.Lock()  # searches run from many threads at once
 
     def candidates(self, query: Fingerprint, size: int) -> list[tuple[int, float]]:
-        """The global shortlist: the ``size`` references ``search`` would verify, as
+        """The shortlist: the first ``shortlist`` of these are what ``search`` verifies, as
         (reference id, global similarity), best first. The benchmarks measure its recall."""
-        return self.index.search(query.global_vectors, size)
+        return self._candidates(query, size)[0]
+
+    def _candidates(
+        self, query: Fingerprint, size: int
+    ) -> tuple[list[tuple[int, float]], Mapping[int, Fingerprint]]:
+        """``size`` candidates and the fetched fingerprints: the index's best
+        ``max(size, prefilter)``, of which the first ``prefilter`` are re-ranked by the
+        pre-verification (ties keep the global order), the rest following in global order."""
+        found = self.index.search(query.global_vectors, max(size, self.prefilter))
+        if not found:
+            return [], {}
+        references = self.fetch([ref_id for ref_id, _ in found])
+        found = [(ref_id, sim) for ref_id, sim in found if references.get(ref_id) is not None]
+        if self.prefilter > 0 and len(found) > 1:
+            head, tail = found[: self.prefilter], found[self.prefilter :]
+            pre = PreQuery(query)
+            scores = self._map(lambda item: pre.score(references[item[0]]), head)
+            order = sorted(range(len(head)), key=lambda j: (-scores[j], j))
+            found = [head[j] for j in order] + tail
+        return found[:size], references
 
     def search(self, query: Fingerprint, top_k: int = 10) -> list[tuple[int, Match]]:
-        candidates = self.candidates(query, max(self.shortlist, top_k))
+        candidates, references = self._candidates(query, max(self.shortlist, top_k))
         if not candidates:
             return []
-        references = self.fetch([ref_id for ref_id, _ in candidates])
-        pairs = [
-            (references[ref_id], similarity, ref_id)
-            for ref_id, similarity in candidates
-            if references.get(ref_id) is not None
-        ]
+        pairs = [(references[ref_id], similarity, ref_id) for ref_id, similarity in candidates]
         matches = self._verify(query, [reference for reference, _, _ in pairs])
         ranked = [
             (match, similarity, ref_id)
@@ -57,9 +83,13 @@ class Searcher:
 
     def _verify(self, query: Fingerprint, references: Sequence[Fingerprint]) -> list[Match]:
         """``compare(query, r)`` for each reference, in order."""
-        if self.workers <= 1 or len(references) < 2:
-            return [compare(query, reference) for reference in references]
+        return self._map(lambda reference: compare(query, reference), references)
+
+    def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``fn`` over ``items`` in order, on the verifying threads."""
+        if self.workers <= 1 or len(items) < 2:
+            return [fn(item) for item in items]
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="fangdu-verify")
-        return list(self._pool.map(lambda reference: compare(query, reference), references))
+        return list(self._pool.map(fn, items))
