@@ -53,6 +53,11 @@ CLAIMANT = frozenset({"owner"})
 CASE_PEOPLE = frozenset({"owner", "reviewer", "judge", "admin"})
 CASE_DECIDERS = REVIEWERS
 CASE_COURT = frozenset({"owner", "judge", "admin"})
+# Mediation: the parties and the mediation centre (the administrator) see its board; the
+# centre takes in and assigns; only the mediator assigned (none in this world) accepts and drafts.
+MEDIATION = frozenset({"owner", "admin"})
+MEDIATION_DESK = frozenset({"admin"})
+NOBODY: frozenset[str] = frozenset()
 # The rights register (issue 15), of registered works only: the parties named in it (the owner
 # here), reviewers and case handlers see it; the owner records licences and transfers; a bank
 # officer records its pledge and, on a work pledged to its bank (the world's), the rest.
@@ -121,6 +126,13 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/disputes/cases/{case_id}/close"): CASE_DECIDERS,
     ("GET", "/disputes/cases/{case_id}/court-package.zip"): CASE_COURT,
     # The respondent's pages: the case token is the authority (given here to everyone).
+    ("GET", "/disputes/cases/{case_id}/mediation"): MEDIATION,
+    ("POST", "/disputes/cases/{case_id}/mediation/intake"): MEDIATION_DESK,
+    ("POST", "/disputes/cases/{case_id}/mediation/assign"): MEDIATION_DESK,
+    ("POST", "/disputes/cases/{case_id}/mediation/accept"): NOBODY,
+    ("POST", "/disputes/cases/{case_id}/mediation/agreement"): NOBODY,
+    ("POST", "/disputes/cases/{case_id}/mediation/sign"): MEDIATION,
+    ("POST", "/respond/mediation/sign"): EVERYONE,
     ("GET", "/respond"): EVERYONE,
     ("POST", "/respond"): EVERYONE,
     ("POST", "/respond/answer"): EVERYONE,
@@ -163,6 +175,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/works/{key}/rights/pledge-registration"): RIGHTS_BANK,
     ("POST", "/works/{key}/rights/consent"): RIGHTS_BANK,
     ("POST", "/works/{key}/rights/release"): RIGHTS_BANK,
+    ("GET", "/rights/watch"): frozenset({"bank_officer"}),
+    ("GET", "/api/v1/rights/watch"): frozenset({"bank_officer"}),
 }
 
 

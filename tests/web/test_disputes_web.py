@@ -230,3 +230,82 @@ def test_a_token_opens_its_own_case_only(site: Site, flow):
     assert (
         site.post_form("/respond", "/respond", {"case": str(two), "token": t2}).status_code == 200
     )
+
+
+def test_the_mediation_half(site: Site, flow):
+    """A second case → the respondent accepts mediation → intake (the mediation centre) →
+    mediator assigned and accepts → agreement → signed by all → closed; the board stays
+    inside the mediation."""
+    disputes = site.state.core.disputes
+    stall = next(lead for lead in disputes.leads() if lead.merchant == STALL)
+    case = disputes.open_case(stall.id, OWNER)
+    disputes.review(case.id, "审核员 李", "proceed")
+    sent, _ = disputes.send_notice(case.id, OWNER, metres=800)
+    token = sent.token
+    disputes.mediation.add_mediator("调解员 陈", "柯桥区人民调解委员会")
+    site.account("admin", "admin")
+    site.account("other-mediator", "mediator", party="调解员 王")
+    url = f"/disputes/cases/{case.id}"
+    site.logout()
+
+    answer = {"case": str(case.id), "token": token, "answer": "accept_mediation"}
+    assert site.post_form("/respond", "/respond/answer", answer).status_code == 200
+
+    site.login("admin")
+    intake = {
+        "claimant_address": "owner@example.cn",
+        "respondent_address": "stall@example.cn",
+        "claimant_consents": "on",
+        "identities_checked": "on",
+    }
+    got = site.post_form(f"{url}/mediation", f"{url}/mediation/intake", intake)
+    assert got.status_code == 200, got.text
+    got = site.post_form(f"{url}/mediation", f"{url}/mediation/assign", {"mediator": "调解员 陈"})
+    assert 'id="mediator">调解员 陈' in got.text
+    site.logout()
+
+    # Only the mediator assigned sees the case; reviewers and judges never see the board.
+    for person, status in (("other-mediator", 404), ("judge", 403), ("reviewer", 403)):
+        site.login(person)
+        assert site.client.get(f"{url}/mediation", headers=HTML).status_code == status, person
+        site.logout()
+    site.login("other-mediator")
+    assert site.client.get(url, headers=HTML).status_code == 404
+    site.logout()
+
+    site.login("mediator")
+    assert site.client.get(url, headers=HTML).status_code == 200
+    accepted = site.post_form(f"{url}/mediation", f"{url}/mediation/accept", {"conflicts": ""})
+    assert 'id="agreement-form"' in accepted.text
+    terms = {
+        "facts": "被申请人销售了与登记花样相同的面料",
+        "disputed_items": "侵权与赔偿",
+        "responsibilities": "被申请人承担赔偿责任",
+        "terms": "被申请人支付 2400 元，停止销售",
+        "performance_manner": "银行转账",
+        "performance_deadline": (disputes.today() + dt.timedelta(days=20)).isoformat(),
+        "outcome": "stop_selling",
+    }
+    missing = site.post_form(f"{url}/mediation", f"{url}/mediation/agreement", terms)
+    assert missing.status_code == 409 and "performance_place" in missing.text
+    terms["performance_place"] = "柯桥"
+    drafted = site.post_form(f"{url}/mediation", f"{url}/mediation/agreement", terms)
+    assert 'id="agreement"' in drafted.text
+    site.logout()
+
+    site.login("owner")
+    signed = site.post_form(f"{url}/mediation", f"{url}/mediation/sign")
+    assert 'id="signed">claimant' in signed.text
+    site.logout()
+    theirs = site.post_form("/respond", "/respond", {"case": str(case.id), "token": token})
+    assert 'id="mediation-board"' in theirs.text
+    signed = site.post_form(
+        "/respond", "/respond/mediation/sign", {"case": str(case.id), "token": token}
+    )
+    assert "claimant, respondent" in signed.text
+    site.login("mediator")
+    done = site.post_form(f"{url}/mediation", f"{url}/mediation/sign")
+    assert 'id="effective"' in done.text
+    assert 'data-state="paid_and_removed"' in done.text
+    # The case page (which the reviewer and the judge read) carries no board.
+    assert 'id="mediation-board"' not in site.client.get(url, headers=HTML).text

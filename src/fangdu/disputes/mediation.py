@@ -469,6 +469,23 @@ class MediationService:
             "transcript": transcript,
         }
 
+    def record(self, case_id: int) -> dict[str, Any] | None:
+        """The mediation as its pages show it (None before intake): the mediator assigned and
+        whether they accepted, the agreement, who has signed and when it took effect."""
+        with self.disputes.unit() as (_, repo):
+            case = repo.case(case_id)
+            if not repo.has_mediation(case.id):
+                return None
+            _, row = self._mediation(repo, case_id)
+            mediator = repo.mediator_by_id(row.mediator_id).name if row.mediator_id else None
+            return {
+                "mediator": mediator,
+                "accepted_on": row.accepted_on,
+                "agreement": dict(row.agreement) if row.agreement else None,
+                "signed": [s["role"] for s in row.signatures],
+                "effective_on": row.effective_on,
+            }
+
     # -- deadlines ---------------------------------------------------------------------------
 
     def deadlines(self, case_id: int, today: dt.date) -> list[Deadline]:

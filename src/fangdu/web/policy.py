@@ -201,6 +201,12 @@ class CaseAction(StrEnum):
     DECIDE_CASE = "decide_case"  # the review gate's decision and closing a case
     VIEW_CASE = "view_case"  # the case record: every state change with its log entry
     COURT_PACKAGE = "court_package"  # the BagIt court package of a case
+    # Mediation (在线调解规则 Art 18: without-prejudice items never leave it): its board and the
+    # agreement for the parties and the mediator assigned; intake and assignment for the
+    # mediation centre (the administrator); accepting and drafting for the mediator.
+    MEDIATION = "mediation"
+    MEDIATION_DESK = "mediation_desk"
+    MEDIATE = "mediate"
 
 
 @dataclass(frozen=True)
@@ -219,14 +225,22 @@ CASE_RULES: dict[str, frozenset[CaseAction]] = {
     "reviewer": frozenset({CaseAction.DECIDE_CASE, CaseAction.VIEW_CASE}),
     "judge": frozenset({CaseAction.VIEW_CASE, CaseAction.COURT_PACKAGE}),
     "admin": frozenset(
-        {CaseAction.CLAIM, CaseAction.DECIDE_CASE, CaseAction.VIEW_CASE, CaseAction.COURT_PACKAGE}
+        {
+            CaseAction.CLAIM,
+            CaseAction.DECIDE_CASE,
+            CaseAction.VIEW_CASE,
+            CaseAction.COURT_PACKAGE,
+            CaseAction.MEDIATION,
+            CaseAction.MEDIATION_DESK,
+        }
     ),
+    "mediator": frozenset(),  # the cases assigned to them only
 }
 # What the claimant (or their agent) may do with their own case, whatever the role.
 CLAIMANT_CASE_ACTIONS = frozenset(
-    {CaseAction.CLAIM, CaseAction.VIEW_CASE, CaseAction.COURT_PACKAGE}
+    {CaseAction.CLAIM, CaseAction.VIEW_CASE, CaseAction.COURT_PACKAGE, CaseAction.MEDIATION}
 )
-MEDIATOR_CASE_ACTIONS = frozenset({CaseAction.VIEW_CASE})
+MEDIATOR_CASE_ACTIONS = frozenset({CaseAction.VIEW_CASE, CaseAction.MEDIATION, CaseAction.MEDIATE})
 
 
 def case_allowed(
@@ -257,3 +271,13 @@ def case_allowed(
     elif action is CaseAction.CLAIM and party is None:
         return False  # an owner acts for the party on record
     return action in CASE_RULES.get(account.role, frozenset())
+
+
+def has_cases(account: Account | None) -> bool:
+    """Whether ``account`` has any business with cases (the disputes page): an owner acting
+    for a party, a reviewer, a judge, the administrator, a mediator acting under their name."""
+    if account is None or account.scopes is not None:
+        return False
+    if account.role == "mediator":
+        return account.party is not None
+    return any(case_allowed(account, action) for action in CaseAction)

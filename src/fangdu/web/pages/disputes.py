@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from fangdu.accounts import Account
@@ -30,7 +31,7 @@ from fangdu.disputes.services import Capture as DisputeCapture
 from fangdu.errors import InputError, NotFound
 from fangdu.web.i18n import N_
 from fangdu.web.pages.common import redirect, render
-from fangdu.web.policy import CaseAction, CaseFacts, case_allowed
+from fangdu.web.policy import CaseAction, CaseFacts, case_allowed, has_cases
 from fangdu.web.problems import LoginRequired, forbidden
 from fangdu.web.security import verify_csrf
 from fangdu.web.state import RecordId, app_state, current_account
@@ -122,7 +123,7 @@ def _claimant(request: Request) -> Account:
 def _case_person(request: Request) -> Account:
     """Anyone whose role or party has some business with cases."""
     account = _signed_in(request)
-    if not any(case_allowed(account, action) for action in CaseAction):
+    if not has_cases(account):
         raise forbidden()
     return account
 
@@ -139,7 +140,7 @@ def _case(request: Request, account: Account, case_id: int, action: CaseAction) 
         case = next(c for c in disputes.cases() if c.id == case_id)
     except StopIteration:
         raise NotFound(f"no case C-{case_id}") from None
-    facts = CaseFacts(case.claimant, case.agent, _mediator(case))
+    facts = CaseFacts(case.claimant, case.agent, _mediator(request, case))
     if case_allowed(account, action, facts):
         return case
     if not case_allowed(account, CaseAction.VIEW_CASE, facts):
@@ -147,10 +148,10 @@ def _case(request: Request, account: Account, case_id: int, action: CaseAction) 
     raise forbidden()
 
 
-def _mediator(case: CaseInfo) -> str | None:
-    """The mediator assigned, as the case's details name them (none before mediation)."""
-    mediation = case.details.get("mediation")
-    return mediation.get("mediator") if isinstance(mediation, dict) else None
+def _mediator(request: Request, case: CaseInfo) -> str | None:
+    """The mediator assigned to the case (none before mediation)."""
+    record = _disputes(request).mediation.record(case.id)
+    return record["mediator"] if record else None
 
 
 def _today(request: Request) -> dt.date:
@@ -176,6 +177,9 @@ def _dashboard(
     if claims and party is not None:
         leads = disputes.leads_of(party)
         cases = disputes.cases_of(party)
+    elif account.role == "mediator":
+        leads = []
+        cases = [c for c in disputes.cases() if _mediator(request, c) == party]
     else:
         leads = disputes.leads() if case_allowed(account, CaseAction.DECIDE_CASE) else []
         cases = disputes.cases() if case_allowed(account, CaseAction.VIEW_CASE) else []
@@ -291,16 +295,19 @@ def _case_page(
     detail: str | None = None,
     status: int = 200,
 ) -> Response:
-    facts = CaseFacts(case.claimant, case.agent, _mediator(case))
+    facts = CaseFacts(case.claimant, case.agent, _mediator(request, case))
 
     def may(action: str) -> bool:
         return not respondent and case_allowed(account, CaseAction(action), facts)
 
+    record = _disputes(request).mediation.record(case.id)
     return render(
         request,
         "dispute_case.html",
         {
             **LABELS,
+            "mediation": record,
+            "board": _disputes(request).mediation.board(case.id) if record and respondent else None,
             "case": case,
             "token": token,
             "respondent": respondent,
@@ -474,3 +481,198 @@ def respond_answer(
             error=N_("Refused."), detail=str(exc), status=409,
         )  # fmt: skip
     return _case_page(request, None, answered, token=token.strip(), respondent=True)
+
+
+# -- mediation (调解) -------------------------------------------------------------------------
+# The board with its without-prejudice transcript (在线调解规则 Art 18) is shown here only: to
+# the parties, the mediator assigned and the mediation centre; never on the case page, never
+# to the reviewer or the judge.
+
+ART29_LABELS = {
+    "facts": N_("Facts"),
+    "disputed_items": N_("Disputed items"),
+    "responsibilities": N_("Responsibilities"),
+    "terms": N_("Terms"),
+    "performance_manner": N_("Manner of performance"),
+    "performance_deadline": N_("Time of performance (a date)"),
+    "performance_place": N_("Place of performance"),
+}
+MEDIATION_OUTCOME_LABELS = {
+    "stop_selling": N_("Stop selling"),
+    "destroy_stock": N_("Destroy the stock"),
+    "pay_instalments": N_("Pay in instalments"),
+    "apologise": N_("Apologise"),
+    "convert_to_licence": N_("Convert to a licence"),
+}
+
+
+def _mediation_context(request: Request, case: CaseInfo) -> dict[str, Any]:
+    mediation = _disputes(request).mediation
+    record = mediation.record(case.id)
+    return {
+        "mediation": record,
+        "board": mediation.board(case.id) if record else None,
+        "status": mediation.status(case.id, _today(request)) if record else None,
+        "roster": mediation.roster(),
+        "ART29_LABELS": ART29_LABELS,
+        "MEDIATION_OUTCOME_LABELS": MEDIATION_OUTCOME_LABELS,
+    }
+
+
+def _mediation_page(
+    request: Request,
+    account: Account,
+    case: CaseInfo,
+    *,
+    error: str | None = None,
+    detail: str | None = None,
+    status: int = 200,
+) -> Response:
+    facts = CaseFacts(case.claimant, case.agent, _mediator(request, case))
+    return render(
+        request,
+        "dispute_mediation.html",
+        {
+            **LABELS,
+            **_mediation_context(request, case),
+            "case": case,
+            "may_case": lambda action: case_allowed(account, CaseAction(action), facts),
+            "party": account.party,
+            "error": error,
+            "detail": detail,
+        },
+        status=status,
+    )
+
+
+def _mediation_step(
+    request: Request, account: Account, case_id: int, action: CaseAction, step: Any
+) -> Response:
+    case = _case(request, account, case_id, action)
+    try:
+        step(case)
+    except (InputError, NotFound) as exc:
+        return _mediation_page(
+            request, account, case, error=N_("Refused."), detail=str(exc), status=409
+        )
+    return redirect(f"/disputes/cases/{case.id}/mediation")
+
+
+@router.get("/disputes/cases/{case_id}/mediation")
+def mediation_page(request: Request, case_id: RecordId, account: SignedIn) -> Response:
+    case = _case(request, account, case_id, CaseAction.MEDIATION)
+    return _mediation_page(request, account, case)
+
+
+@router.post("/disputes/cases/{case_id}/mediation/intake")
+def mediation_intake(
+    request: Request,
+    case_id: RecordId,
+    account: SignedIn,
+    claimant_address: Annotated[str, Form(max_length=200)] = "",
+    respondent_address: Annotated[str, Form(max_length=200)] = "",
+    claimant_consents: Annotated[str, Form(max_length=4)] = "",
+    identities_checked: Annotated[str, Form(max_length=4)] = "",
+) -> Response:
+    """The mediation centre's intake: both consents, service addresses, identities checked."""
+    checked = ["claimant", "respondent"] if identities_checked == "on" else []
+    return _mediation_step(
+        request,
+        account,
+        case_id,
+        CaseAction.MEDIATION_DESK,
+        lambda case: _disputes(request).mediation.intake(
+            case.id,
+            on=_today(request),
+            addresses={"claimant": claimant_address, "respondent": respondent_address},
+            consents=["claimant"] if claimant_consents == "on" else [],
+            identities_checked=checked,
+        ),
+    )
+
+
+@router.post("/disputes/cases/{case_id}/mediation/assign")
+def mediation_assign(
+    request: Request,
+    case_id: RecordId,
+    account: SignedIn,
+    mediator: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    return _mediation_step(
+        request,
+        account,
+        case_id,
+        CaseAction.MEDIATION_DESK,
+        lambda case: _disputes(request).mediation.assign(
+            case.id, mediator.strip(), _today(request)
+        ),
+    )
+
+
+@router.post("/disputes/cases/{case_id}/mediation/accept")
+def mediation_accept(
+    request: Request,
+    case_id: RecordId,
+    account: SignedIn,
+    conflicts: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The mediator assigned discloses conflicts (a disclosed one sets them aside) or accepts."""
+    return _mediation_step(
+        request,
+        account,
+        case_id,
+        CaseAction.MEDIATE,
+        lambda case: _disputes(request).mediation.accept(
+            case.id, account.party or "", _today(request), conflicts=conflicts.strip() or None
+        ),
+    )
+
+
+@router.post("/disputes/cases/{case_id}/mediation/agreement")
+async def mediation_agreement(request: Request, case_id: RecordId, account: SignedIn) -> Response:
+    """The mediator drafts the agreement: every 人民调解法 Art 29 field and an outcome."""
+    form = await request.form()
+    fields = {name: str(form.get(name, ""))[:4000] for name in ART29_LABELS}
+    outcome = str(form.get("outcome", ""))[:30]
+    return await run_in_threadpool(
+        _mediation_step,
+        request,
+        account,
+        case_id,
+        CaseAction.MEDIATE,
+        lambda case: _disputes(request).mediation.agree(case.id, fields, outcome),
+    )
+
+
+@router.post("/disputes/cases/{case_id}/mediation/sign")
+def mediation_sign(request: Request, case_id: RecordId, account: SignedIn) -> Response:
+    """The claimant or the mediator signs the agreement with their key (under their party)."""
+    return _mediation_step(
+        request,
+        account,
+        case_id,
+        CaseAction.MEDIATION,
+        lambda case: _disputes(request).mediation.sign(
+            case.id, account.party or account.display_name, _today(request)
+        ),
+    )
+
+
+@router.post("/respond/mediation/sign")
+def respondent_signs(
+    request: Request,
+    case: Annotated[str, Form(max_length=24)] = "",
+    token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """The respondent signs the agreement, by case token."""
+    info = _by_token(request, case, token)
+    try:
+        _disputes(request).mediation.sign(info.id, info.respondent, _today(request))
+    except InputError as exc:
+        return _case_page(
+            request, None, info, token=token.strip(), respondent=True,
+            error=N_("Refused."), detail=str(exc), status=409,
+        )  # fmt: skip
+    return _case_page(
+        request, None, _by_token(request, case, token), token=token.strip(), respondent=True
+    )
