@@ -131,6 +131,11 @@ def test_the_bank_story_over_the_api(library_site, people):
     }
     refused = client.post(f"{base}/transfer", headers=people["owner"], json=transfer)
     assert "consent" in problem(refused, 409)["detail"]
+    # The bank hears of the attempt (collateral watch); nobody else reads its feed.
+    feed = client.get("/api/v1/rights/watch", headers=people["bank"])
+    assert feed.status_code == 200, feed.text
+    assert [e["kind"] for e in feed.json()] == ["transfer_attempt_refused"]
+    problem(client.get("/api/v1/rights/watch", headers=people["owner"]), 403)
     consent = {"purpose": "transfer", "counterparties": [BUYER], "given_on": today.isoformat()}
     problem(client.post(f"{base}/consent", headers=people["owner"], json=consent), 403)
     given = client.post(f"{base}/consent", headers=people["bank"], json=consent)
@@ -209,7 +214,7 @@ def test_rights_exist_only_for_registered_works(library_site, people, print_png)
 def test_the_openapi_documents_the_rights_operations(site):
     spec = site.client.get("/api/v1/openapi.json").json()
     paths = [p for p in spec["paths"] if p.startswith("/api/v1/rights/")]
-    assert len(paths) == 8
+    assert len(paths) == 9
     for path in paths:
         for operation in spec["paths"][path].values():
             assert operation["summary"]
@@ -274,5 +279,7 @@ def test_the_rights_page_and_its_forms(library_site):
         },
     )
     assert refused.status_code == 400 and "Art 6" in refused.text
+    watch = site.client.get("/rights/watch", headers=HTML)
+    assert watch.status_code == 200 and "<table" not in watch.text  # nothing pledged yet
     report = site.client.get("/works/1/rights/report?maturity=2030-01-01&format=json")
     assert report.status_code == 200 and json.loads(report.content)["signature"]

@@ -19,7 +19,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from fangdu.errors import InputError
+from fangdu.accounts import Account
+from fangdu.errors import InputError, NotFound
 from fangdu.rights.law import DOCUMENT_ROLES, PROCEEDS, RIGHTS, WORLDWIDE
 from fangdu.rights.report import build_report
 from fangdu.rights.report_pdf import render_report_pdf
@@ -29,6 +30,7 @@ from fangdu.web.i18n import N_
 from fangdu.web.policy import Action
 from fangdu.web.problems import PROBLEM_RESPONSES, WebProblem
 from fangdu.web.rights import RightsAccess, access, signers
+from fangdu.web.state import require_token
 
 router = APIRouter(prefix="/api/v1/rights", tags=["rights"], responses=PROBLEM_RESPONSES)
 
@@ -97,6 +99,18 @@ class RightsRecordOut(BaseModel):
     log_indices: list[int]
     documents: list[dict[str, str]]
     notes: list[str]
+
+
+class RightsWatchEventOut(BaseModel):
+    """Something that touched a work pledged to the caller's bank (collateral watch)."""
+
+    id: int
+    kind: str = Field(description="a record's action, an attempt refused, or another context's")
+    pledge: int
+    work_id: int
+    record: int | None
+    detail: dict[str, Any]
+    at: str = Field(description="UTC, ISO 8601")
 
 
 class RightsDocumentIn(BaseModel):
@@ -446,3 +460,24 @@ def report_response(you: RightsAccess, data: bytes, format: str) -> Response:
             "cache-control": "private, no-store",
         },
     )
+
+
+def watch_feed(request: Request, account: Account, after: int = 0) -> list[dict[str, Any]]:
+    """The collateral watch of the bank the account acts for (nothing yet: an empty feed)."""
+    if not account.party:
+        raise WebProblem(403, "this account acts for no party", kind="forbidden")
+    try:
+        return web_rights.rights(request).watch_feed(account.party, after=after)
+    except NotFound:
+        return []
+
+
+@router.get("/watch", summary=N_("Collateral watch: what touched the works pledged to your bank"))
+def watch(
+    request: Request,
+    account: Annotated[Account, Depends(require_token(Action.PLEDGE))],
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="the last id seen")] = 0,
+) -> list[RightsWatchEventOut]:
+    """Oldest first; attempts to transfer or license a pledged work without consent included.
+    The same events go to the bank's webhook, signed (`fangdu rights webhook`)."""
+    return [RightsWatchEventOut.model_validate(e) for e in watch_feed(request, account, after)]

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from fangdu.accounts import Account
 from fangdu.errors import Conflict, InputError
 from fangdu.rights.law import PLEDGE_CONDITIONAL, PLEDGE_DOCUMENTS, PROCEEDS, RIGHTS, WORLDWIDE
 from fangdu.rights.services import keqiao_today
@@ -21,8 +22,9 @@ from fangdu.web.i18n import N_
 from fangdu.web.pages.common import redirect, render
 from fangdu.web.policy import Action
 from fangdu.web.rights import RightsAccess, access, day, names, signers
-from fangdu.web.rights_api import report_bytes, report_response
+from fangdu.web.rights_api import report_bytes, report_response, watch_feed
 from fangdu.web.security import verify_csrf
+from fangdu.web.state import require
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -42,6 +44,11 @@ ACTION_LABELS = {
     "pledge_withdrawal": N_("Pledge withdrawn"),
     "pledge_change": N_("Pledge changed"),
     "pledge_transfer": N_("Pledge transferred"),
+}
+WATCH_LABELS = {
+    **ACTION_LABELS,
+    "transfer_attempt_refused": N_("Transfer attempted without consent: refused"),
+    "licence_attempt_refused": N_("Licence attempted without consent: refused"),
 }
 HOLDING_ROLES = {
     "owner": N_("Owner"),
@@ -356,6 +363,15 @@ def report(
     except InputError as exc:
         return _page(request, you, error=str(exc), status=400)
     return report_response(you, data, kind)
+
+
+@router.get("/rights/watch")
+def watch(
+    request: Request, account: Annotated[Account, Depends(require(Action.PLEDGE))]
+) -> Response:
+    """Collateral watch: everything that touched a work pledged to the officer's bank."""
+    events = list(reversed(watch_feed(request, account)))
+    return render(request, "rights_watch.html", {"events": events, "WATCH_LABELS": WATCH_LABELS})
 
 
 def _pledge_id(text: str) -> int | None:
