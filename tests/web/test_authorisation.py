@@ -177,8 +177,6 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/works/{key}/rights/release"): RIGHTS_BANK,
     ("GET", "/rights/watch"): frozenset({"bank_officer"}),
     ("GET", "/api/v1/rights/watch"): frozenset({"bank_officer"}),
-    ("GET", "/rights/watch"): frozenset({"bank_officer"}),
-    ("GET", "/api/v1/rights/watch"): frozenset({"bank_officer"}),
 }
 
 
