@@ -118,6 +118,10 @@ def test_the_bank_story_over_the_api(library_site, people):
     pledged = client.post(f"{base}/pledge", headers=people["bank"], json=pledge)
     assert pledged.status_code == 201, pledged.text
     pledge_id = pledged.json()["record"]
+    # A second pledge of the same work is refused by default (民法典 Art 414, 446).
+    second = token(site, "bank3", "bank_officer", "Third Bank")
+    again = client.post(f"{base}/pledge", headers=second, json=pledge)
+    assert "already pledged" in problem(again, 409)["detail"]
 
     transfer = {
         "to": [BUYER],
