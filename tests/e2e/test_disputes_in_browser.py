@@ -12,14 +12,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from e2etools import LANGS, LiveServer, demo_print, gettext, mirrored_crop, sign_in, write_png
+from e2etools import (
+    LANGS,
+    LiveServer,
+    _fangdu_command,
+    demo_print,
+    gettext,
+    mirrored_crop,
+    nav,
+    sign_in,
+    write_png,
+)
 from playwright.sync_api import Page, expect
 
-from fangdu.web.pages.disputes import ANSWER_LABELS, OUTCOME_LABELS, REASON_LABELS
+from fangdu.web.pages.disputes import (
+    ANSWER_LABELS,
+    ART29_LABELS,
+    MEDIATION_OUTCOME_LABELS,
+    OUTCOME_LABELS,
+    REASON_LABELS,
+)
 
 pytestmark = pytest.mark.parametrize("lang", LANGS)
 
@@ -27,6 +44,11 @@ PDF = {"name": "licence.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.
 # Demo prints (0-based; work id index + 1) of each run, so the two runs do not meet; the rights
 # test uses works 5 and 6 on its own server.
 PRINTS = {"zh": (0, 1), "en": (2, 3)}
+MEDIATED = {
+    "zh": 7,
+    "en": 5,
+}  # the mediation half (a work no title check finds an earlier look-alike of)
+PASSWORD = "correct horse battery"
 
 
 def _upload(page: Page, lang: str, photo: Path, merchant: str, seen: dt.date) -> None:
@@ -68,7 +90,7 @@ def test_the_licensed_half_of_done_when(
     expect(owner.get_by_role("status")).to_contain_text("R-")
 
     # Watch both works; a monitor batch from three merchants.
-    owner.goto(f"{live_server.url}/disputes")
+    nav(owner, lang, "Disputes").click()
     expect(owner.get_by_role("heading", level=1)).to_have_text(
         _("Rights protection: monitoring and cases")
     )
@@ -144,3 +166,118 @@ def test_the_licensed_half_of_done_when(
     expect(
         owner.get_by_role("link", name=_("Download the court package (BagIt, verifiable offline)"))
     ).to_be_visible()
+
+
+def _user(live_server: LiveServer, username: str, role: str, party: str | None) -> None:
+    subprocess.run(
+        [*_fangdu_command(), "--home", str(live_server.home), "user", "add", username,
+         "--role", role, *(["--party", party] if party else []), "--password-stdin"],
+        input=PASSWORD + "\n", text=True, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def test_the_mediation_half_of_done_when(
+    open_site: Callable[[str], Page], live_server: LiveServer, tmp_path: Path, lang: str
+) -> None:
+    """A case → the respondent accepts mediation → the centre takes it in and assigns the
+    mediator, who accepts → the agreement, signed by all → the case closes."""
+    _ = gettext(lang)
+    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
+    mediator_name = f"调解员 陈 {lang}"
+    _user(live_server, f"mediator-{lang}", "mediator", mediator_name)
+    subprocess.run(
+        [*_fangdu_command(), "--home", str(live_server.home), "mediation", "roster-add",
+         mediator_name, "--profile", "柯桥区人民调解委员会"],
+        text=True, check=True, capture_output=True,
+    )  # fmt: skip
+    market = f"新新布行 3016 {lang}"
+    work = MEDIATED[lang]
+
+    owner = open_site(lang)
+    sign_in(owner, lang, "demo", live_server.passwords["demo"])
+    nav(owner, lang, "Disputes").click()
+    owner.get_by_label(_("Registration number or W-number of a work you own")).fill(f"W-{work}")
+    owner.get_by_role("button", name=_("Watch"), exact=True).click()
+    photo = write_png(mirrored_crop(demo_print(work - 1)), tmp_path / "market.png")
+    _upload(owner, lang, photo, market, today)
+    owner.locator("table.leads tbody tr").filter(has_text=market).get_by_role(
+        "button", name=_("Open a case")
+    ).click()
+    owner.wait_for_load_state()
+    assert owner.get_by_role("alert").count() == 0, owner.get_by_role("alert").all_inner_texts()
+    case_url = owner.url
+    case_number = case_url.rstrip("/").rsplit("/", 1)[1]
+
+    reviewer = open_site(lang)
+    sign_in(reviewer, lang, "reviewer", live_server.passwords["reviewer"])
+    reviewer.goto(case_url)
+    reviewer.get_by_label(_(REASON_LABELS["proceed"])).check()
+    reviewer.get_by_role("button", name=_("Record the decision")).click()
+    expect(reviewer.locator("#case-state")).to_have_attribute("data-state", "reviewed")
+
+    owner.goto(case_url)
+    owner.get_by_label(_("Metres sold (the fee follows the published tariff)")).fill("800")
+    owner.get_by_role("button", name=_("Deliver the notice in the app")).click()
+    token = owner.locator("#case-token").inner_text().strip()
+
+    respondent = open_site(lang)
+    respondent.goto(f"{live_server.url}/respond")
+    respondent.get_by_label(_("Case number"), exact=True).fill(f"C-{case_number}")
+    respondent.get_by_label(_("Case token"), exact=True).fill(token)
+    respondent.get_by_role("button", name=_("Open the case")).click()
+    respondent.get_by_label(_(ANSWER_LABELS["accept_mediation"])).check()
+    respondent.get_by_role("button", name=_("Send the answer")).click()
+    expect(respondent.locator("#case-state")).to_have_attribute("data-state", "responded")
+
+    # The mediation centre (the administrator) takes it in and assigns the mediator.
+    centre = open_site(lang)
+    sign_in(centre, lang, "admin", live_server.passwords["admin"])
+    centre.goto(f"{case_url}/mediation")
+    centre.get_by_label(_("Claimant's electronic-service address")).fill("owner@example.cn")
+    centre.get_by_label(_("Respondent's electronic-service address")).fill("market@example.cn")
+    centre.get_by_label(_("The claimant consents to mediation")).check()
+    centre.get_by_label(_("Both parties' identities are checked")).check()
+    centre.get_by_role("button", name=_("Take the case into mediation")).click()
+    expect(centre.locator("#case-state")).to_have_attribute("data-state", "mediation")
+    centre.get_by_label(_("Mediator"), exact=True).select_option(mediator_name)
+    centre.get_by_role("button", name=_("Assign"), exact=True).click()
+    expect(centre.locator("#mediator")).to_contain_text(mediator_name)
+
+    mediator = open_site(lang)
+    sign_in(mediator, lang, f"mediator-{lang}", PASSWORD)
+    nav(mediator, lang, "Disputes").click()
+    mediator.goto(f"{case_url}/mediation")
+    mediator.get_by_role("button", name=_("Accept"), exact=True).click()
+    form = mediator.locator("#agreement-form")
+    for field, label in ART29_LABELS.items():
+        value = (
+            (today + dt.timedelta(days=20)).isoformat()
+            if field == "performance_deadline"
+            else f"{field} 条款"
+        )
+        form.get_by_label(_(label), exact=True).fill(value)
+    form.get_by_label(_("Outcome"), exact=True).select_option(
+        label=_(MEDIATION_OUTCOME_LABELS["stop_selling"])
+    )
+    form.get_by_role("button", name=_("Draft the agreement")).click()
+    expect(mediator.locator("#agreement")).to_be_visible()
+
+    owner.goto(f"{case_url}/mediation")
+    expect(owner.locator("#mediation-board")).to_be_visible()
+    owner.get_by_role("button", name=_("Sign the agreement")).click()
+    expect(owner.locator("#signed")).to_contain_text("claimant")
+    respondent.goto(f"{live_server.url}/respond")
+    respondent.get_by_label(_("Case number"), exact=True).fill(f"C-{case_number}")
+    respondent.get_by_label(_("Case token"), exact=True).fill(token)
+    respondent.get_by_role("button", name=_("Open the case")).click()
+    respondent.get_by_role("button", name=_("Sign the agreement")).click()
+    expect(respondent.locator("#signed")).to_contain_text("respondent")
+    mediator.goto(f"{case_url}/mediation")
+    mediator.get_by_role("button", name=_("Sign the agreement")).click()
+    expect(mediator.locator("#effective")).to_be_visible()
+    expect(mediator.locator("#case-state")).to_have_attribute("data-state", "paid_and_removed")
+
+    # The judge reads the case (no board) and takes the court package.
+    reviewer.goto(case_url)
+    expect(reviewer.locator("#mediation-board")).to_have_count(0)
+    expect(reviewer.locator("#case-events tbody tr td.to").last).to_have_text("paid_and_removed")

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from fangdu.accounts import ROLES
 from fangdu.web import i18n
 from fangdu.web.i18n import N_, Language
-from fangdu.web.policy import Action, allowed
+from fangdu.web.policy import Action, allowed, has_cases
 from fangdu.web.problems import LoginRequired, problem_for
 from fangdu.web.security import CSRF_COOKIE, csrf_token
 from fangdu.web.state import LANG_COOKIE, app_state, current_account
@@ -195,6 +195,7 @@ def render(
         "account": account,
         # Templates show a link or a button only when the policy would let it through.
         "may": lambda action: allowed(account, Action(action)),
+        "has_cases": has_cases(account),  # the disputes page (issue 16)
         "lang": lang,
         "csrf_token": token,
         "path": request.url.path,
