@@ -132,6 +132,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/disputes/cases/{case_id}/mediation/accept"): NOBODY,
     ("POST", "/disputes/cases/{case_id}/mediation/agreement"): NOBODY,
     ("POST", "/disputes/cases/{case_id}/mediation/sign"): MEDIATION,
+    ("GET", "/disputes/cases/{case_id}/mediation/confirm-package.zip"): MEDIATION,
     ("POST", "/respond/mediation/sign"): EVERYONE,
     ("GET", "/respond"): EVERYONE,
     ("POST", "/respond"): EVERYONE,

@@ -307,5 +307,7 @@ def test_the_mediation_half(site: Site, flow):
     done = site.post_form(f"{url}/mediation", f"{url}/mediation/sign")
     assert 'id="effective"' in done.text
     assert 'data-state="paid_and_removed"' in done.text
+    package = site.client.get(f"{url}/mediation/confirm-package.zip")
+    assert package.status_code == 200 and package.content.startswith(b"PK")
     # The case page (which the reviewer and the judge read) carries no board.
     assert 'id="mediation-board"' not in site.client.get(url, headers=HTML).text

@@ -676,3 +676,24 @@ def respondent_signs(
     return _case_page(
         request, None, _by_token(request, case, token), token=token.strip(), respondent=True
     )
+
+
+@router.get("/disputes/cases/{case_id}/mediation/confirm-package.zip")
+def confirmation_package(request: Request, case_id: RecordId, account: SignedIn) -> Response:
+    """The 司法确认 application package, written only when its pre-check passes (人民调解法
+    Art 33); otherwise the mediation page names each failed check."""
+    case = _case(request, account, case_id, CaseAction.MEDIATION)
+    with tempfile.TemporaryDirectory() as tmp:
+        output = Path(tmp) / f"confirm-C-{case.id}.zip"
+        try:
+            _disputes(request).mediation.confirmation_package(case.id, _today(request), output)
+        except (InputError, NotFound) as exc:
+            return _mediation_page(
+                request, account, case, error=N_("Refused."), detail=str(exc), status=409
+            )
+        data = output.read_bytes()
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"content-disposition": f'attachment; filename="confirm-C-{case.id}.zip"'},
+    )
