@@ -450,7 +450,7 @@ def test_api_tokens_issue_look_up_revoke(accounts: Accounts, alice: Account):
 
 def test_api_tokens_have_scopes_and_expire(accounts: Accounts, alice: Account, clock: Clock):
     """Issue 12 #4: tokens could do everything the role allows, forever."""
-    assert TOKEN_SCOPES == ("check", "apply", "review", "rights", "read")
+    assert TOKEN_SCOPES == ("check", "apply", "review", "rights", "read", "schedule", "trade")
     token = accounts.issue_api_token(
         alice.id, "checker", scopes=["read", "check"], lifetime=dt.timedelta(days=30)
     )
