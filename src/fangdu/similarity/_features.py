@@ -23,6 +23,7 @@ _MIN_SIZE = 3.0
 # Gradient floor: this multiple of this percentile of the gradient magnitude (see below).
 _FLOOR_PERCENTILE = 75
 _FLOOR_GAIN = 2.0
+_FLOOR_KEEP_PERCENTILE = 95  # the floor keeps at least the strongest 5 % of gradients
 # SIFT descriptor layout: 4 x 4 spatial cells x 8 orientation bins.
 _MIRROR_PERM = np.arange(128).reshape(4, 4, 8)[::-1][..., (-np.arange(8)) % 8].reshape(-1)
 
@@ -68,6 +69,9 @@ def feature_image(mag: np.ndarray) -> np.ndarray:
     # protectable and must not make two designs on the same cloth look alike.
     # (Statistics from every other pixel: as good, and four times cheaper.)
     floor = _FLOOR_GAIN * float(np.percentile(mag[::2, ::2], _FLOOR_PERCENTILE))
+    # Unless that would erase almost everything: then the "ground" is drawn (marbled, tie-dye,
+    # ikat grounds with gradients as strong as the motifs'), part of the design, not cloth.
+    floor = min(floor, float(np.percentile(mag[::2, ::2], _FLOOR_KEEP_PERCENTILE)))
     mag = np.maximum(mag - floor, 0.0)
     # A global gain only: SIFT descriptors are contrast-normalised anyway, and a local gain
     # would change with the image's scale.

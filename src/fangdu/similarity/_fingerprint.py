@@ -28,7 +28,8 @@ import numpy as np
 from fangdu.similarity._model import DESCRIPTOR_DIM, LOCAL_DIM
 from fangdu.similarity._motifs import MAX_MOTIFS, MOTIF_DTYPE
 
-FINGERPRINT_VERSION = 3
+# 4: the ground floor keeps at least the strongest 5 % of gradients (strong drawn grounds).
+FINGERPRINT_VERSION = 4
 _MAGIC = b"FDFP"
 _HEADER = struct.Struct("<4sBIIfHHHBHHHIB")
 _KP = np.dtype([("x", "<u2"), ("y", "<u2"), ("size", "<f2"), ("angle", "<f2")])
