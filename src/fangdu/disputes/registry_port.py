@@ -7,7 +7,6 @@ is a change here only. The registry never imports the disputes context.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from fangdu.ledger.entries import party_hash
 from fangdu.registry import events
 from fangdu.registry.blobs import BlobStore
 from fangdu.registry.models import Party, PriorArt, ReviewMatch, SearchRef, Work
+from fangdu.registry.repository import Repository
 from fangdu.registry.schemas import MatchInfo
 
 __all__ = [
@@ -36,9 +36,6 @@ __all__ = [
     "work",
     "work_subject",
 ]
-
-_KEY_WORK = re.compile(r"(?:W-?)?(\d+)", re.IGNORECASE)
-_KEY_NUMBER = re.compile(r"FD-\d{4}-\d{7}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,13 +72,7 @@ def provenance(channel: str) -> dict[str, str]:
 
 def find_work(session: Session, key: str) -> WorkRef:
     """A work by id (``12``, ``W-12``) or registration number."""
-    key = key.strip()
-    if _KEY_NUMBER.fullmatch(key):
-        row = session.scalar(select(Work).where(Work.registration_no == key.upper()))
-    elif match := _KEY_WORK.fullmatch(key):
-        row = session.get(Work, int(match.group(1)))
-    else:
-        raise InputError(f"not a work id or registration number: {key!r}")
+    row = Repository(session).work_by_key(key)
     if row is None:
         raise NotFound(f"no work {key}")
     return _work_ref(row)

@@ -11,9 +11,7 @@ from fangdu.registry.models import PriorArt, Work
 from fangdu.registry.repository import Repository, UnitOfWork
 from fangdu.registry.schemas import MatchInfo, PriorArtInfo, WorkInfo
 
-_KEY_WORK = re.compile(r"(?:W-?)?(\d+)", re.IGNORECASE)
 _KEY_PRIOR_ART = re.compile(r"P-?(\d+)", re.IGNORECASE)
-_KEY_NUMBER = re.compile(r"FD-\d{4}-\d{7}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -31,20 +29,18 @@ class QueryService:
         """A work by id (``12`` or ``W-12``) or registration number, or prior art ``P-12``."""
         key = key.strip()
         with self.units() as repo:
-            if _KEY_NUMBER.fullmatch(key):
-                work = repo.work_by_registration_no(key.upper())
-            elif match := _KEY_WORK.fullmatch(key):
-                work = repo.work(int(match.group(1)))
-            elif match := _KEY_PRIOR_ART.fullmatch(key):
+            if match := _KEY_PRIOR_ART.fullmatch(key):
                 prior_art = repo.prior_art(int(match.group(1)))
                 if prior_art is None:
                     raise NotFound(f"no prior art {key}")
                 return prior_art_info(prior_art)
-            else:
+            try:
+                work = repo.work_by_key(key)
+            except InputError:
                 raise InputError(
                     f"not a work id, registration number or prior-art id: {key!r} "
                     "(use 12, W-12, FD-2026-0000012 or P-12)"
-                )
+                ) from None
             if work is None:
                 raise NotFound(f"no work {key}")
             return work_info(repo, work)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from fangdu.errors import Conflict
+from fangdu.errors import Conflict, InputError
 from fangdu.registry.models import (
     Party,
     PriorArt,
@@ -36,6 +37,11 @@ class RefTarget:
     first_seen: dt.date | None  # prior art only
     sha256: str
     scale: float
+
+
+# How people name a work: its id (12, W-12) or its registration number.
+_KEY_WORK = re.compile(r"(?:W-?)?(\d+)", re.IGNORECASE)
+_KEY_NUMBER = re.compile(r"FD-\d{4}-\d{7}", re.IGNORECASE)
 
 
 class UnitOfWork:
@@ -100,6 +106,16 @@ class Repository:
             .where(Party.name == owner, Work.status == "registered")
             .order_by(Work.id.desc())
         )
+
+    def work_by_key(self, key: str) -> Work | None:
+        """A work by id (``12``, ``W-12``) or registration number; InputError for a key that
+        is neither."""
+        key = key.strip()
+        if _KEY_NUMBER.fullmatch(key):
+            return self.work_by_registration_no(key.upper())
+        if match := _KEY_WORK.fullmatch(key):
+            return self.work(int(match.group(1)))
+        raise InputError(f"not a work id or registration number: {key!r}")
 
     def work_by_registration_no(self, registration_no: str) -> Work | None:
         return self.session.scalar(select(Work).where(Work.registration_no == registration_no))

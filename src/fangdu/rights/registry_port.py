@@ -8,7 +8,6 @@ there is a change here only. The registry never imports the rights register.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from fangdu.ledger.entries import party_hash
 from fangdu.registry import events
 from fangdu.registry.blobs import BlobStore
 from fangdu.registry.models import Party, ReviewMatch, SearchRef, Work
+from fangdu.registry.repository import Repository
 
 __all__ = [
     "BlobStore",
@@ -35,9 +35,6 @@ __all__ = [
     "work",
     "work_subject",
 ]
-
-_KEY_WORK = re.compile(r"(?:W-?)?(\d+)", re.IGNORECASE)
-_KEY_NUMBER = re.compile(r"FD-\d{4}-\d{7}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -81,13 +78,7 @@ def provenance(channel: str) -> dict[str, str]:
 
 def find_work(session: Session, key: str) -> WorkRef:
     """A work by id (``12``, ``W-12``) or registration number."""
-    key = key.strip()
-    if _KEY_NUMBER.fullmatch(key):
-        work = session.scalar(select(Work).where(Work.registration_no == key.upper()))
-    elif match := _KEY_WORK.fullmatch(key):
-        work = session.get(Work, int(match.group(1)))
-    else:
-        raise InputError(f"not a work id or registration number: {key!r}")
+    work = Repository(session).work_by_key(key)
     if work is None:
         raise NotFound(f"no work {key}")
     return _work_ref(work)
