@@ -133,3 +133,27 @@ def test_a_web_page_captured_as_warc_gives_a_sighting_per_image(core, register, 
     assert core.blobs.get(body["files"][1]["sha256"]) == page
     (lead,) = disputes.run().leads
     assert lead.work == work
+
+
+def test_a_warc_cut_short_is_refused_whole_and_the_rest_of_the_batch_is_kept(
+    core, register, print_png
+):
+    import gzip
+
+    work = register(36)
+    disputes = core.disputes
+    disputes.watch(f"W-{work}", OWNER)
+    page = _warc([("https://shop.example.cn/img/1.jpg", "image/jpeg", copy_of(print_png(36)))])
+    raw = gzip.decompress(page)
+    size = core.ledger.size()
+    lines = disputes.import_sightings(
+        [
+            Capture("plain-cut.warc", raw[: len(raw) - 200]),  # the image's last bytes missing
+            Capture("gzip-cut.warc.gz", page[: len(page) - 50]),
+            Capture("photo.jpg", copy_of(print_png(36))),
+        ],
+        _context("网店 某某旗舰店", disputes.today()),
+    )
+    assert [line.status for line in lines] == ["rejected", "rejected", "imported"]
+    assert "cut short" in lines[0].reason and "cut short" in lines[1].reason
+    assert core.ledger.size() == size + 1  # only the photo: nothing half-written from a WARC

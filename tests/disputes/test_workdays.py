@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -38,3 +39,59 @@ def test_a_period_ending_on_a_holiday_ends_on_the_next_working_day(calendar):
 def test_a_year_the_table_does_not_cover_counts_weekends_only_and_says_so(calendar):
     assert not calendar.covers(D(2031, 1, 6))
     assert calendar.add_working_days(D(2031, 1, 3), 3) == D(2031, 1, 8)  # Fri + 3: Wed
+
+
+def _span(first: D, last: D) -> set[D]:
+    return {first + dt.timedelta(days=n) for n in range((last - first).days + 1)}
+
+
+def test_2026_is_the_state_council_notice_of_4_november_2025_day_for_day(calendar):
+    # 国务院办公厅关于2026年部分节假日安排的通知, checked against the Xinhua text.
+    off = (
+        _span(D(2026, 1, 1), D(2026, 1, 3))
+        | _span(D(2026, 2, 15), D(2026, 2, 23))
+        | _span(D(2026, 4, 4), D(2026, 4, 6))
+        | _span(D(2026, 5, 1), D(2026, 5, 5))
+        | _span(D(2026, 6, 19), D(2026, 6, 21))
+        | _span(D(2026, 9, 25), D(2026, 9, 27))
+        | _span(D(2026, 10, 1), D(2026, 10, 7))
+    )
+    worked = {D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28), D(2026, 5, 9), D(2026, 9, 20),
+              D(2026, 10, 10)}  # fmt: skip
+    assert {d for d in calendar.holidays if d.year == 2026} == off
+    assert {d for d in calendar.workdays if d.year == 2026} == worked
+
+
+def test_2027_has_no_notice_in_the_table_so_its_deadlines_are_provisional(calendar):
+    # No 2027 notice was available to copy: weekends only, flagged, until the table has it.
+    assert not calendar.covers(D(2027, 2, 8))
+    assert calendar.is_working_day(D(2027, 2, 8))
+
+
+def test_a_year_is_added_from_a_file_and_a_self_contradicting_table_is_refused(tmp_path):
+    table = tmp_path / "holidays.json"
+    table.write_text(
+        json.dumps(
+            {
+                "years": {"2027": {"notice": "a test notice"}},
+                "holidays": {"2027-02-08": "春节"},
+                "workdays": {"2027-02-20": "春节调休"},  # a Saturday
+            }
+        ),
+        encoding="utf-8",
+    )
+    loaded = Calendar.load(table)
+    assert loaded.covers(D(2027, 2, 8)) and not loaded.is_working_day(D(2027, 2, 8))
+    assert loaded.is_working_day(D(2027, 2, 20))
+    table.write_text(
+        json.dumps({"years": {}, "holidays": {"2027-02-08": "春节"}, "workdays": {}}),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="no notice listed"):
+        Calendar.load(table)
+    table.write_text(
+        json.dumps({"years": {"2027": {}}, "holidays": {}, "workdays": {"2027-02-22": "x"}}),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="not a weekend day"):  # a Monday
+        Calendar.load(table)

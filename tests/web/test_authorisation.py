@@ -26,6 +26,8 @@ PEOPLE = (
     "admin",
     "planner",
     "trader",
+    "supervisor",
+    "market_office",
 )
 SIGNED_IN = frozenset(PEOPLE) - {"anonymous"}
 EVERYONE = frozenset(PEOPLE)
@@ -46,13 +48,18 @@ REGISTERED_FILE = {"registered": PRIVATE | CASE_HANDLERS}
 REVIEW_ANY = dict.fromkeys(STATES, REVIEWERS)
 OWN_PORTFOLIO = {"pending": PRIVATE, "registered": PRIVATE, "rejected": PRIVATE}
 # Disputes (issue 16): the world's case is the owner's against a market stall. The owner (an
-# applicant acting for the claimant party) pursues it; reviewers decide it; the judge reads it
-# and takes its court package; a mediator sees only cases assigned to them (none here); the
-# respondent holds the case token, not an account (tests/web/test_disputes_web.py).
+# applicant acting for the claimant party) pursues it; reviewers decide it; the judge the court
+# assigned it to reads it, takes its court package and uses the judge's tools; a mediator sees
+# only cases assigned to them (none here); a supervisor reads cases and overrides a held-back
+# lead; the market office reads the abuse monitor only; the respondent holds the case token,
+# not an account (tests/web/test_disputes_web.py, tests/web/test_disputes_roles_web.py).
+JUDGE = "法官 王"
 CLAIMANT = frozenset({"owner"})
-CASE_PEOPLE = frozenset({"owner", "reviewer", "judge", "admin"})
+CASE_VIEWERS = frozenset({"owner", "reviewer", "judge", "admin", "supervisor"})
+CASE_PEOPLE = CASE_VIEWERS | {"market_office"}
 CASE_DECIDERS = REVIEWERS
 CASE_COURT = frozenset({"owner", "judge", "admin"})
+ABUSE_MONITOR = frozenset({"supervisor", "market_office", "admin"})
 # Mediation: the parties and the mediation centre (the administrator) see its board; the
 # centre takes in and assigns; only the mediator assigned (none in this world) accepts and drafts.
 MEDIATION = frozenset({"owner", "admin"})
@@ -119,10 +126,20 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/disputes/watch"): CLAIMANT,
     ("POST", "/disputes/monitor"): CLAIMANT,
     ("POST", "/disputes/leads/{lead_id}/case"): CLAIMANT,
-    ("GET", "/disputes/cases/{case_id}"): CASE_PEOPLE,
+    ("POST", "/disputes/agent-case"): CLAIMANT,
+    ("POST", "/disputes/leads/{lead_id}/override"): frozenset({"supervisor"}),
+    ("GET", "/disputes/abuse"): ABUSE_MONITOR,
+    ("GET", "/disputes/cases/{case_id}"): CASE_VIEWERS,
     ("POST", "/disputes/cases/{case_id}/review"): CASE_DECIDERS,
     ("POST", "/disputes/cases/{case_id}/notice"): CLAIMANT,
-    ("GET", "/disputes/cases/{case_id}/notice.pdf"): CASE_PEOPLE,
+    ("GET", "/disputes/cases/{case_id}/notice.pdf"): CASE_VIEWERS,
+    ("POST", "/disputes/cases/{case_id}/judge"): frozenset({"admin"}),
+    ("GET", "/disputes/cases/{case_id}/court"): frozenset({"judge"}),
+    ("POST", "/disputes/cases/{case_id}/hold"): frozenset({"judge"}),
+    ("POST", "/disputes/cases/{case_id}/judgement"): frozenset({"judge"}),
+    ("POST", "/disputes/cases/{case_id}/mediation/extend"): NOBODY,
+    ("POST", "/disputes/cases/{case_id}/mediation/performed"): CLAIMANT,
+    ("POST", "/respond/mediation/performed"): EVERYONE,
     ("POST", "/disputes/cases/{case_id}/close"): CASE_DECIDERS,
     ("GET", "/disputes/cases/{case_id}/court-package.zip"): CASE_COURT,
     # The respondent's pages: the case token is the authority (given here to everyone).
@@ -213,7 +230,8 @@ def world(library_site, print_png) -> World:
     site = library_site
     owner = site.account("owner", "applicant", party="柯桥花样工作室")
     for role in PEOPLE[2:]:
-        site.account(role, role, **({"party": BANK} if role == "bank_officer" else {}))
+        party = {"bank_officer": BANK, "judge": JUDGE}.get(role)
+        site.account(role, role, **({"party": party} if party else {}))
     deciding = site.account("reviewer-2", "reviewer")
     registry = site.state.registry
     works = {}
@@ -380,6 +398,7 @@ def _dispute(site, work_id: int) -> tuple[int, int, str]:
     case = disputes.open_case(leads[0].id, "柯桥花样工作室")
     disputes.review(case.id, "审核员", "proceed")
     sent, _ = disputes.send_notice(case.id, "柯桥花样工作室", metres=10)
+    disputes.assign_judge(case.id, JUDGE, "柯桥区人民法院", "立案庭")
     assert sent.token is not None
     return case.id, leads[1].id, sent.token
 

@@ -22,6 +22,7 @@ OWNER = "柯桥花样工作室"
 LICENSEE = "绍兴印染厂"
 STALL = "某布行 (二楼 2088)"
 OLD_SHOP = "老字号布行"
+JUDGE = "法官 王"
 
 
 def pdf(text: str) -> bytes:
@@ -64,7 +65,9 @@ def disputes_world(site: Site, print_png) -> dict[str, int]:
     site.account("owner", "applicant", party=OWNER)
     site.account("rival", "applicant", party="另一家工作室")
     site.account("reviewer", "reviewer", party="审核员 李")
-    site.account("judge", "judge")
+    site.account("judge", "judge", party=JUDGE)
+    site.account("other-judge", "judge", party="法官 赵")
+    site.account("admin", "admin")
     site.account("mediator", "mediator", party="调解员 陈")
     return works
 
@@ -184,7 +187,20 @@ def test_the_licensed_half_of_done_when(site: Site, flow):
     for event in info.events:
         assert f"<td>{event['log_index']}</td>" in theirs.text
 
-    # The court package, for the owner (and the judge).
+    # The court package, for the owner, and for the judge once the court assigns the case.
+    site.login("owner")
+    assert site.client.get(f"{case_url}/court-package.zip").status_code == 200
+    site.logout()
+    site.login("judge")
+    assert site.client.get(f"{case_url}/court-package.zip").status_code == 404
+    site.logout()
+    site.login("admin")
+    assigned = site.post_form(
+        case_url, f"{case_url}/judge", {"judge": JUDGE, "court": "柯桥区人民法院"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert assigned.status_code == 303
+    site.logout()
     site.login("judge")
     bag = site.client.get(f"{case_url}/court-package.zip")
     assert bag.status_code == 200
@@ -198,11 +214,22 @@ def test_who_sees_a_case(site: Site, flow):
     stall = next(lead for lead in disputes.leads() if lead.merchant == STALL)
     case = disputes.open_case(stall.id, OWNER)
     url = f"/disputes/cases/{case.id}"
-    expected = {"owner": 200, "reviewer": 200, "judge": 200, "rival": 404, "mediator": 404}
+    # A judge sees only the cases the court assigned to them.
+    expected = {"owner": 200, "reviewer": 200, "judge": 404, "rival": 404, "mediator": 404}
     site.logout()
     for person, status in expected.items():
         site.login(person)
         assert site.client.get(url, headers=HTML).status_code == status, person
+        site.logout()
+    disputes.review(case.id, "审核员 李", "proceed")
+    disputes.send_notice(case.id, OWNER, metres=10)
+    disputes.assign_judge(case.id, JUDGE, "柯桥区人民法院", "立案庭")
+    for person, status in (("judge", 200), ("other-judge", 404)):
+        site.login(person)
+        assert site.client.get(url, headers=HTML).status_code == status, person
+        assert (f"C-{case.id}</a>" in site.client.get("/disputes", headers=HTML).text) is (
+            status == 200
+        )
         site.logout()
     assert site.client.get(url, headers=HTML, follow_redirects=False).status_code == 303
     # The rival owner sees neither the lead nor may open a case on it.
@@ -243,7 +270,7 @@ def test_the_mediation_half(site: Site, flow):
     sent, _ = disputes.send_notice(case.id, OWNER, metres=800)
     token = sent.token
     disputes.mediation.add_mediator("调解员 陈", "柯桥区人民调解委员会")
-    site.account("admin", "admin")
+    disputes.assign_judge(case.id, JUDGE, "柯桥区人民法院", "立案庭")  # for 司法确认
     site.account("other-mediator", "mediator", party="调解员 王")
     url = f"/disputes/cases/{case.id}"
     site.logout()

@@ -25,6 +25,8 @@ ROLES = (
     "admin",
     "planner",  # a dye house's vat planner (印染排缸)
     "trader",  # a trade company's clerk (市场采购 1039)
+    "supervisor",  # overrides a failed title check or the abuse monitor (issue 16)
+    "market_office",  # the market office: reads the abuse monitor (issue 16)
 )
 
 

@@ -642,6 +642,20 @@ def case_judgement(
     _say(_case_text(info))
 
 
+@case_app.command("assign-judge")
+def case_assign_judge(
+    ctx: typer.Context,
+    case: str = typer.Argument(...),
+    judge: str = typer.Option(..., "--judge", help="The judge, as their account's party."),
+    court: str = typer.Option(..., "--court"),
+    by: str = typer.Option(..., "--by", help="Who enters the court's assignment."),
+) -> None:
+    """Enter the court's assignment of a case to a judge, who then reads that case only."""
+    with _disputes(ctx) as disputes:
+        info = disputes.assign_judge(_number(case, "C"), judge, court, by)
+    _say(_case_text(info))
+
+
 @case_app.command("damages")
 def case_damages(ctx: typer.Context, case: str = typer.Argument(...)) -> None:
     """An advisory damages worksheet (著作权法 Art 54) from what the record holds."""

@@ -38,7 +38,7 @@ from fangdu.disputes.notice import NoticeData, render_notice
 from fangdu.disputes.registry_port import BlobStore, MatchInfo, PartyRef, WorkRef
 from fangdu.disputes.repository import DisputesRepository
 from fangdu.disputes.warc import images_in_warc, is_warc
-from fangdu.errors import ImageRejected, InputError
+from fangdu.errors import ImageRejected, InputError, NotFound
 from fangdu.imaging import decode_image
 from fangdu.ledger.entries import Event, FileRef
 from fangdu.ledger.keys import load_or_create_signer
@@ -1049,6 +1049,39 @@ class DisputeService:
         self._after_write()
         return info
 
+    def assign_judge(self, case_id: int, judge: str, court: str, by: str) -> CaseInfo:
+        """The court's assignment of a case to its judge (立案, 司法确认 or litigation), entered
+        from the court's notice; logged. The judge reads that case and no other."""
+        if not (judge.strip() and court.strip()):
+            raise InputError("an assignment names the judge and the court (--judge, --court)")
+        with self.unit() as (session, repo):
+            case = repo.case(case_id)
+            if case.state in ("draft", "reviewed", "rejected", "withdrawn"):
+                raise Refused(f"C-{case_id} is {case.state}: no court has it to assign")
+            person = registry.party(session, by)
+            named = registry.party(session, judge)
+            assignment = {"judge": named.name, "court": court.strip()}
+            case.details = {**case.details, "court": assignment}
+            self._event(
+                session,
+                case,
+                "court_assignment",
+                None,
+                person,
+                {"judge": named.hash, "court": court.strip()},
+            )
+            info = self._case_info(session, repo, case)
+        self._after_write()
+        return info
+
+    def claimant_of(self, lead_id: int) -> str:
+        """Who watches the lead's work: the owner a supervisor's override opens a case for."""
+        with self.unit() as (session, repo):
+            watch = repo.watch_of(repo.lead(lead_id).work_id)
+            if watch is None:
+                raise NotFound(f"nobody watches the work of L-{lead_id}")
+            return registry.parties(session, [watch.owner_id])[watch.owner_id].name
+
     def damages_worksheet(self, case_id: int) -> dict[str, Any]:
         """Advisory only: the bases of 著作权法 Art 54 with what the record holds for each."""
         with self.unit() as (session, repo):
@@ -1147,7 +1180,11 @@ class DisputeService:
     ) -> CaseEvent:
         """One signed log entry on the case's subject and its row: the state change (or the
         fact added, when ``trigger`` is None) visible to both parties."""
-        if case.details.get("hold") and action not in ("judgement", "litigation_hold"):
+        if case.details.get("hold") and action not in (
+            "judgement",
+            "litigation_hold",
+            "court_assignment",
+        ):
             raise Refused(f"C-{case.id} is under a litigation hold: its records are frozen")
         before = case.state if action != "open" else None
         after = next_state(case.state, trigger) if trigger else case.state

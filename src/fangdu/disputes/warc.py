@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from dataclasses import dataclass
 
 from warcio.archiveiterator import ArchiveIterator
@@ -35,6 +36,13 @@ def images_in_warc(data: bytes) -> list[WarcImage]:
     """Every image a WARC's response records hold; ImageRejected with one line if the file
     cannot be read as WARC or holds no image."""
     images = []
+    if data.startswith(b"\x1f\x8b"):
+        # warcio stops quietly at a cut gzip member: a download cut short must not pass as a
+        # page with fewer images.
+        try:
+            gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ImageRejected(f"not a readable WARC file (cut short or corrupt): {exc}") from None
     try:
         for record in ArchiveIterator(io.BytesIO(data)):
             if record.rec_type != "response" or record.http_headers is None:
@@ -42,11 +50,19 @@ def images_in_warc(data: bytes) -> list[WarcImage]:
             kind = record.http_headers.get_header("Content-Type") or ""
             if not kind.lower().startswith("image/"):
                 continue
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            body = record.content_stream().read()
+            declared = record.http_headers.get_header("Content-Length") or ""
+            if declared.isdigit() and int(declared) != len(body):
+                raise ImageRejected(
+                    f"not a readable WARC file (cut short): {url} holds {len(body)} of "
+                    f"{declared} bytes"
+                )
             images.append(
                 WarcImage(
-                    url=record.rec_headers.get_header("WARC-Target-URI") or "",
+                    url=url,
                     fetched=record.rec_headers.get_header("WARC-Date") or "",
-                    data=record.content_stream().read(),
+                    data=body,
                 )
             )
     except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:

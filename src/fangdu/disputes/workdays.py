@@ -1,9 +1,10 @@
 """Working days in mainland China: weekends, public holidays and make-up working days (调休).
 
 Holidays are data (``data/holidays_cn.json``, or a file of the same shape given as
-``FANGDU_HOLIDAYS``), updated each year from the State Council's notice. In a year the table
-does not cover only weekends are known: deadlines there are computed on weekends alone and
-marked provisional (``covers``), never silently taken as final.
+``FANGDU_HOLIDAYS``), one State Council notice per year, each year listed under ``years`` with
+the notice it was copied from. In a year the table does not list only weekends are known:
+deadlines there are computed on weekends alone and marked provisional (``covers``), never
+silently taken as final. A table that contradicts itself is refused when loaded.
 """
 
 from __future__ import annotations
@@ -36,7 +37,15 @@ class Calendar:
         data = json.loads(text)
         holidays = frozenset(dt.date.fromisoformat(d) for d in data["holidays"])
         workdays = frozenset(dt.date.fromisoformat(d) for d in data["workdays"])
-        return cls(holidays, workdays, frozenset(d.year for d in holidays | workdays))
+        years = frozenset(int(year) for year in data["years"])
+        # A typo here moves a statutory deadline: refuse a table that cannot be right.
+        for day in holidays | workdays:
+            if day.year not in years:
+                raise ValueError(f"holiday table: {day} is in a year with no notice listed")
+        for day in workdays:
+            if day.weekday() < 5 or day in holidays:
+                raise ValueError(f"holiday table: make-up working day {day} is not a weekend day")
+        return cls(holidays, workdays, years)
 
     def covers(self, day: dt.date) -> bool:
         """Whether the table holds ``day``'s year (else its deadlines are provisional)."""

@@ -75,6 +75,9 @@ RULES: dict[str, dict[Action, frozenset[str]]] = {
     # check patterns like anyone signed in.
     "planner": {**_SIGNED_IN, Action.SCHEDULE: ALWAYS},
     "trader": {**_SIGNED_IN, Action.TRADE: ALWAYS},
+    # The disputes supervisor and the market office work on cases (CASE_RULES below).
+    "supervisor": _SIGNED_IN,
+    "market_office": _SIGNED_IN,
     "admin": {
         **_REVIEWER,
         Action.APPLY: ALWAYS,
@@ -207,23 +210,30 @@ class CaseAction(StrEnum):
     MEDIATION = "mediation"
     MEDIATION_DESK = "mediation_desk"
     MEDIATE = "mediate"
+    # A supervisor opens a case the title check or the abuse monitor holds back (logged).
+    OVERRIDE = "override"
+    ABUSE_REPORT = "abuse_report"  # the market office's abuse monitor
+    COURT_DESK = "court_desk"  # enter the court's assignment of a case to its judge
+    JUDGE = "judge"  # the judge assigned: re-run, damages worksheet, hold, judgement
 
 
 @dataclass(frozen=True)
 class CaseFacts:
-    """What the policy needs to know of a case: the claimant's and agent's party names, and
-    the mediator assigned (who sees the case, never another)."""
+    """What the policy needs to know of a case: the claimant's and agent's party names, the
+    mediator assigned and the judge assigned (each sees that case, never another)."""
 
     claimant: str
     agent: str | None = None
     mediator: str | None = None
+    judge: str | None = None
 
 
 # What a role may do with any case; an owner (an applicant acting for a party) with their own.
 CASE_RULES: dict[str, frozenset[CaseAction]] = {
     "applicant": frozenset({CaseAction.CLAIM}),
     "reviewer": frozenset({CaseAction.DECIDE_CASE, CaseAction.VIEW_CASE}),
-    "judge": frozenset({CaseAction.VIEW_CASE, CaseAction.COURT_PACKAGE}),
+    "supervisor": frozenset({CaseAction.OVERRIDE, CaseAction.VIEW_CASE, CaseAction.ABUSE_REPORT}),
+    "market_office": frozenset({CaseAction.ABUSE_REPORT}),
     "admin": frozenset(
         {
             CaseAction.CLAIM,
@@ -232,15 +242,22 @@ CASE_RULES: dict[str, frozenset[CaseAction]] = {
             CaseAction.COURT_PACKAGE,
             CaseAction.MEDIATION,
             CaseAction.MEDIATION_DESK,
+            CaseAction.ABUSE_REPORT,
+            CaseAction.COURT_DESK,
         }
     ),
     "mediator": frozenset(),  # the cases assigned to them only
+    "judge": frozenset(),  # the cases assigned to them only
 }
 # What the claimant (or their agent) may do with their own case, whatever the role.
 CLAIMANT_CASE_ACTIONS = frozenset(
     {CaseAction.CLAIM, CaseAction.VIEW_CASE, CaseAction.COURT_PACKAGE, CaseAction.MEDIATION}
 )
 MEDIATOR_CASE_ACTIONS = frozenset({CaseAction.VIEW_CASE, CaseAction.MEDIATION, CaseAction.MEDIATE})
+# The judge never sees the mediation's board (without-prejudice items, 在线调解规则 Art 18).
+JUDGE_CASE_ACTIONS = frozenset({CaseAction.VIEW_CASE, CaseAction.COURT_PACKAGE, CaseAction.JUDGE})
+# Roles that reach cases only through an assignment under the party their account acts for.
+ASSIGNED = {"mediator": MEDIATOR_CASE_ACTIONS, "judge": JUDGE_CASE_ACTIONS}
 
 
 def case_allowed(
@@ -248,8 +265,8 @@ def case_allowed(
 ) -> bool:
     """Whether ``account`` may do ``action``, on ``case`` if it is about one. Without a case:
     may the role (an owner: with a party to act for) do it at all? With a case, an owner acts
-    on their own cases only, a mediator sees the cases assigned to them, and nobody decides a
-    case they bring."""
+    on their own cases only, a mediator or judge on the cases assigned to them, and nobody
+    decides a case they bring."""
     if account is None or account.scopes is not None:
         return False
     party = account.party
@@ -259,25 +276,24 @@ def case_allowed(
             return False
         if own and action in CLAIMANT_CASE_ACTIONS:
             return True
-        if (
-            account.role == "mediator"
-            and party is not None
-            and party == case.mediator
-            and action in MEDIATOR_CASE_ACTIONS
-        ):
+        assigned = {"mediator": case.mediator, "judge": case.judge}.get(account.role)
+        if party is not None and party == assigned and action in ASSIGNED[account.role]:
             return True
         if action is CaseAction.CLAIM:
             return False  # only the claimant pursues their own case
     elif action is CaseAction.CLAIM and party is None:
         return False  # an owner acts for the party on record
+    elif account.role in ASSIGNED and action in ASSIGNED[account.role]:
+        return party is not None  # in general: whoever has an assignment under that name
     return action in CASE_RULES.get(account.role, frozenset())
 
 
 def has_cases(account: Account | None) -> bool:
     """Whether ``account`` has any business with cases (the disputes page): an owner acting
-    for a party, a reviewer, a judge, the administrator, a mediator acting under their name."""
+    for a party, a reviewer, a supervisor, the market office, the administrator, a mediator or
+    judge acting under their name."""
     if account is None or account.scopes is not None:
         return False
-    if account.role == "mediator":
+    if account.role in ASSIGNED:
         return account.party is not None
     return any(case_allowed(account, action) for action in CaseAction)

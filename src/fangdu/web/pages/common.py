@@ -59,6 +59,8 @@ ROLE_LABELS = {
     "admin": N_("Administrator"),
     "planner": N_("Dye-house planner"),
     "trader": N_("Trade company (market procurement)"),
+    "supervisor": N_("Supervisor (disputes)"),
+    "market_office": N_("Market office"),
 }
 CATEGORIES = {
     "floral": N_("Floral"),

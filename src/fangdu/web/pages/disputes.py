@@ -140,12 +140,17 @@ def _case(request: Request, account: Account, case_id: int, action: CaseAction) 
         case = next(c for c in disputes.cases() if c.id == case_id)
     except StopIteration:
         raise NotFound(f"no case C-{case_id}") from None
-    facts = CaseFacts(case.claimant, case.agent, _mediator(request, case))
+    facts = _facts(request, case)
     if case_allowed(account, action, facts):
         return case
     if not case_allowed(account, CaseAction.VIEW_CASE, facts):
         raise NotFound(f"no case C-{case_id}")
     raise forbidden()
+
+
+def _facts(request: Request, case: CaseInfo) -> CaseFacts:
+    court = case.details.get("court") or {}
+    return CaseFacts(case.claimant, case.agent, _mediator(request, case), court.get("judge"))
 
 
 def _mediator(request: Request, case: CaseInfo) -> str | None:
@@ -174,21 +179,27 @@ def _dashboard(
     disputes = _disputes(request)
     claims = case_allowed(account, CaseAction.CLAIM)
     party = account.party
+    overrides = case_allowed(account, CaseAction.OVERRIDE)
     if claims and party is not None:
         leads = disputes.leads_of(party)
         cases = disputes.cases_of(party)
-    elif account.role == "mediator":
-        leads = []
-        cases = [c for c in disputes.cases() if _mediator(request, c) == party]
     else:
-        leads = disputes.leads() if case_allowed(account, CaseAction.DECIDE_CASE) else []
-        cases = disputes.cases() if case_allowed(account, CaseAction.VIEW_CASE) else []
+        sees_leads = overrides or case_allowed(account, CaseAction.DECIDE_CASE)
+        leads = disputes.leads() if sees_leads else []
+        # Each case asked of the policy: a mediator or judge sees only those assigned to them.
+        cases = [
+            c
+            for c in disputes.cases()
+            if case_allowed(account, CaseAction.VIEW_CASE, _facts(request, c))
+        ]
     return render(
         request,
         "disputes.html",
         {
             **LABELS,
             "claims": claims,
+            "overrides": overrides,
+            "abuse_report": case_allowed(account, CaseAction.ABUSE_REPORT),
             "leads": leads,
             "cases": cases,
             "imported": imported,
@@ -269,16 +280,92 @@ def monitor(
 @router.post("/disputes/leads/{lead_id}/case")
 def open_case(request: Request, lead_id: RecordId, account: Claimant) -> Response:
     """The owner opens a case on their open lead; the title check comes first."""
+    return _open_case(request, account, lead_id)
+
+
+@router.post("/disputes/agent-case")
+def open_agent_case(
+    request: Request,
+    account: Claimant,
+    lead: Annotated[str, Form(max_length=12)] = "",
+    agent: Annotated[str, Form(max_length=200)] = "",
+    authorisation: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The owner opens a case that their agent pursues: the agent acts only with the
+    authorisation document, which the respondent sees (kept with the case)."""
+    if not lead.strip().removeprefix("L-").isdigit():
+        return _dashboard(request, account, error=N_("Choose a lead."), status=400)
+    return _open_case(request, account, int(lead.strip().removeprefix("L-")), agent, authorisation)
+
+
+def _open_case(
+    request: Request,
+    account: Account,
+    lead_id: int,
+    agent: str = "",
+    authorisation: UploadFile | None = None,
+) -> Response:
     disputes = _disputes(request)
     if lead_id not in {lead.id for lead in disputes.leads_of(account.party)}:
         raise NotFound(f"no lead L-{lead_id}")
+    document = None
+    if authorisation is not None and (authorisation.filename or authorisation.size):
+        document = read_upload(authorisation, app_state(request).core.settings.max_image_bytes)
     try:
-        case = disputes.open_case(lead_id, account.party, channel="web")
+        case = disputes.open_case(
+            lead_id,
+            account.party,
+            agent=agent.strip() or None,
+            authorisation=document,
+            channel="web",
+        )
     except InputError as exc:
         return _dashboard(
             request, account, error=N_("No case was opened."), detail=str(exc), status=409
         )
     return redirect(f"/disputes/cases/{case.id}")
+
+
+@router.post("/disputes/leads/{lead_id}/override")
+def override(
+    request: Request,
+    lead_id: RecordId,
+    account: SignedIn,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """A supervisor opens the case the title check or the abuse monitor held back, for the
+    owner who watches the work; the override and its reason are in the opening entry."""
+    if not case_allowed(account, CaseAction.OVERRIDE):
+        raise forbidden()
+    disputes = _disputes(request)
+    try:
+        claimant = disputes.claimant_of(lead_id)
+        case = disputes.open_case(
+            lead_id,
+            claimant,
+            override_by=_person(account),
+            override_reason=reason.strip() or None,
+            channel="web",
+        )
+    except InputError as exc:
+        return _dashboard(
+            request, account, error=N_("No case was opened."), detail=str(exc), status=409
+        )
+    return redirect(f"/disputes/cases/{case.id}")
+
+
+@router.get("/disputes/abuse")
+def abuse(request: Request, account: SignedIn) -> Response:
+    """The market office's abuse monitor: per claimant, notices a week, the share withdrawn
+    or lost, prior-art warnings, near-identical registrations; who needs a supervisor."""
+    if not case_allowed(account, CaseAction.ABUSE_REPORT):
+        raise forbidden()
+    disputes = _disputes(request)
+    return render(
+        request,
+        "dispute_abuse.html",
+        {"profiles": disputes.abuse_report(), "limits": disputes.abuse_thresholds},
+    )
 
 
 # -- the case page ------------------------------------------------------------------------------
@@ -295,7 +382,7 @@ def _case_page(
     detail: str | None = None,
     status: int = 200,
 ) -> Response:
-    facts = CaseFacts(case.claimant, case.agent, _mediator(request, case))
+    facts = _facts(request, case)
 
     def may(action: str) -> bool:
         return not respondent and case_allowed(account, CaseAction(action), facts)
@@ -513,6 +600,12 @@ def _mediation_context(request: Request, case: CaseInfo) -> dict[str, Any]:
         "mediation": record,
         "board": mediation.board(case.id) if record else None,
         "status": mediation.status(case.id, _today(request)) if record else None,
+        # The 司法确认 pre-check, shown before the package is asked for (人民调解法 Art 33).
+        "precheck": (
+            mediation.precheck(case.id, _today(request))
+            if record and record["effective_on"]
+            else None
+        ),
         "roster": mediation.roster(),
         "ART29_LABELS": ART29_LABELS,
         "MEDIATION_OUTCOME_LABELS": MEDIATION_OUTCOME_LABELS,
@@ -528,7 +621,7 @@ def _mediation_page(
     detail: str | None = None,
     status: int = 200,
 ) -> Response:
-    facts = CaseFacts(case.claimant, case.agent, _mediator(request, case))
+    facts = _facts(request, case)
     return render(
         request,
         "dispute_mediation.html",
@@ -634,13 +727,28 @@ async def mediation_agreement(request: Request, case_id: RecordId, account: Sign
     form = await request.form()
     fields = {name: str(form.get(name, ""))[:4000] for name in ART29_LABELS}
     outcome = str(form.get("outcome", ""))[:30]
+    instalments = []
+    for line in str(form.get("instalments", ""))[:4000].splitlines():
+        due, _, amount = line.strip().partition(" ")
+        if not line.strip():
+            continue
+        try:
+            instalments.append((dt.date.fromisoformat(due), amount.strip()))
+        except ValueError:
+            instalments.append((dt.date.min, ""))  # refused below, with the others
+    if any(due == dt.date.min or not amount for due, amount in instalments):
+        case = await run_in_threadpool(_case, request, account, case_id, CaseAction.MEDIATE)
+        return await run_in_threadpool(
+            _mediation_page, request, account, case,
+            error=N_("Each instalment is a line: the date due, a space, the amount."), status=400,
+        )  # fmt: skip
     return await run_in_threadpool(
         _mediation_step,
         request,
         account,
         case_id,
         CaseAction.MEDIATE,
-        lambda case: _disputes(request).mediation.agree(case.id, fields, outcome),
+        lambda case: _disputes(request).mediation.agree(case.id, fields, outcome, instalments),
     )
 
 
@@ -697,3 +805,182 @@ def confirmation_package(request: Request, case_id: RecordId, account: SignedIn)
         media_type="application/zip",
         headers={"content-disposition": f'attachment; filename="confirm-C-{case.id}.zip"'},
     )
+
+
+@router.post("/disputes/cases/{case_id}/mediation/extend")
+def mediation_extend(
+    request: Request,
+    case_id: RecordId,
+    account: SignedIn,
+    days: Annotated[str, Form(max_length=4)] = "",
+    claimant_consents: Annotated[str, Form(max_length=4)] = "",
+    respondent_consents: Annotated[str, Form(max_length=4)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The mediator assigned records an extension, only with both parties' consent."""
+    consents = [
+        role
+        for role, given in (("claimant", claimant_consents), ("respondent", respondent_consents))
+        if given == "on"
+    ]
+    return _mediation_step(
+        request,
+        account,
+        case_id,
+        CaseAction.MEDIATE,
+        lambda case: _disputes(request).mediation.extend(
+            case.id, int(days) if days.strip().isdigit() else 0, consents, reason.strip()
+        ),
+    )
+
+
+@router.post("/disputes/cases/{case_id}/mediation/performed")
+def mediation_performed(
+    request: Request,
+    case_id: RecordId,
+    account: SignedIn,
+    instalment: Annotated[str, Form(max_length=4)] = "",
+) -> Response:
+    """The claimant confirms an instalment was paid (logged once both sides have)."""
+    return _mediation_step(
+        request,
+        account,
+        case_id,
+        CaseAction.CLAIM,
+        lambda case: _disputes(request).mediation.performed(
+            case.id, int(instalment) if instalment.isdigit() else 0, case.claimant
+        ),
+    )
+
+
+@router.post("/respond/mediation/performed")
+def respondent_performed(
+    request: Request,
+    case: Annotated[str, Form(max_length=24)] = "",
+    token: Annotated[str, Form(max_length=100)] = "",
+    instalment: Annotated[str, Form(max_length=4)] = "",
+) -> Response:
+    """The respondent confirms an instalment was paid, by case token."""
+    info = _by_token(request, case, token)
+    try:
+        _disputes(request).mediation.performed(
+            info.id, int(instalment) if instalment.isdigit() else 0, info.respondent
+        )
+    except InputError as exc:
+        return _case_page(
+            request, None, info, token=token.strip(), respondent=True,
+            error=N_("Refused."), detail=str(exc), status=409,
+        )  # fmt: skip
+    return _case_page(
+        request, None, _by_token(request, case, token), token=token.strip(), respondent=True
+    )
+
+
+# -- the court (司法): the judge assigned to the case, and the desk that enters assignments ----
+
+
+@router.post("/disputes/cases/{case_id}/judge")
+def assign_judge(
+    request: Request,
+    case_id: RecordId,
+    account: SignedIn,
+    judge: Annotated[str, Form(max_length=200)] = "",
+    court: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """The court's assignment of the case to a judge, entered from its notice."""
+    case = _case(request, account, case_id, CaseAction.COURT_DESK)
+    try:
+        _disputes(request).assign_judge(case.id, judge, court, _person(account))
+    except InputError as exc:
+        return _case_page(request, account, case, error=N_("Refused."), detail=str(exc), status=409)
+    return redirect(f"/disputes/cases/{case.id}")
+
+
+def _judge_page(
+    request: Request,
+    account: Account,
+    case: CaseInfo,
+    *,
+    error: str | None = None,
+    detail: str | None = None,
+    status: int = 200,
+) -> Response:
+    disputes = _disputes(request)
+    return render(
+        request,
+        "dispute_judge.html",
+        {
+            **LABELS,
+            "case": case,
+            "rerun": disputes.rerun(case.id, actor=f"web:{account.subject}"),
+            "worksheet": disputes.damages_worksheet(case.id),
+            "error": error,
+            "detail": detail,
+        },
+        status=status,
+    )
+
+
+@router.get("/disputes/cases/{case_id}/court")
+def judge_page(request: Request, case_id: RecordId, account: SignedIn) -> Response:
+    """The judge's read-only tools: the comparison run again with the recorded model version
+    beside it, and the advisory damages worksheet (著作权法 Art 54)."""
+    case = _case(request, account, case_id, CaseAction.JUDGE)
+    return _judge_page(request, account, case)
+
+
+@router.post("/disputes/cases/{case_id}/hold")
+def hold(
+    request: Request,
+    case_id: RecordId,
+    account: SignedIn,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """A litigation hold: the records concerned are frozen until the judgement."""
+    case = _case(request, account, case_id, CaseAction.JUDGE)
+    try:
+        held = _disputes(request).hold(case.id, _person(account), reason.strip())
+    except InputError as exc:
+        return _judge_page(
+            request, account, case, error=N_("Refused."), detail=str(exc), status=409
+        )
+    return _judge_page(request, account, held)
+
+
+@router.post("/disputes/cases/{case_id}/judgement")
+def judgement(
+    request: Request,
+    case_id: RecordId,
+    account: SignedIn,
+    number: Annotated[str, Form(max_length=100)] = "",
+    outcome: Annotated[str, Form(max_length=2000)] = "",
+    damages: Annotated[str, Form(max_length=20)] = "",
+    document: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The judgement, entered by the judge assigned; logged as ``judgement``."""
+    case = _case(request, account, case_id, CaseAction.JUDGE)
+    data = None
+    if document is not None and (document.filename or document.size):
+        data = read_upload(document, app_state(request).core.settings.max_image_bytes)
+    try:
+        if data is None:
+            raise InputError("the judgement's document is needed")
+        entered = _disputes(request).judgement(
+            case.id,
+            court=(case.details.get("court") or {}).get("court", ""),
+            number=number,
+            on=_today(request),
+            outcome=outcome,
+            damages_yuan=float(damages) if damages.strip() else None,
+            document=data,
+            by=_person(account),
+        )
+    except ValueError:
+        return _judge_page(
+            request, account, case, error=N_("Give the damages as a number."), status=400
+        )
+    except InputError as exc:
+        return _judge_page(
+            request, account, case, error=N_("Refused."), detail=str(exc), status=409
+        )
+    return _judge_page(request, account, entered)
