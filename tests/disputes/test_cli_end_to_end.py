@@ -8,8 +8,10 @@ and `fangdu ledger fsck` passes. Refusals on the way are one line and exit 2."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from typer.testing import CliRunner
 
 from fangdu.cli.app import app
 from fangdu.disputes.services import keqiao_today
+from fangdu.ledger.entries import parse_entry
 
 from .conftest import LICENSEE, OWNER, STALL, copy_of, pdf
 
@@ -174,23 +177,51 @@ def test_done_when_on_the_command_line(fangdu, tmp_path: Path, print_png):
     for signer in (OWNER, MARKET, MEDIATOR):
         last = fangdu("mediation", "sign", two, "--as", signer, "--on", day).stdout
     assert f"effective {day}" in last
-    fangdu("mediation", "confirm-package", two, "-o", tmp_path / "confirm.zip", "--on", day)
+    # 司法确认: the package is written only after its pre-check of the refusal grounds passes.
+    confirmed = json.loads(
+        fangdu("mediation", "confirm-package", two, "-o", tmp_path / "confirm.zip",
+               "--on", day, "--json").stdout
+    )  # fmt: skip
+    assert len(confirmed["checks"]) >= 6 and all(c["ok"] for c in confirmed["checks"])
+    with zipfile.ZipFile(tmp_path / "confirm.zip") as z:
+        assert json.loads(z.read("precheck.json")) == confirmed["checks"]
+        assert {"application.txt", "agreement.json", "signatures.json", "parties.json"} <= set(
+            z.namelist()
+        )
+    # The court assigns the confirmation to a judge (logged; no state change).
+    fangdu("case", "assign-judge", two, "--judge", "法官 王", "--court", "柯桥区人民法院",
+           "--by", "柯桥区人民法院 立案庭")  # fmt: skip
 
-    # The court package, verified offline (the registry's home is not needed, and it is fast).
+    # The court package, as a folder and as a zip, verified offline: by a fresh home with no
+    # registry in it, fast; a changed file is rejected.
     fangdu("court-package", two, "-o", tmp_path / "court")
-    started = time.monotonic()
-    verified = fangdu("verify", tmp_path / "court").stdout
-    assert time.monotonic() - started < 1.0
-    assert verified.startswith("VERIFIED court package")
-    assert "one checkpoint for every bundle" in verified
+    fangdu("court-package", two, "-o", tmp_path / "court.zip")
+    elsewhere = ["--home", tmp_path / "a-court-clerk"]
+    for package in (tmp_path / "court", tmp_path / "court.zip"):
+        started = time.monotonic()
+        verified = CliRunner().invoke(app, [*map(str, elsewhere), "verify", str(package)])
+        assert time.monotonic() - started < 1.0
+        assert verified.exit_code == 0, verified.output
+        assert verified.stdout.startswith("VERIFIED court package")
+        assert "one checkpoint for every bundle" in verified.stdout
+    assert not (tmp_path / "a-court-clerk" / "fangdu.sqlite3").exists()  # no registry read
     (tmp_path / "court" / "data" / "LIMITS.txt").write_text("nothing to see", encoding="utf-8")
     assert fangdu("verify", tmp_path / "court", code=1).stdout.startswith("REJECTED")
 
-    # Every state change is a log entry both sides see; the whole log checks out.
-    shown = json.loads(fangdu("case", "show", two, "--token", sent2["token"], "--json").stdout)
-    assert [e["to"] for e in shown["events"]] == [
-        "draft", "reviewed", "notice_sent", "responded", "mediation",
-        "mediation", "mediation", "paid_and_removed",
-    ]  # fmt: skip
-    assert all(isinstance(e["log_index"], int) for e in shown["events"])
+    # Every state change of both cases is a log entry both sides see, and the court package
+    # carries each of case 2's entries, signed, with the same step.
+    for number, token, steps in (
+        (one, sent["token"], ["draft", "reviewed", "notice_sent", "responded", "licensed"]),
+        (two, sent2["token"], ["draft", "reviewed", "notice_sent", "responded", "mediation",
+                               "mediation", "mediation", "paid_and_removed", "paid_and_removed"]),
+    ):  # fmt: skip
+        shown = json.loads(fangdu("case", "show", number, "--token", token, "--json").stdout)
+        assert [e["to"] for e in shown["events"]] == steps
+    with zipfile.ZipFile(tmp_path / "court.zip") as outer:
+        bundle = outer.read("court/data/evidence/case.zip")
+    with zipfile.ZipFile(io.BytesIO(bundle)) as case_zip:
+        for event in shown["events"]:
+            body = parse_entry(case_zip.read(f"entries/{event['log_index']}.json"))["body"]
+            assert body["subject"] == f"case:{two}"
+            assert (body["facts"]["action"], body["facts"]["to"]) == (event["action"], event["to"])
     fangdu("ledger", "fsck")

@@ -715,7 +715,7 @@ def verify(
     bundle: Path = typer.Argument(
         ...,
         help="An evidence bundle (`fangdu evidence`), a rights report (report.json) or a court "
-        "package folder (`fangdu court-package`).",
+        "package (`fangdu court-package`: its folder or zip).",
     ),
     policy: Path | None = typer.Option(
         None, "--policy", help="TOML: trusted log key, witness keys and k, timestamp roots."

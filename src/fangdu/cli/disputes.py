@@ -7,6 +7,7 @@ A refusal (a rule says no, bad input) is one line on stderr and exit 2; nothing 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -573,14 +574,24 @@ def mediation_confirm_package(
 def court_package(
     ctx: typer.Context,
     case: str = typer.Argument(..., help="The case (C-1 or 1)."),
-    output: Path = typer.Option(..., "-o", "--output", help="A new folder for the bag."),
+    output: Path = typer.Option(
+        ..., "-o", "--output", help="A new folder for the bag, or a .zip of it."
+    ),
 ) -> None:
     """The case's court package: a BagIt bag of evidence bundles proving against one
     checkpoint, comparison, provenance, custody, limits; `fangdu verify` checks it offline."""
-    from fangdu.disputes.court import build_court_package
+    from fangdu.disputes.court import build_court_package, zip_court_package
 
     with _disputes(ctx) as disputes:
-        build_court_package(disputes, _number(case, "C"), output)
+        if output.suffix.lower() != ".zip":
+            build_court_package(disputes, _number(case, "C"), output)
+        elif output.exists():
+            raise InputError(f"{output} exists: the court package goes into a new file")
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = Path(tmp) / output.stem
+                build_court_package(disputes, _number(case, "C"), folder)
+                zip_court_package(folder, output)
     _say(f"wrote {output}: verify it with `fangdu verify {output}`")
 
 

@@ -8,9 +8,10 @@
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import bagit
 
@@ -34,10 +35,35 @@ class CourtReport:
 
 
 def is_court_package(path: Path) -> bool:
-    return path.is_dir() and (path / "bagit.txt").is_file()
+    """A bag folder, or a zip of one (its folder at the top, as the web hands it out)."""
+    if path.is_dir():
+        return (path / "bagit.txt").is_file()
+    return path.is_file() and zipfile.is_zipfile(path) and _zipped_bag(path) is not None
+
+
+def _zipped_bag(path: Path) -> str | None:
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+    tops = {name.split("/", 1)[0] for name in names}
+    if len(tops) == 1 and f"{next(iter(tops))}/bagit.txt" in names:
+        return next(iter(tops))
+    return None
 
 
 def verify_court_package(path: Path, policy: Policy | None = None) -> CourtReport:
+    if path.is_dir():
+        return _verify_bag(path, policy)
+    top = _zipped_bag(path)
+    with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory() as tmp:
+        for info in archive.infolist():
+            parts = PurePosixPath(info.filename).parts
+            if PurePosixPath(info.filename).is_absolute() or ".." in parts:
+                return CourtReport(((False, f"zip: unsafe member name {info.filename!r}"),))
+        archive.extractall(tmp)
+        return _verify_bag(Path(tmp) / str(top), policy)
+
+
+def _verify_bag(path: Path, policy: Policy | None) -> CourtReport:
     lines: list[tuple[bool, str]] = []
     try:
         bag = bagit.Bag(str(path))

@@ -7,9 +7,7 @@ the court package. Everything goes through the disputes service; who may do what
 from __future__ import annotations
 
 import datetime as dt
-import io
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from fangdu.accounts import Account
-from fangdu.disputes.court import build_court_package
+from fangdu.disputes.court import build_court_package, zip_court_package
 from fangdu.disputes.services import (
     OUTCOMES,
     RESPONSES,
@@ -491,13 +489,10 @@ def court_package(request: Request, case_id: RecordId, account: SignedIn) -> Res
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / f"court-C-{case.id}"
         build_court_package(_disputes(request), case.id, folder, actor=f"web:{account.subject}")
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-            for path in sorted(folder.rglob("*")):
-                if path.is_file():
-                    z.write(path, path.relative_to(folder.parent).as_posix())
+        zip_court_package(folder, Path(tmp) / "court.zip")
+        data = (Path(tmp) / "court.zip").read_bytes()
     return Response(
-        buffer.getvalue(),
+        data,
         media_type="application/zip",
         headers={"content-disposition": f'attachment; filename="court-C-{case.id}.zip"'},
     )
