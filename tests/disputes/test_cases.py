@@ -163,3 +163,18 @@ def test_the_judge_reruns_the_comparison_with_the_recorded_model(core, register,
     assert result["same_model"]
     assert result["now"]["verdict"] == result["recorded"]["verdict"]
     assert abs(result["now"]["score"] - result["recorded"]["score"]) < 1e-6
+
+
+def test_a_zipped_court_package_with_a_member_outside_its_folder_is_refused(tmp_path):
+    import zipfile
+
+    from fangdu.disputes.court_verify import is_court_package, verify_court_package
+
+    bag = tmp_path / "court.zip"
+    with zipfile.ZipFile(bag, "w") as z:
+        z.writestr("court/bagit.txt", "BagIt-Version: 0.97\n")
+        z.writestr("court/../../outside.txt", "x")
+    assert is_court_package(bag)
+    report = verify_court_package(bag)
+    assert not report.ok and "unsafe member name" in report.render()
+    assert not (tmp_path.parent / "outside.txt").exists()
