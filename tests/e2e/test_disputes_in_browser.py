@@ -3,7 +3,10 @@ a licence, watches two works and uploads a monitor batch → leads (the licensee
 licensed at once, an old shop's flagged for prior use) → a case on the stall's lead → the
 reviewer's decision with its reason code → the warning letter delivered in the app → the
 respondent, by the case token printed in it, shows a licence → the reviewer closes the case as
-licensed; both sides read the same record, every state change with its log entry.
+licensed; both sides read the same record, every state change with its log entry; the owner's
+court package verifies offline and `fangdu ledger fsck` passes. The second half: mediation to a
+signed agreement, the 司法确认 pre-check and package, the court's judge and the court package
+verified offline.
 
 The owner is the demo's applicant (its party owns the demo prints), the reviewer the demo's.
 """
@@ -11,8 +14,10 @@ The owner is the demo's applicant (its party owns the demo prints), the reviewer
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import subprocess
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -163,9 +168,14 @@ def test_the_licensed_half_of_done_when(
     expect(owner.locator("#case-events tbody tr td.to")).to_have_text(
         ["draft", "reviewed", "notice_sent", "responded", "licensed"]
     )
-    expect(
-        owner.get_by_role("link", name=_("Download the court package (BagIt, verifiable offline)"))
-    ).to_be_visible()
+    with owner.expect_download() as download:
+        owner.get_by_role(
+            "link", name=_("Download the court package (BagIt, verifiable offline)")
+        ).click()
+    bag = tmp_path / "court.zip"
+    download.value.save_as(bag)
+    _verified_offline(bag, tmp_path)
+    _fsck(live_server)
 
 
 def _user(live_server: LiveServer, username: str, role: str, party: str | None) -> None:
@@ -253,7 +263,7 @@ def test_the_mediation_half_of_done_when(
         value = (
             (today + dt.timedelta(days=20)).isoformat()
             if field == "performance_deadline"
-            else f"{field} 条款"
+            else f"{field} 条款 ({market})"  # distinct: identical agreements are refused
         )
         form.get_by_label(_(label), exact=True).fill(value)
     form.get_by_label(_("Outcome"), exact=True).select_option(
@@ -277,7 +287,59 @@ def test_the_mediation_half_of_done_when(
     expect(mediator.locator("#effective")).to_be_visible()
     expect(mediator.locator("#case-state")).to_have_attribute("data-state", "paid_and_removed")
 
-    # The judge reads the case (no board) and takes the court package.
-    reviewer.goto(case_url)
-    expect(reviewer.locator("#mediation-board")).to_have_count(0)
-    expect(reviewer.locator("#case-events tbody tr td.to").last).to_have_text("paid_and_removed")
+    # 司法确认: the pre-check of the refusal grounds, every one passed, then the package.
+    checks = mediator.locator("#precheck li")
+    expect(checks.first).to_be_visible()
+    assert checks.count() >= 6
+    expect(mediator.locator('#precheck li[data-ok="false"]')).to_have_count(0)
+    with mediator.expect_download() as download:
+        mediator.locator("#confirm-package").click()
+    with zipfile.ZipFile(download.value.path()) as package:
+        assert all(c["ok"] for c in json.loads(package.read("precheck.json")))
+
+    # The court assigns the confirmation to its judge, who alone of the judges sees the case
+    # (never the board) and takes the court package.
+    judge_name = f"法官 王 {lang}"
+    _user(live_server, f"judge-{lang}", "judge", judge_name)
+    judge = open_site(lang)
+    sign_in(judge, lang, f"judge-{lang}", PASSWORD)
+    assert judge.goto(case_url).status == 404
+    centre.goto(case_url)
+    centre.get_by_label(_("Court"), exact=True).fill("柯桥区人民法院")
+    centre.get_by_label(_("Judge (as their account acts)")).fill(judge_name)
+    centre.get_by_role("button", name=_("Assign the judge")).click()
+    expect(centre.locator("#court")).to_contain_text(judge_name)
+    judge.goto(case_url)
+    expect(judge.locator("#mediation-board")).to_have_count(0)
+    steps = judge.locator("#case-events tbody tr td.to")
+    expect(steps).to_have_text(
+        ["draft", "reviewed", "notice_sent", "responded", "mediation", "mediation", "mediation",
+         "paid_and_removed", "paid_and_removed"]
+    )  # fmt: skip
+    with judge.expect_download() as download:
+        judge.get_by_role(
+            "link", name=_("Download the court package (BagIt, verifiable offline)")
+        ).click()
+    bag = tmp_path / "court.zip"
+    download.value.save_as(bag)
+    _verified_offline(bag, tmp_path)
+    _fsck(live_server)
+
+
+def _verified_offline(bag: Path, tmp_path: Path) -> None:
+    """`fangdu verify` with a home of its own: no registry, no network."""
+    verified = subprocess.run(
+        [*_fangdu_command(), "--home", str(tmp_path / "clerk"), "verify", str(bag)],
+        text=True, capture_output=True,
+    )  # fmt: skip
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.stdout.startswith("VERIFIED court package")
+    assert "one checkpoint for every bundle" in verified.stdout
+
+
+def _fsck(live_server: LiveServer) -> None:
+    checked = subprocess.run(
+        [*_fangdu_command(), "--home", str(live_server.home), "ledger", "fsck"],
+        text=True, capture_output=True,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -286,3 +286,20 @@ def test_a_monitor_batch_with_web_pages_captured_as_warc(site: Site, print_png):
     assert body["facts"]["url"] == "https://shop.example.cn/img/9.jpg"
     assert [f["role"] for f in body["files"]] == ["sighting", "warc"]
     assert site.state.core.blobs.get(body["files"][1]["sha256"]) == page
+
+
+def test_the_new_pages_in_chinese_and_in_english(site: Site):
+    disputes = site.state.core.disputes
+    case_id, url = _litigation(site)
+    disputes.assign_judge(case_id, JUDGE, "柯桥区人民法院", "立案庭")
+    site.account("office", "market_office", party="柯桥区市场监管所")
+    pages = (("judge", f"{url}/court", "重新比对", "The comparison, run again"),
+             ("office", "/disputes/abuse", "滥用监测", "Abuse monitor"))  # fmt: skip
+    for person, path, zh, en in pages:
+        _as(site, person)
+        chinese = site.client.get(path, headers=HTML).text
+        assert zh in chinese and en not in chinese
+        site.client.get("/lang/en", headers=HTML)
+        english = site.client.get(path, headers=HTML).text
+        assert en in english and zh not in english
+        site.client.get("/lang/zh", headers=HTML)
