@@ -178,3 +178,31 @@ def test_a_zipped_court_package_with_a_member_outside_its_folder_is_refused(tmp_
     report = verify_court_package(bag)
     assert not report.ok and "unsafe member name" in report.render()
     assert not (tmp_path.parent / "outside.txt").exists()
+
+
+def test_a_named_supplier_is_linked_and_answers_for_their_own_goods_only(core, register, print_png):
+    disputes = core.disputes
+    case = disputes.open_case(_lead(core, register, print_png, 48), OWNER)
+    disputes.review(case.id, REVIEWER, "proceed")
+    sent, _ = disputes.send_notice(case.id, OWNER, metres=10)
+    other = disputes.open_case(_lead(core, register, print_png, 49, merchant="别家布行"), OWNER)
+    answered = disputes.respond(
+        case.id, sent.token, "invoice", document=pdf("发票"), supplier="绍兴织造厂"
+    )
+    token = answered.supplier_token
+    assert token and answered.details["linked_respondents"] == ["绍兴织造厂"]
+    assert "supplier_tokens" not in disputes.show(case.id).details  # access, not record
+    # The supplier's token opens this case and no other.
+    assert disputes.show(case.id, token=token).id == case.id
+    with pytest.raises(Refused):
+        disputes.show(other.id, token=token)
+    assert disputes.token_holder(case.id, token) == "绍兴织造厂"
+    assert disputes.token_holder(case.id, sent.token) == "respondent"
+    # It answers for the supplier's goods (a licence, a dispute), never for the respondent.
+    with pytest.raises(Refused, match="supplier answers"):
+        disputes.respond(case.id, token, "accept_mediation")
+    shown = disputes.respond(case.id, token, "licence", document=pdf("织造厂的许可合同"))
+    last = shown.events[-1]
+    assert (last["actor"], last["to"]) == ("绍兴织造厂", "responded")
+    facts = parse_entry(core.ledger.entry(last["log_index"]))["body"]["facts"]
+    assert facts["answer"] == "licence" and facts["by_supplier"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import re
 
 import pytest
 from test_disputes_web import (
@@ -303,3 +304,29 @@ def test_the_new_pages_in_chinese_and_in_english(site: Site):
         english = site.client.get(path, headers=HTML).text
         assert en in english and zh not in english
         site.client.get("/lang/zh", headers=HTML)
+
+
+def test_a_supplier_named_by_the_respondent_gets_a_token_for_this_case_only(site: Site):
+    disputes = site.state.core.disputes
+    stall = next(lead for lead in disputes.leads() if lead.merchant == STALL)
+    case = disputes.open_case(stall.id, OWNER)
+    disputes.review(case.id, "审核员 李", "proceed")
+    sent, _ = disputes.send_notice(case.id, OWNER, metres=40)
+    site.logout()
+    answered = site.post_form(
+        "/respond", "/respond/answer",
+        {"case": str(case.id), "token": sent.token, "answer": "invoice", "supplier": "绍兴织造厂"},
+        files={"document": ("invoice.pdf", pdf("发票"), "application/pdf")},
+    )  # fmt: skip
+    assert answered.status_code == 200, answered.text
+    match = re.search(r'<code id="supplier-token">([^<]+)</code>', answered.text)
+    assert match and 'id="linked">绍兴织造厂' in answered.text
+    supplier = {"case": str(case.id), "token": match.group(1)}
+    assert site.post_form("/respond", "/respond", supplier).status_code == 200
+    # Signing or confirming performance is the respondent's alone.
+    for path in ("/respond/mediation/sign", "/respond/mediation/performed"):
+        assert site.post_form("/respond", path, {**supplier, "instalment": "1"}).status_code == 403
+    refused = site.post_form(
+        "/respond", "/respond/answer", {**supplier, "answer": "accept_mediation"}
+    )
+    assert refused.status_code == 409 and "supplier answers" in refused.text

@@ -203,6 +203,10 @@ def _case_text(info: Any) -> str:
     ]
     if data.get("token"):
         lines.append(f"  respondent's case token (printed in the notice): {data['token']}")
+    if data.get("supplier_token"):
+        lines.append(
+            f"  the supplier's case token (pass it on; shown once): {data['supplier_token']}"
+        )
     return "\n".join(lines)
 
 

@@ -10,6 +10,7 @@ against prior art, and nothing leaves before a named reviewer's decision.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -51,6 +52,7 @@ from fangdu.similarity import FINGERPRINT_VERSION
 LEAD_VERDICTS = ("similar", "copy")
 REVIEW_REASONS = ("proceed", "not_copy", "licensed", "prior_art", "de_minimis")
 RESPONSES = ("licence", "invoice", "dispute", "accept_mediation", "accept_licence_offer")
+SUPPLIER_RESPONSES = ("licence", "dispute")  # a linked supplier's own licence, or a dispute
 DELIVERY = ("in_app", "email", "print")
 OUTCOMES = {
     "licensed": "close_licensed",
@@ -156,6 +158,7 @@ class CaseInfo:
     events: tuple[dict[str, Any], ...]
     documents: tuple[tuple[str, str], ...]
     token: str | None = None  # only when the case is opened: the respondent's access token
+    supplier_token: str | None = None  # only when a supplier is named: their access token
 
     def as_json(self) -> dict[str, Any]:
         data = {
@@ -172,6 +175,8 @@ class CaseInfo:
         }
         if self.token is not None:
             data["token"] = self.token
+        if self.supplier_token is not None:
+            data["supplier_token"] = self.supplier_token
         return data
 
 
@@ -823,17 +828,31 @@ class DisputeService:
             raise InputError("an invoice names the supplier (--supplier NAME)")
         if action == "dispute" and not (reasons and reasons.strip()):
             raise InputError("a dispute gives its reasons (--reasons TEXT)")
+        supplier_token = None
         with self.unit() as (session, repo):
             case = self._by_token(repo, case_id, token)
-            if case.state == "responded":
+            holder = self._holder(case, token)
+            if holder != "respondent" and action not in SUPPLIER_RESPONSES:
+                # A linked supplier answers for their own goods, never for the respondent.
+                raise Refused(
+                    f"a supplier answers with {' or '.join(SUPPLIER_RESPONSES)} only; "
+                    "the respondent's token takes the other answers"
+                )
+            if case.state == "notice_sent" and holder == "respondent":
+                trigger: str | None = "respond"
+            elif case.state in ("notice_sent", "responded"):
                 trigger = None  # a further answer adds to the record, the state stays
-            elif case.state == "notice_sent":
-                trigger = "respond"
             else:
                 raise Refused(f"case C-{case.id} is {case.state}: it takes no answer now")
-            respondent = registry.parties(session, [case.respondent_id])[case.respondent_id]
+            respondent = (
+                registry.parties(session, [case.respondent_id])[case.respondent_id]
+                if holder == "respondent"
+                else registry.party(session, holder)
+            )
             details = dict(case.details)
             facts: dict[str, Any] = {"answer": action, "reasons": reasons}
+            if holder != "respondent":
+                facts["by_supplier"] = respondent.hash
             files = []
             if document is not None:
                 self.blobs.put(document)
@@ -842,13 +861,20 @@ class DisputeService:
                 files.append(FileRef(action, digest, len(document)))
                 details["paused"] = True
                 facts["paused"] = True
-            if supplier:
+            if supplier and holder == "respondent":
                 linked = registry.party(session, supplier)
                 details["linked_respondents"] = [
                     *details.get("linked_respondents", []),
                     linked.name,
                 ]
                 facts["supplier"] = linked.hash
+                # The supplier's own access to this case (the respondent passes it on); only
+                # its hash is kept, as with the respondent's.
+                supplier_token = secrets.token_urlsafe(18)
+                details["supplier_tokens"] = {
+                    **details.get("supplier_tokens", {}),
+                    _sha(supplier_token.encode()): linked.name,
+                }
             if action == "accept_mediation":
                 details["consent"] = {**details.get("consent", {}), "respondent": True}
             if action == "accept_licence_offer":
@@ -858,7 +884,20 @@ class DisputeService:
             self._event(session, case, "response", trigger, respondent, facts, files)
             info = self._case_info(session, repo, case)
         self._after_write()
+        if supplier_token is not None:
+            info = dataclasses.replace(info, supplier_token=supplier_token)
         return info
+
+    def token_holder(self, case_id: int, token: str) -> str:
+        """``respondent``, or the name of the linked supplier whose token this is."""
+        with self.unit() as (_, repo):
+            return self._holder(self._by_token(repo, case_id, token), token)
+
+    @staticmethod
+    def _holder(case: Case, token: str) -> str:
+        if case.token_sha256 == _sha(token.encode()):
+            return "respondent"
+        return case.details["supplier_tokens"][_sha(token.encode())]
 
     def close(self, case_id: int, outcome: str, by: str, reason: str) -> CaseInfo:
         """Close a case: licensed (a licence shown or on record), paid and removed,
@@ -1118,7 +1157,13 @@ class DisputeService:
 
     @staticmethod
     def _by_token(repo: DisputesRepository, case_id: int, token: str) -> Case:
-        case = repo.case_by_token(_sha(token.encode()))
+        """The case the respondent's token, or a linked supplier's, opens; no other."""
+        digest = _sha(token.encode())
+        case = repo.case_by_token(digest)
+        if case is None:
+            candidate = repo.session.get(Case, case_id)
+            if candidate is not None and digest in candidate.details.get("supplier_tokens", {}):
+                case = candidate
         if case is None or case.id != case_id:
             raise Refused(f"the token does not open case C-{case_id}")
         return case
@@ -1236,7 +1281,10 @@ class DisputeService:
             agent=case.agent,
             state=case.state,
             # The transcript stays on the mediation's board (在线调解规则 Art 18).
-            details={k: v for k, v in case.details.items() if k != "transcript"},
+            # Token hashes are access, not record.
+            details={
+                k: v for k, v in case.details.items() if k not in ("transcript", "supplier_tokens")
+            },
             events=tuple(
                 {
                     "action": e.action,

@@ -376,6 +376,7 @@ def _case_page(
     *,
     token: str | None = None,
     respondent: bool = False,
+    supplier_token: str | None = None,
     error: str | None = None,
     detail: str | None = None,
     status: int = 200,
@@ -396,6 +397,7 @@ def _case_page(
             "case": case,
             "token": token,
             "respondent": respondent,
+            "supplier_token": supplier_token,
             "may_case": may,
             "error": error,
             "detail": detail,
@@ -517,6 +519,12 @@ def _by_token(request: Request, case_id: str, token: str) -> CaseInfo:
         raise NotFound("no case for that number and token") from None
 
 
+def _respondent_only(request: Request, info: CaseInfo, token: str) -> None:
+    """Signing and confirming performance are the respondent's, never a linked supplier's."""
+    if _disputes(request).token_holder(info.id, token.strip()) != "respondent":
+        raise forbidden()
+
+
 @router.get("/respond")
 def respond_form(request: Request) -> Response:
     """Where the respondent types the case number and token printed in the letter."""
@@ -562,7 +570,10 @@ def respond_answer(
             request, None, info, token=token.strip(), respondent=True,
             error=N_("Refused."), detail=str(exc), status=409,
         )  # fmt: skip
-    return _case_page(request, None, answered, token=token.strip(), respondent=True)
+    return _case_page(
+        request, None, answered, token=token.strip(), respondent=True,
+        supplier_token=answered.supplier_token,
+    )  # fmt: skip
 
 
 # -- mediation (调解) -------------------------------------------------------------------------
@@ -769,6 +780,7 @@ def respondent_signs(
 ) -> Response:
     """The respondent signs the agreement, by case token."""
     info = _by_token(request, case, token)
+    _respondent_only(request, info, token)
     try:
         _disputes(request).mediation.sign(info.id, info.respondent, _today(request))
     except InputError as exc:
@@ -857,6 +869,7 @@ def respondent_performed(
 ) -> Response:
     """The respondent confirms an instalment was paid, by case token."""
     info = _by_token(request, case, token)
+    _respondent_only(request, info, token)
     try:
         _disputes(request).mediation.performed(
             info.id, int(instalment) if instalment.isdigit() else 0, info.respondent
