@@ -50,13 +50,30 @@ def test_cpsat_beats_ffd_where_ffd_is_not_optimal() -> None:
 
 
 def test_triplets_are_packed_to_their_optimum() -> None:
+    # Falkenauer's T class at its largest size (501 items): FFD ends 20 bins above.
     from fangdu.trade.bench import triplets
 
-    for seed in range(3):
-        weights = triplets(12, seed=seed)  # 36 items, optimum 12 by construction
+    for seed in range(2):
+        weights = triplets(167, seed=seed)  # optimum 167 by construction
         sizes = sorted(set(weights))
-        p = pack([(s,) for s in sizes], [weights.count(s) for s in sizes], (1000,), seconds=2)
-        assert p.count <= 13 and p.lower_bound == 12
+        counts = [weights.count(s) for s in sizes]
+        p = pack([(s,) for s in sizes], counts, (1000,), seconds=4)
+        assert p.count == 167 and p.method == "triples=lb"
+        placed: Counter[int] = Counter()
+        for b in p.bins:
+            assert sum(sizes[t] * n for t, n in b.items()) <= 1000
+            placed.update(b)
+        assert [placed[t] for t in range(len(sizes))] == counts
+
+
+def test_triplets_with_slack_still_reach_the_bound() -> None:
+    # 2,806 in bins of 1,000: FFD opens a fourth bin; three triples wasting 194 in all exist.
+    weights = [387, 311, 267, 436, 261, 272, 285, 294, 293]
+    sizes = [(w,) for w in weights]
+    assert pack(sizes, [1] * 9, (1000,), seconds=0).count == 4
+    p = pack(sizes, [1] * 9, (1000,), seconds=2)
+    assert p.count == p.lower_bound == 3 and p.method == "triples=lb"
+    assert all(sum(weights[t] * n for t, n in b.items()) <= 1000 for b in p.bins)
 
 
 # ---- the plan ------------------------------------------------------------------------------

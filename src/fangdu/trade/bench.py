@@ -69,6 +69,15 @@ def solve_instance(cap: int, weights: list[int], seconds: float = 10.0) -> dict[
         seconds=seconds,
         max_units_for_cpsat=10_000,
     )
+    # Checked, not trusted: every unit placed once, no bin over the cap.
+    placed = [0] * len(sizes)
+    for b in p.bins:
+        if sum(sizes[t] * n for t, n in b.items()) > cap:
+            raise AssertionError("a bin over the capacity")
+        for t, n in b.items():
+            placed[t] += n
+    if placed != [counts[s] for s in sizes]:
+        raise AssertionError("units lost or duplicated")
     # CPU seconds beside wall seconds: the shared 2-core machine's load inflates the wall.
     return {
         "n": len(weights),

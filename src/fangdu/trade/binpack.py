@@ -214,26 +214,105 @@ class _Triples:
         return bins if found else None
 
 
-def _triples(
-    sizes: Sequence[Sequence[int]], counts: Sequence[int], cap: Sequence[int], k: int
-) -> list[dict[int, int]] | None:
+def _triple_patterns(
+    sizes: Sequence[Sequence[int]],
+    counts: Sequence[int],
+    cap: Sequence[int],
+    k: int,
+    seconds: float,
+) -> list[list[int]] | None:
+    """Exactly ``k`` bins of at most three units (every unit over a quarter of the capacity),
+    as a pattern model: one integer per multiset of one to three sizes whose waste is within
+    the whole slack ``k × cap − sum`` (no bin of a ``k``-bin packing wastes more), and the
+    units of each size covered exactly. Falkenauer's T class has no slack at all, so the
+    patterns are the few thousand exact triples, and CP-SAT settles it in well under a second
+    where a depth-first search over bins wanders. None when infeasible, unproven in time, or
+    the patterns would be too many to enumerate."""
+    from ortools.sat.python import cp_model
 
+    c = cap[0]
     per_size: dict[int, int] = {}
     for s, n in zip(sizes, counts, strict=True):
-        per_size[s[0]] = per_size.get(s[0], 0) + n
+        if n:
+            per_size[s[0]] = per_size.get(s[0], 0) + n
+    slack = k * c - sum(s * n for s, n in per_size.items())
+    if slack < 0:
+        return None
     flat = sorted(per_size)
-    solver = _Triples(flat, [per_size[s] for s in flat], cap[0], k)
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 4 * k + 100))  # one frame per bin
-    try:
-        rng = random.Random(18)
-        found = solver.solve(40_000)
-        for _ in range(12):
-            if found is not None:
+    patterns: list[tuple[int, ...]] = []
+    for i, a in enumerate(flat):
+        if c - a <= slack:
+            patterns.append((a,))
+        for j in range(i, len(flat)):
+            b = flat[j]
+            if a + b > c:
                 break
-            found = solver.solve(5_000, rng)
-    finally:
-        sys.setrecursionlimit(limit)
+            if (b == a and per_size[a] < 2) or len(patterns) > 200_000:
+                continue
+            if c - a - b <= slack:
+                patterns.append((a, b))
+            for cc in flat[j:]:
+                if a + b + cc > c:
+                    break
+                if c - a - b - cc > slack:
+                    continue
+                need = {a: 0, b: 0, cc: 0}
+                for u in (a, b, cc):
+                    need[u] += 1
+                if all(per_size[u] >= m for u, m in need.items()):
+                    patterns.append((a, b, cc))
+    if len(patterns) > 200_000:
+        return None
+    m = cp_model.CpModel()
+    rows: dict[int, list] = {s: [] for s in flat}
+    xs = []
+    for t in patterns:
+        mult: dict[int, int] = {}
+        for u in t:
+            mult[u] = mult.get(u, 0) + 1
+        x = m.new_int_var(0, min(per_size[u] // n for u, n in mult.items()), "")
+        xs.append(x)
+        for u, n in mult.items():
+            rows[u].append(n * x)
+    for u in flat:
+        m.add(sum(rows[u]) == per_size[u])
+    m.add(sum(xs) <= k)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1  # deterministic: the same plan for the same input
+    solver.parameters.max_deterministic_time = seconds
+    solver.parameters.max_time_in_seconds = 2 * seconds
+    solver.parameters.random_seed = 18
+    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return [list(t) for t, x in zip(patterns, xs, strict=True) for _ in range(solver.value(x))]
+
+
+def _triples(
+    sizes: Sequence[Sequence[int]],
+    counts: Sequence[int],
+    cap: Sequence[int],
+    k: int,
+    seconds: float = 2.0,
+) -> list[dict[int, int]] | None:
+
+    found = _triple_patterns(sizes, counts, cap, k, seconds)
+    if found is None:
+        per_size: dict[int, int] = {}
+        for s, n in zip(sizes, counts, strict=True):
+            per_size[s[0]] = per_size.get(s[0], 0) + n
+        flat = sorted(per_size)
+        solver = _Triples(flat, [per_size[s] for s in flat], cap[0], k)
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 4 * k + 100))  # one frame per bin
+        try:
+            rng = random.Random(18)
+            found = solver.solve(40_000)
+            for _ in range(12):
+                if found is not None:
+                    break
+                found = solver.solve(5_000, rng)
+        finally:
+            sys.setrecursionlimit(limit)
     if found is None:
         return None
     # Types of equal size are interchangeable: hand each size's units out type by type.
@@ -398,7 +477,7 @@ def pack(
         import time
 
         started = time.perf_counter()
-        exact = _triples(sizes, counts, cap, lb)
+        exact = _triples(sizes, counts, cap, lb, seconds / 2)
         if exact is not None:
             return Packing(exact, lb, "triples=lb")
         seconds = max(0.5, seconds - (time.perf_counter() - started))  # one budget in all
