@@ -408,18 +408,82 @@ def _font() -> str:
         if os.path.exists(path):
             name = "FangduTradeCJK"
             try:
-                pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
+                font = TTFont(name, path, subfontIndex=0)
             except TTFError:
                 continue
+            # Every PDF's subset copies the font's whole glyph table (20 MB for uming): keep
+            # one copy per process instead; the tables are immutable bytes.
+            font.face.get_table = functools.cache(font.face.get_table)
+            pdfmetrics.registerFont(font)
             return name
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     return "STSong-Light"
+
+
+def _grid_table(columns: list[str], rows: list[list[str]], width: float, font: str):
+    """A table of one-line cells drawn straight onto the canvas: one text object and one grid
+    per page. Platypus's Table lays out and draws cell by cell, which made a container's roll
+    list (hundreds of rows) most of a peak day's rendering time."""
+    from reportlab.lib import colors
+    from reportlab.platypus.flowables import Flowable
+
+    size, lead = 7.5, 11.0
+
+    class Grid(Flowable):
+        def __init__(self, body: list[list[str]]) -> None:
+            super().__init__()
+            self.body = body
+            self.width = width
+            self.height = (len(body) + 1) * lead
+
+        def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+            return self.width, self.height
+
+        def split(self, aw: float, ah: float) -> list:
+            fit = int(ah // lead) - 1  # the header repeats on every page
+            if fit < 1:
+                return []
+            if fit >= len(self.body):
+                return [self]
+            return [Grid(self.body[:fit]), Grid(self.body[fit:])]
+
+        def draw(self) -> None:
+            c = self.canv
+            n = len(self.body) + 1
+            cw = width / len(columns)
+            c.setFillColor(colors.whitesmoke)
+            c.rect(0, self.height - lead, width, lead, stroke=0, fill=1)
+            c.setFillColor(colors.black)
+            t = c.beginText()
+            t.setFont(font, size)
+            for i, row in enumerate([columns, *self.body]):
+                y = self.height - (i + 1) * lead + 3
+                for j, v in enumerate(row):
+                    if v:
+                        t.setTextOrigin(j * cw + 3, y)
+                        t.textOut(v)
+            c.drawText(t)
+            c.setStrokeColor(colors.grey)
+            c.setLineWidth(0.25)
+            c.grid(
+                [j * cw for j in range(len(columns) + 1)],
+                [i * lead for i in range(n + 1)],
+            )
+
+    return Grid(rows)
+
+
+def _fits_one_line(columns: list[str], rows: list[list[str]], width: float) -> bool:
+    """Every cell fits its column on one line, counting each character a full em."""
+    most = int((width / len(columns) - 6) // 7.5)
+    return all(len(v) <= most for row in [columns, *rows] for v in row)
 
 
 def render_pdf(doc: Document) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
     from reportlab.platypus import Table as RLTable
 
@@ -460,9 +524,13 @@ def render_pdf(doc: Document) -> bytes:
         if not t.rows:
             story.append(p("（无 / none）"))
             continue
-        # Paragraphs (wrapping) only where text is long: a roll list has thousands of cells.
+        if _fits_one_line(t.columns, t.rows, width):
+            story.append(_grid_table(t.columns, t.rows, width, font))
+            continue
+        # Paragraphs (wrapping) only where text is long.
+        cw = width / len(t.columns) - 6
         data = [[p(c) for c in t.columns]] + [
-            [p(v) if len(v) > 14 else v for v in row] for row in t.rows
+            [p(v) if stringWidth(v, font, 7.5) > cw else v for v in row] for row in t.rows
         ]
         tbl = RLTable(
             data, colWidths=[width / len(t.columns)] * len(t.columns), repeatRows=1, hAlign="LEFT"
