@@ -420,72 +420,116 @@ def _font() -> str:
     return "STSong-Light"
 
 
-def _grid_table(columns: list[str], rows: list[list[str]], width: float, font: str):
-    """A table of one-line cells drawn straight onto the canvas: one text object and one grid
-    per page. Platypus's Table lays out and draws cell by cell, which made a container's roll
-    list (hundreds of rows) most of a peak day's rendering time."""
+_SIZE, _LINE, _PAD = 7.5, 9.0, 2.5  # cell font size, line pitch, padding (pt)
+
+
+def _wrap(text: str, width: float, font: str) -> list[str]:
+    """A cell's text in lines no wider than ``width``: break anywhere in CJK text, at the last
+    space in Latin text."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if stringWidth(text, font, _SIZE) <= width:
+        return [text]
+    lines: list[str] = []
+    cur, w = "", 0.0
+    for ch in text:
+        cw = _char_width(ch, font)
+        if cur and w + cw > width:
+            cut = cur.rfind(" ")
+            if cut > 0 and ch != " ":
+                lines.append(cur[:cut])
+                cur = cur[cut + 1 :]
+            else:
+                lines.append(cur)
+                cur = ""
+            w = stringWidth(cur, font, _SIZE)
+        cur += ch
+        w += cw
+    if cur.strip():
+        lines.append(cur)
+    return lines
+
+
+@functools.cache
+def _char_width(ch: str, font: str) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(ch, font, _SIZE)
+
+
+def _grid_table(
+    header: list[str] | None, rows: list[list[str]], widths: list[float], font: str
+) -> object:
+    """A table drawn straight onto the canvas: one text object and one set of rules per
+    page, cells wrapped by ``_wrap``, the header row repeated on every page. Platypus's Table
+    lays out and draws cell by cell and was most of a peak day's rendering time."""
     from reportlab.lib import colors
     from reportlab.platypus.flowables import Flowable
 
-    size, lead = 7.5, 11.0
+    def lay(row: list[str]) -> tuple[list[list[str]], float]:
+        cells = [
+            _wrap(v, w - 2 * _PAD, font) if v else [] for v, w in zip(row, widths, strict=True)
+        ]
+        return cells, 2 * _PAD + _LINE * max(1, *(len(c) for c in cells))
+
+    head = lay(header) if header else None
+    laid = [lay(r) for r in rows]
+    xs = [0.0]
+    for w in widths:
+        xs.append(xs[-1] + w)
 
     class Grid(Flowable):
-        def __init__(self, body: list[list[str]]) -> None:
+        def __init__(self, body: list[tuple[list[list[str]], float]]) -> None:
             super().__init__()
             self.body = body
-            self.width = width
-            self.height = (len(body) + 1) * lead
+            self.width = xs[-1]
+            self.height = sum(h for _, h in body) + (head[1] if head else 0)
 
         def wrap(self, aw: float, ah: float) -> tuple[float, float]:
             return self.width, self.height
 
         def split(self, aw: float, ah: float) -> list:
-            fit = int(ah // lead) - 1  # the header repeats on every page
-            if fit < 1:
+            room = ah - (head[1] if head else 0)
+            n = 0
+            while n < len(self.body) and self.body[n][1] <= room:
+                room -= self.body[n][1]
+                n += 1
+            if n == 0:
                 return []
-            if fit >= len(self.body):
+            if n == len(self.body):
                 return [self]
-            return [Grid(self.body[:fit]), Grid(self.body[fit:])]
+            return [Grid(self.body[:n]), Grid(self.body[n:])]
 
         def draw(self) -> None:
             c = self.canv
-            n = len(self.body) + 1
-            cw = width / len(columns)
-            c.setFillColor(colors.whitesmoke)
-            c.rect(0, self.height - lead, width, lead, stroke=0, fill=1)
-            c.setFillColor(colors.black)
+            rows = ([head] if head else []) + self.body
+            if head:
+                c.setFillColor(colors.whitesmoke)
+                c.rect(0, self.height - head[1], self.width, head[1], stroke=0, fill=1)
+                c.setFillColor(colors.black)
             t = c.beginText()
-            t.setFont(font, size)
-            for i, row in enumerate([columns, *self.body]):
-                y = self.height - (i + 1) * lead + 3
-                for j, v in enumerate(row):
-                    if v:
-                        t.setTextOrigin(j * cw + 3, y)
-                        t.textOut(v)
+            t.setFont(font, _SIZE)
+            ys = [self.height]
+            for cells, h in rows:
+                top = ys[-1]
+                for x, lines in zip(xs, cells, strict=False):
+                    for k, line in enumerate(lines):
+                        t.setTextOrigin(x + _PAD, top - _PAD - (k + 1) * _LINE + 2)
+                        t.textOut(line)
+                ys.append(top - h)
             c.drawText(t)
             c.setStrokeColor(colors.grey)
             c.setLineWidth(0.25)
-            c.grid(
-                [j * cw for j in range(len(columns) + 1)],
-                [i * lead for i in range(n + 1)],
-            )
+            c.grid(xs, ys)
 
-    return Grid(rows)
-
-
-def _fits_one_line(columns: list[str], rows: list[list[str]], width: float) -> bool:
-    """Every cell fits its column on one line, counting each character a full em."""
-    most = int((width / len(columns) - 6) // 7.5)
-    return all(len(v) <= most for row in [columns, *rows] for v in row)
+    return Grid(laid)
 
 
 def render_pdf(doc: Document) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-    from reportlab.platypus import Table as RLTable
 
     font = _font()
     body = ParagraphStyle("b", fontName=font, fontSize=7.5, leading=9.5, wordWrap="CJK")
@@ -513,38 +557,20 @@ def render_pdf(doc: Document) -> bytes:
         story.append(p(doc.note, note))
     story.append(Spacer(1, 6))
     if doc.header:
-        ht = RLTable([[p(k), p(v)] for k, v in doc.header], colWidths=[170, 560], hAlign="LEFT")
-        ht.setStyle(
-            [("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-        )
-        story.append(ht)
+        story.append(_grid_table(None, [[k, v] for k, v in doc.header], [170, 560], font))
     width = landscape(A4)[0] - 56
     for t in doc.tables:
-        story += [Spacer(1, 8), p(t.title, ParagraphStyle("t", parent=body, fontSize=10))]
+        story += [
+            Spacer(1, 8),
+            p(t.title, ParagraphStyle("t", parent=body, fontSize=10, leading=12)),
+            Spacer(1, 3),
+        ]
         if not t.rows:
             story.append(p("（无 / none）"))
             continue
-        if _fits_one_line(t.columns, t.rows, width):
-            story.append(_grid_table(t.columns, t.rows, width, font))
-            continue
-        # Paragraphs (wrapping) only where text is long.
-        cw = width / len(t.columns) - 6
-        data = [[p(c) for c in t.columns]] + [
-            [p(v) if stringWidth(v, font, 7.5) > cw else v for v in row] for row in t.rows
-        ]
-        tbl = RLTable(
-            data, colWidths=[width / len(t.columns)] * len(t.columns), repeatRows=1, hAlign="LEFT"
+        story.append(
+            _grid_table(t.columns, t.rows, [width / len(t.columns)] * len(t.columns), font)
         )
-        tbl.setStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                ("FONTNAME", (0, 0), (-1, -1), font),
-                ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-        story.append(tbl)
     pdf.build(story)
     return buf.getvalue()
 
