@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.trade.conftest import Rows, row_for
@@ -223,3 +224,62 @@ def test_equal_sizes_in_different_types_keep_their_counts() -> None:
         assert sum(sizes[t][0] * n for t, n in b.items()) <= 1000
         placed.update(b)
     assert [placed[t] for t in range(len(sizes))] == counts
+
+
+# ---- boundaries of the regime rules -------------------------------------------------------
+
+
+def _one_group(rows: Rows) -> Rows:
+    """Same operator, purchaser, destination and sailing: lines that may share a declaration."""
+    first = rows[0]
+    keep = (
+        "外贸经营者",
+        "经营者信用代码",
+        "采购商",
+        "采购商国籍",
+        "采购商证件号",
+        "目的国",
+        "船期",
+    )
+    return [dict(r, **{k: first[k] for k in keep}) for r in rows]
+
+
+@pytest.mark.parametrize(("second", "declarations"), [("75000.00", 1), ("75000.01", 2)])
+def test_reg_cap_at_and_over_150000(
+    second: str, declarations: int, clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]
+) -> None:
+    # REG-CAP: a declaration may reach US$150,000 exactly; one cent more needs a second one.
+    rows = _one_group([dict(clean_rows[0], 金额="75000.00"), dict(clean_rows[1], 金额=second)])
+    plan = plan_lines(read_rows(rows))
+    assert len(plan.declarations) == declarations
+    assert all(d.amount <= 150000 for d in plan.declarations)
+
+
+@pytest.mark.parametrize(("varieties", "simplified"), [(4, False), (5, True)])
+def test_reg_simplified_from_five_varieties(
+    varieties: int, simplified: bool, clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]
+) -> None:
+    # 221: "5种以上" counts five itself; five goods are the top five, nothing left to merge.
+    fabrics = ["全棉府绸", "涤棉府绸", "人棉印花布", "全棉斜纹布", "涤纶雪纺印花布"]
+    spec = [(f, str(100 * (i + 1))) for i, f in enumerate(fabrics[:varieties])]
+    items, applied = declaration_items(_lines(read_rows, clean_rows, spec), TradeSettings())
+    assert applied is simplified
+    assert len(items) == varieties and all(not it.merged_from for it in items)
+
+
+def test_reg_vat_agreement_and_summary_only_for_merchants_with_planned_lines(
+    clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]
+) -> None:
+    # REG-VAT: each merchant exporting through the operator gets the agency-agreement draft
+    # and a summary for the month after export; a merchant whose only line is held gets none.
+    from fangdu.trade.documents import build_documents
+
+    rows = _one_group([dict(r) for r in clean_rows[:8]])
+    lonely = dict(rows[0], 平台确认="否", 商户="孤立商行", 商户信用代码="91330621MA2B00000X")
+    docs = build_documents(plan_lines(read_rows([*rows, lonely])))
+    agreements = [d for d in docs if d.name.startswith("agreements/")]
+    summaries = [d for d in docs if d.name.startswith("merchants/")]
+    merchants = {r["商户"] for r in rows}
+    assert len(agreements) == len(merchants) and len(summaries) == len(merchants)
+    assert not any("孤立商行" in str(d.header) for d in agreements + summaries)
+    assert all("2027-01" in str(d.header) + d.note for d in summaries)  # exported Dec 2026
