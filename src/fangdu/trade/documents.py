@@ -428,7 +428,8 @@ def _wrap(text: str, width: float, font: str) -> list[str]:
     space in Latin text."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    if stringWidth(text, font, _SIZE) <= width:
+    # No glyph is wider than an em: short cells (most of a roll list) need no measuring.
+    if len(text) * _SIZE <= width or stringWidth(text, font, _SIZE) <= width:
         return [text]
     lines: list[str] = []
     cur, w = "", 0.0
@@ -509,13 +510,16 @@ def _grid_table(
                 c.setFillColor(colors.black)
             t = c.beginText()
             t.setFont(font, _SIZE)
+            # Text matrices written directly: setTextOrigin's general number formatting was
+            # the largest single cost of a long roll list.
+            tm = t._code.append
             ys = [self.height]
             for cells, h in rows:
                 top = ys[-1]
                 for x, lines in zip(xs, cells, strict=False):
                     for k, line in enumerate(lines):
-                        t.setTextOrigin(x + _PAD, top - _PAD - (k + 1) * _LINE + 2)
-                        t.textOut(line)
+                        tm(f"1 0 0 1 {x + _PAD:.2f} {top - _PAD - (k + 1) * _LINE + 2:.2f} Tm")
+                        t._textOut(line)  # textOut would measure it only to move the cursor
                 ys.append(top - h)
             c.drawText(t)
             c.setStrokeColor(colors.grey)
