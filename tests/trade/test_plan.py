@@ -77,6 +77,22 @@ def test_triplets_with_slack_still_reach_the_bound() -> None:
     assert all(sum(weights[t] * n for t, n in b.items()) <= 1000 for b in p.bins)
 
 
+def test_three_to_a_bin_above_the_volume_bound_is_solved_and_proven() -> None:
+    # Volume bound 5, FFD 7; five bins are impossible (CP-SAT proves it), six are found and
+    # proven optimal by the cutting-stock MIP: the bound reported is raised to 6.
+    weights = [400, 370, 368, 372, 363, 279, 411, 375, 367, 339, 404, 279, 394, 273]
+    sizes = sorted(set(weights))
+    counts = [weights.count(s) for s in sizes]
+    assert lower_bound([(s,) for s in sizes], counts, (1000,)) == 5
+    p = pack([(s,) for s in sizes], counts, (1000,), seconds=4)
+    assert p.count == 6 and p.lower_bound == 6 and p.method == "triples mip optimal"
+    placed: Counter[int] = Counter()
+    for b in p.bins:
+        assert sum(sizes[t] * n for t, n in b.items()) <= 1000
+        placed.update(b)
+    assert [placed[t] for t in range(len(sizes))] == counts
+
+
 # ---- the plan ------------------------------------------------------------------------------
 
 
