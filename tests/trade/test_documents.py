@@ -107,3 +107,7 @@ def test_long_cells_wrap_and_lose_no_text() -> None:
     text = "".join(p.extract_text() for p in reader.pages).replace("\n", "").replace(" ", "")
     assert name.replace(" ", "") in text
     assert len(reader.pages) >= 2 and "卷号" in reader.pages[1].extract_text()
+    # a cell's own line breaks are kept; a cell taller than a page is cut, not a crash
+    assert _wrap("N/M\nC001", 200, _font()) == ["N/M", "C001"]
+    huge = Document(name="y", title="t", header=[("备注 / Note", "很长" * 3000)])
+    assert PdfReader(io.BytesIO(render_pdf(huge))).pages

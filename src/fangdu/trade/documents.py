@@ -423,31 +423,36 @@ def _font() -> str:
 _SIZE, _LINE, _PAD = 7.5, 9.0, 2.5  # cell font size, line pitch, padding (pt)
 
 
+_MAX_LINES = 40  # per cell: a taller row could not fit on a page (the XLSX keeps it whole)
+
+
 def _wrap(text: str, width: float, font: str) -> list[str]:
-    """A cell's text in lines no wider than ``width``: break anywhere in CJK text, at the last
-    space in Latin text."""
+    """A cell's text in lines no wider than ``width``: its own line breaks kept, then broken
+    anywhere in CJK text and at the last space in Latin text."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     # No glyph is wider than an em: short cells (most of a roll list) need no measuring.
-    if len(text) * _SIZE <= width or stringWidth(text, font, _SIZE) <= width:
+    if "\n" not in text and (len(text) * _SIZE <= width or stringWidth(text, font, _SIZE) <= width):
         return [text]
     lines: list[str] = []
-    cur, w = "", 0.0
-    for ch in text:
-        cw = _char_width(ch, font)
-        if cur and w + cw > width:
-            cut = cur.rfind(" ")
-            if cut > 0 and ch != " ":
-                lines.append(cur[:cut])
-                cur = cur[cut + 1 :]
-            else:
-                lines.append(cur)
-                cur = ""
-            w = stringWidth(cur, font, _SIZE)
-        cur += ch
-        w += cw
-    if cur.strip():
+    for part in text.replace("\r", "").split("\n"):
+        cur, w = "", 0.0
+        for ch in part:
+            cw = _char_width(ch, font)
+            if cur and w + cw > width:
+                cut = cur.rfind(" ")
+                if cut > 0 and ch != " ":
+                    lines.append(cur[:cut])
+                    cur = cur[cut + 1 :]
+                else:
+                    lines.append(cur)
+                    cur = ""
+                w = stringWidth(cur, font, _SIZE)
+            cur += ch
+            w += cw
         lines.append(cur)
+    if len(lines) > _MAX_LINES:
+        lines = [*lines[: _MAX_LINES - 1], lines[_MAX_LINES - 1][:-1] + "…"]
     return lines
 
 
