@@ -3,6 +3,7 @@
     python -m fangdu.trade.bench day [--lines 5000]      # read, check, plan, documents
     python -m fangdu.trade.bench triplets [--n 501]      # Falkenauer-T-style, optimum n/3
     python -m fangdu.trade.bench bpplib FILE...          # BPPLIB files (n, C, weights)
+    python -m fangdu.trade.bench uniform [--n 500]       # Falkenauer-U-style, c = 150
     python -m fangdu.trade.bench classify                # held-out published rulings
 
 BPPLIB (Delorme, Iori & Martello) is CC BY-NC-ND and not shipped: pass its files. Each
@@ -217,12 +218,30 @@ def main(argv: list[str] | None = None) -> None:
     b = sub.add_parser("bpplib")
     b.add_argument("files", nargs="+", type=Path)
     b.add_argument("--seconds", type=float, default=8.0)
+    u = sub.add_parser("uniform")
+    u.add_argument("--n", type=int, default=500)
+    u.add_argument("--instances", type=int, default=5)
+    u.add_argument("--seconds", type=float, default=8.0)
     c = sub.add_parser("classify")
     c.add_argument("file", nargs="?", type=Path)
     args = ap.parse_args(argv)
     if args.cmd == "day":
         with tempfile.TemporaryDirectory() as tmp:
             _emit(run_day(args.lines, Path(tmp), pdf=not args.no_pdf))
+    elif args.cmd == "uniform":
+        # Falkenauer's U class: weights uniform in [20, 100], c = 150. The optimum is not known
+        # by construction; a packing that meets the lower bound is optimal, so "gap" is to it.
+        gaps = []
+        for seed in range(args.instances):
+            rng = random.Random(seed)
+            weights = [rng.randint(20, 100) for _ in range(args.n)]
+            r = solve_instance(150, weights, args.seconds)
+            r.update(bench="uniform", seed=seed)
+            gaps.append(r["bins"] - r["lower_bound"])
+            _emit(r)
+        _emit(
+            {"bench": "uniform", "median_gap_to_bound": statistics.median(gaps), "max": max(gaps)}
+        )
     elif args.cmd == "classify":
         _emit(classify_heldout(args.file))
     elif args.cmd == "triplets":
