@@ -476,7 +476,7 @@ def _grid_table(
         cells = [
             _wrap(v, w - 2 * _PAD, font) if v else [] for v, w in zip(row, widths, strict=True)
         ]
-        return cells, 2 * _PAD + _LINE * max(1, *(len(c) for c in cells))
+        return cells, 2 * _PAD + _LINE * max([1, *(len(c) for c in cells)])
 
     head = lay(header) if header else None
     laid = [lay(r) for r in rows]
