@@ -85,3 +85,29 @@ def test_pdf_embeds_a_cjk_font_or_names_the_fallback(plan: Plan) -> None:
     fonts = {str(f["/BaseFont"]) for p in reader.pages for f in p["/Resources"]["/Font"].values()}
     assert any("FangduTradeCJK" in f or "STSong" in f or "UMing" in f for f in fonts), fonts
     assert "装箱单" in reader.pages[0].extract_text()
+
+
+def test_long_cells_wrap_and_lose_no_text() -> None:
+    # A cell wider than its column wraps inside it (names overlapped the next column once),
+    # and a table longer than a page continues with its header repeated.
+    from fangdu.trade.documents import Document, Table, _font, _wrap
+
+    name = "绍兴柯桥中国轻纺城国际贸易有限公司第一千零六号纺织品商行 Keqiao Textile Trading"
+    lines = _wrap(name, 60, _font())
+    assert len(lines) > 2 and "".join(lines).replace(" ", "") == name.replace(" ", "")
+    doc = Document(
+        name="x",
+        title="测试 / Test",
+        header=[("商户 / Merchant", name)],
+        tables=[
+            Table("码单 / Roll list", ["卷号 roll", "米 m"], [[str(i), "50.0"] for i in range(90)])
+        ],
+    )
+    reader = PdfReader(io.BytesIO(render_pdf(doc)))
+    text = "".join(p.extract_text() for p in reader.pages).replace("\n", "").replace(" ", "")
+    assert name.replace(" ", "") in text
+    assert len(reader.pages) >= 2 and "卷号" in reader.pages[1].extract_text()
+    # a cell's own line breaks are kept; a cell taller than a page is cut, not a crash
+    assert _wrap("N/M\nC001", 200, _font()) == ["N/M", "C001"]
+    huge = Document(name="y", title="t", header=[("备注 / Note", "很长" * 3000)])
+    assert PdfReader(io.BytesIO(render_pdf(huge))).pages

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.trade.conftest import Rows, row_for
@@ -50,13 +51,46 @@ def test_cpsat_beats_ffd_where_ffd_is_not_optimal() -> None:
 
 
 def test_triplets_are_packed_to_their_optimum() -> None:
+    # Falkenauer's T class at its largest size (501 items): FFD ends 20 bins above.
     from fangdu.trade.bench import triplets
 
-    for seed in range(3):
-        weights = triplets(12, seed=seed)  # 36 items, optimum 12 by construction
+    for seed in range(2):
+        weights = triplets(167, seed=seed)  # optimum 167 by construction
         sizes = sorted(set(weights))
-        p = pack([(s,) for s in sizes], [weights.count(s) for s in sizes], (1000,), seconds=2)
-        assert p.count <= 13 and p.lower_bound == 12
+        counts = [weights.count(s) for s in sizes]
+        p = pack([(s,) for s in sizes], counts, (1000,), seconds=4)
+        assert p.count == 167 and p.method == "triples=lb"
+        placed: Counter[int] = Counter()
+        for b in p.bins:
+            assert sum(sizes[t] * n for t, n in b.items()) <= 1000
+            placed.update(b)
+        assert [placed[t] for t in range(len(sizes))] == counts
+
+
+def test_triplets_with_slack_still_reach_the_bound() -> None:
+    # 2,806 in bins of 1,000: FFD opens a fourth bin; three triples wasting 194 in all exist.
+    weights = [387, 311, 267, 436, 261, 272, 285, 294, 293]
+    sizes = [(w,) for w in weights]
+    assert pack(sizes, [1] * 9, (1000,), seconds=0).count == 4
+    p = pack(sizes, [1] * 9, (1000,), seconds=2)
+    assert p.count == p.lower_bound == 3 and p.method == "triples=lb"
+    assert all(sum(weights[t] * n for t, n in b.items()) <= 1000 for b in p.bins)
+
+
+def test_three_to_a_bin_above_the_volume_bound_is_solved_and_proven() -> None:
+    # Volume bound 5, FFD 7; five bins are impossible (CP-SAT proves it), six are found and
+    # proven optimal by the cutting-stock MIP: the bound reported is raised to 6.
+    weights = [400, 370, 368, 372, 363, 279, 411, 375, 367, 339, 404, 279, 394, 273]
+    sizes = sorted(set(weights))
+    counts = [weights.count(s) for s in sizes]
+    assert lower_bound([(s,) for s in sizes], counts, (1000,)) == 5
+    p = pack([(s,) for s in sizes], counts, (1000,), seconds=4)
+    assert p.count == 6 and p.lower_bound == 6 and p.method == "triples mip optimal"
+    placed: Counter[int] = Counter()
+    for b in p.bins:
+        assert sum(sizes[t] * n for t, n in b.items()) <= 1000
+        placed.update(b)
+    assert [placed[t] for t in range(len(sizes))] == counts
 
 
 # ---- the plan ------------------------------------------------------------------------------
@@ -206,3 +240,62 @@ def test_equal_sizes_in_different_types_keep_their_counts() -> None:
         assert sum(sizes[t][0] * n for t, n in b.items()) <= 1000
         placed.update(b)
     assert [placed[t] for t in range(len(sizes))] == counts
+
+
+# ---- boundaries of the regime rules -------------------------------------------------------
+
+
+def _one_group(rows: Rows) -> Rows:
+    """Same operator, purchaser, destination and sailing: lines that may share a declaration."""
+    first = rows[0]
+    keep = (
+        "外贸经营者",
+        "经营者信用代码",
+        "采购商",
+        "采购商国籍",
+        "采购商证件号",
+        "目的国",
+        "船期",
+    )
+    return [dict(r, **{k: first[k] for k in keep}) for r in rows]
+
+
+@pytest.mark.parametrize(("second", "declarations"), [("75000.00", 1), ("75000.01", 2)])
+def test_reg_cap_at_and_over_150000(
+    second: str, declarations: int, clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]
+) -> None:
+    # REG-CAP: a declaration may reach US$150,000 exactly; one cent more needs a second one.
+    rows = _one_group([dict(clean_rows[0], 金额="75000.00"), dict(clean_rows[1], 金额=second)])
+    plan = plan_lines(read_rows(rows))
+    assert len(plan.declarations) == declarations
+    assert all(d.amount <= 150000 for d in plan.declarations)
+
+
+@pytest.mark.parametrize(("varieties", "simplified"), [(4, False), (5, True)])
+def test_reg_simplified_from_five_varieties(
+    varieties: int, simplified: bool, clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]
+) -> None:
+    # 221: "5种以上" counts five itself; five goods are the top five, nothing left to merge.
+    fabrics = ["全棉府绸", "涤棉府绸", "人棉印花布", "全棉斜纹布", "涤纶雪纺印花布"]
+    spec = [(f, str(100 * (i + 1))) for i, f in enumerate(fabrics[:varieties])]
+    items, applied = declaration_items(_lines(read_rows, clean_rows, spec), TradeSettings())
+    assert applied is simplified
+    assert len(items) == varieties and all(not it.merged_from for it in items)
+
+
+def test_reg_vat_agreement_and_summary_only_for_merchants_with_planned_lines(
+    clean_rows: Rows, read_rows: Callable[[Rows], list[Line]]
+) -> None:
+    # REG-VAT: each merchant exporting through the operator gets the agency-agreement draft
+    # and a summary for the month after export; a merchant whose only line is held gets none.
+    from fangdu.trade.documents import build_documents
+
+    rows = _one_group([dict(r) for r in clean_rows[:8]])
+    lonely = dict(rows[0], 平台确认="否", 商户="孤立商行", 商户信用代码="91330621MA2B00000X")
+    docs = build_documents(plan_lines(read_rows([*rows, lonely])))
+    agreements = [d for d in docs if d.name.startswith("agreements/")]
+    summaries = [d for d in docs if d.name.startswith("merchants/")]
+    merchants = {r["商户"] for r in rows}
+    assert len(agreements) == len(merchants) and len(summaries) == len(merchants)
+    assert not any("孤立商行" in str(d.header) for d in agreements + summaries)
+    assert all("2027-01" in str(d.header) + d.note for d in summaries)  # exported Dec 2026

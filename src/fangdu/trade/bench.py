@@ -3,6 +3,8 @@
     python -m fangdu.trade.bench day [--lines 5000]      # read, check, plan, documents
     python -m fangdu.trade.bench triplets [--n 501]      # Falkenauer-T-style, optimum n/3
     python -m fangdu.trade.bench bpplib FILE...          # BPPLIB files (n, C, weights)
+    python -m fangdu.trade.bench uniform [--n 500]       # Falkenauer-U-style, c = 150
+    python -m fangdu.trade.bench classify                # held-out published rulings
 
 BPPLIB (Delorme, Iori & Martello) is CC BY-NC-ND and not shipped: pass its files. Each
 instance is read as values against a cap, exactly as declarations are split (binpack.pack).
@@ -24,7 +26,14 @@ from typing import Any
 
 from fangdu.trade.binpack import pack
 
-__all__ = ["bpplib_instance", "main", "run_day", "solve_instance", "triplets"]
+__all__ = [
+    "bpplib_instance",
+    "classify_heldout",
+    "main",
+    "run_day",
+    "solve_instance",
+    "triplets",
+]
 
 
 def _emit(obj: dict[str, Any]) -> None:
@@ -69,6 +78,16 @@ def solve_instance(cap: int, weights: list[int], seconds: float = 10.0) -> dict[
         seconds=seconds,
         max_units_for_cpsat=10_000,
     )
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+    # Checked, not trusted: every unit placed once, no bin over the cap.
+    placed = [0] * len(sizes)
+    for b in p.bins:
+        if sum(sizes[u] * n for u, n in b.items()) > cap:
+            raise AssertionError("a bin over the capacity")
+        for u, n in b.items():
+            placed[u] += n
+    if placed != [counts[s] for s in sizes]:
+        raise AssertionError("units lost or duplicated")
     # CPU seconds beside wall seconds: the shared 2-core machine's load inflates the wall.
     return {
         "n": len(weights),
@@ -77,8 +96,8 @@ def solve_instance(cap: int, weights: list[int], seconds: float = 10.0) -> dict[
         "bins": p.count,
         "lower_bound": p.lower_bound,
         "method": p.method,
-        "seconds": round(time.perf_counter() - t, 2),
-        "cpu_s": round(time.process_time() - cpu, 2),
+        "seconds": round(wall, 2),
+        "cpu_s": round(cpu, 2),
     }
 
 
@@ -117,6 +136,73 @@ def run_day(lines: int, out: Path, seed: int = 18, pdf: bool = True) -> dict[str
     }
 
 
+def classify_heldout(path: Path | None = None) -> dict[str, Any]:
+    """Score the classifier against published rulings it was never built from.
+
+    The checker sees only the ruling's code and the tool's answer: a heading (4 digits) or
+    subheading (6 digits) counts when the tool derived it and it equals the ruling's; a
+    question (an attribute missing) and an out-of-scope answer are counted apart, never as
+    right."""
+    from decimal import Decimal
+
+    from fangdu.trade.classify import classify
+    from fangdu.trade.fibres import lookup
+    from fangdu.trade.models import Component, Construction, FabricSpec, Finish, Weave, YarnKind
+
+    def enum(kind: Any, value: str | None) -> Any:
+        return kind(value) if value is not None else None
+
+    path = path or Path(__file__).with_name("data") / "heldout_rulings.json"
+    items = json.loads(path.read_text(encoding="utf-8"))["items"]
+    out: dict[str, Any] = {"bench": "classify", "items": len(items)}
+    counts = dict.fromkeys(
+        ("answered", "heading_ok", "code_ok", "asked", "asked_heading_ok", "out_of_scope"), 0
+    )
+    misses = []
+    for it in items:
+        parts = []
+        for name, pct in it["composition"]:
+            fibre, standard = lookup(name)
+            parts.append(
+                Component(
+                    name=name,
+                    fibre=fibre.key if fibre else None,
+                    standard=standard,
+                    percent=Decimal(pct),
+                )
+            )
+        spec = FabricSpec(
+            composition=tuple(parts),
+            construction=enum(Construction, it["construction"]),
+            yarn=enum(YarnKind, it["yarn"]),
+            textured=it["textured"],
+            finish=enum(Finish, it["finish"]),
+            weave=enum(Weave, it["weave"]),
+            gsm=Decimal(it["gsm"]) if it["gsm"] else None,
+            width_cm=Decimal(it["width_cm"]) if it["width_cm"] else None,
+        )
+        r = classify(spec)
+        want = it["hts"].replace(".", "")
+        if r.code:
+            counts["answered"] += 1
+            counts["heading_ok"] += r.code[:4] == want[:4]
+            counts["code_ok"] += r.code[:6] == want[:6]
+            if r.code[:6] != want[:6]:
+                misses.append({"source": it["source"], "want": want[:6], "got": r.code})
+        elif r.out_of_scope:
+            counts["out_of_scope"] += 1
+        else:
+            counts["asked"] += 1
+            counts["asked_heading_ok"] += (r.heading or "") == want[:4]
+            misses.append({"source": it["source"], "want": want[:6], "asked": r.ask})
+    out.update(counts)
+    if counts["answered"]:
+        out["heading_accuracy"] = round(counts["heading_ok"] / counts["answered"], 3)
+        out["code6_accuracy"] = round(counts["code_ok"] / counts["answered"], 3)
+    out["misses"] = misses
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -132,10 +218,32 @@ def main(argv: list[str] | None = None) -> None:
     b = sub.add_parser("bpplib")
     b.add_argument("files", nargs="+", type=Path)
     b.add_argument("--seconds", type=float, default=8.0)
+    u = sub.add_parser("uniform")
+    u.add_argument("--n", type=int, default=500)
+    u.add_argument("--instances", type=int, default=5)
+    u.add_argument("--seconds", type=float, default=8.0)
+    c = sub.add_parser("classify")
+    c.add_argument("file", nargs="?", type=Path)
     args = ap.parse_args(argv)
     if args.cmd == "day":
         with tempfile.TemporaryDirectory() as tmp:
             _emit(run_day(args.lines, Path(tmp), pdf=not args.no_pdf))
+    elif args.cmd == "uniform":
+        # Falkenauer's U class: weights uniform in [20, 100], c = 150. The optimum is not known
+        # by construction; a packing that meets the lower bound is optimal, so "gap" is to it.
+        gaps = []
+        for seed in range(args.instances):
+            rng = random.Random(seed)
+            weights = [rng.randint(20, 100) for _ in range(args.n)]
+            r = solve_instance(150, weights, args.seconds)
+            r.update(bench="uniform", seed=seed)
+            gaps.append(r["bins"] - r["lower_bound"])
+            _emit(r)
+        _emit(
+            {"bench": "uniform", "median_gap_to_bound": statistics.median(gaps), "max": max(gaps)}
+        )
+    elif args.cmd == "classify":
+        _emit(classify_heldout(args.file))
     elif args.cmd == "triplets":
         gaps = []
         for seed in range(args.instances):

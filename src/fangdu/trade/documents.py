@@ -408,12 +408,130 @@ def _font() -> str:
         if os.path.exists(path):
             name = "FangduTradeCJK"
             try:
-                pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
+                font = TTFont(name, path, subfontIndex=0)
             except TTFError:
                 continue
+            # Every PDF's subset copies the font's whole glyph table (20 MB for uming): keep
+            # one copy per process instead; the tables are immutable bytes.
+            font.face.get_table = functools.cache(font.face.get_table)
+            pdfmetrics.registerFont(font)
             return name
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     return "STSong-Light"
+
+
+_SIZE, _LINE, _PAD = 7.5, 9.0, 2.5  # cell font size, line pitch, padding (pt)
+
+
+_MAX_LINES = 40  # per cell: a taller row could not fit on a page (the XLSX keeps it whole)
+
+
+def _wrap(text: str, width: float, font: str) -> list[str]:
+    """A cell's text in lines no wider than ``width``: its own line breaks kept, then broken
+    anywhere in CJK text and at the last space in Latin text."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    # No glyph is wider than an em: short cells (most of a roll list) need no measuring.
+    if "\n" not in text and (len(text) * _SIZE <= width or stringWidth(text, font, _SIZE) <= width):
+        return [text]
+    lines: list[str] = []
+    for part in text.replace("\r", "").split("\n"):
+        cur, w = "", 0.0
+        for ch in part:
+            cw = _char_width(ch, font)
+            if cur and w + cw > width:
+                cut = cur.rfind(" ")
+                if cut > 0 and ch != " ":
+                    lines.append(cur[:cut])
+                    cur = cur[cut + 1 :]
+                else:
+                    lines.append(cur)
+                    cur = ""
+                w = stringWidth(cur, font, _SIZE)
+            cur += ch
+            w += cw
+        lines.append(cur)
+    if len(lines) > _MAX_LINES:
+        lines = [*lines[: _MAX_LINES - 1], lines[_MAX_LINES - 1][:-1] + "…"]
+    return lines
+
+
+@functools.cache
+def _char_width(ch: str, font: str) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(ch, font, _SIZE)
+
+
+def _grid_table(
+    header: list[str] | None, rows: list[list[str]], widths: list[float], font: str
+) -> object:
+    """A table drawn straight onto the canvas: one text object and one set of rules per
+    page, cells wrapped by ``_wrap``, the header row repeated on every page. Platypus's Table
+    lays out and draws cell by cell and was most of a peak day's rendering time."""
+    from reportlab.lib import colors
+    from reportlab.platypus.flowables import Flowable
+
+    def lay(row: list[str]) -> tuple[list[list[str]], float]:
+        cells = [
+            _wrap(v, w - 2 * _PAD, font) if v else [] for v, w in zip(row, widths, strict=True)
+        ]
+        return cells, 2 * _PAD + _LINE * max([1, *(len(c) for c in cells)])
+
+    head = lay(header) if header else None
+    laid = [lay(r) for r in rows]
+    xs = [0.0]
+    for w in widths:
+        xs.append(xs[-1] + w)
+
+    class Grid(Flowable):
+        def __init__(self, body: list[tuple[list[list[str]], float]]) -> None:
+            super().__init__()
+            self.body = body
+            self.width = xs[-1]
+            self.height = sum(h for _, h in body) + (head[1] if head else 0)
+
+        def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+            return self.width, self.height
+
+        def split(self, aw: float, ah: float) -> list:
+            room = ah - (head[1] if head else 0)
+            n = 0
+            while n < len(self.body) and self.body[n][1] <= room:
+                room -= self.body[n][1]
+                n += 1
+            if n == 0:
+                return []
+            if n == len(self.body):
+                return [self]
+            return [Grid(self.body[:n]), Grid(self.body[n:])]
+
+        def draw(self) -> None:
+            c = self.canv
+            rows = ([head] if head else []) + self.body
+            if head:
+                c.setFillColor(colors.whitesmoke)
+                c.rect(0, self.height - head[1], self.width, head[1], stroke=0, fill=1)
+                c.setFillColor(colors.black)
+            t = c.beginText()
+            t.setFont(font, _SIZE)
+            # Text matrices written directly: setTextOrigin's general number formatting was
+            # the largest single cost of a long roll list.
+            tm = t._code.append
+            ys = [self.height]
+            for cells, h in rows:
+                top = ys[-1]
+                for x, lines in zip(xs, cells, strict=False):
+                    for k, line in enumerate(lines):
+                        tm(f"1 0 0 1 {x + _PAD:.2f} {top - _PAD - (k + 1) * _LINE + 2:.2f} Tm")
+                        t._textOut(line)  # textOut would measure it only to move the cursor
+                ys.append(top - h)
+            c.drawText(t)
+            c.setStrokeColor(colors.grey)
+            c.setLineWidth(0.25)
+            c.grid(xs, ys)
+
+    return Grid(laid)
 
 
 def render_pdf(doc: Document) -> bytes:
@@ -421,7 +539,6 @@ def render_pdf(doc: Document) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
-    from reportlab.platypus import Table as RLTable
 
     font = _font()
     body = ParagraphStyle("b", fontName=font, fontSize=7.5, leading=9.5, wordWrap="CJK")
@@ -449,34 +566,20 @@ def render_pdf(doc: Document) -> bytes:
         story.append(p(doc.note, note))
     story.append(Spacer(1, 6))
     if doc.header:
-        ht = RLTable([[p(k), p(v)] for k, v in doc.header], colWidths=[170, 560], hAlign="LEFT")
-        ht.setStyle(
-            [("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-        )
-        story.append(ht)
+        story.append(_grid_table(None, [[k, v] for k, v in doc.header], [170, 560], font))
     width = landscape(A4)[0] - 56
     for t in doc.tables:
-        story += [Spacer(1, 8), p(t.title, ParagraphStyle("t", parent=body, fontSize=10))]
+        story += [
+            Spacer(1, 8),
+            p(t.title, ParagraphStyle("t", parent=body, fontSize=10, leading=12)),
+            Spacer(1, 3),
+        ]
         if not t.rows:
             story.append(p("（无 / none）"))
             continue
-        # Paragraphs (wrapping) only where text is long: a roll list has thousands of cells.
-        data = [[p(c) for c in t.columns]] + [
-            [p(v) if len(v) > 14 else v for v in row] for row in t.rows
-        ]
-        tbl = RLTable(
-            data, colWidths=[width / len(t.columns)] * len(t.columns), repeatRows=1, hAlign="LEFT"
+        story.append(
+            _grid_table(t.columns, t.rows, [width / len(t.columns)] * len(t.columns), font)
         )
-        tbl.setStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                ("FONTNAME", (0, 0), (-1, -1), font),
-                ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-        story.append(tbl)
     pdf.build(story)
     return buf.getvalue()
 
