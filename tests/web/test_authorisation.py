@@ -178,6 +178,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/works/{key}/rights/release"): RIGHTS_BANK,
     ("GET", "/rights/watch"): frozenset({"bank_officer"}),
     ("GET", "/api/v1/rights/watch"): frozenset({"bank_officer"}),
+    ("GET", "/rights/pledges"): frozenset({"bank_officer"}),
+    ("GET", "/api/v1/rights/pledges"): frozenset({"bank_officer"}),
 }
 
 

@@ -74,14 +74,14 @@ def test_the_bank_story_over_the_api(library_site, people):
         "fee": "20000 CNY a year",
         "liability": "as the contract",
         "documents": [doc("licence_contract")],
-        "countersigned_by": [LICENSEE],
+        "declared_signatories": [LICENSEE],
     }
     # Only the owner licenses; the bank and strangers are refused before anything is read.
     problem(client.post(f"{base}/licence", headers=people["stranger"], json=licence), 403)
     problem(client.post(f"{base}/licence", headers=people["bank"], json=licence), 403)
     # Without the licensee's signature: refused with the rule, nothing written.
     unsigned = client.post(
-        f"{base}/licence", headers=people["owner"], json={**licence, "countersigned_by": []}
+        f"{base}/licence", headers=people["owner"], json={**licence, "declared_signatories": []}
     )
     assert "not signed by" in problem(unsigned, 409)["detail"]
     not_a_pdf = {**licence, "documents": [doc("licence_contract", b"<html>")]}
@@ -94,6 +94,12 @@ def test_the_bank_story_over_the_api(library_site, people):
     made = client.post(f"{base}/licence", headers=people["owner"], json=licence)
     assert made.status_code == 201, made.text
     assert made.json()["action"] == "licence" and made.json()["log_indices"]
+    # The owner's account signed as itself; the licensee it named is only declared by it.
+    basis = site.state.core.rights.record(made.json()["record"]).facts["signature_basis"]
+    assert [(b["role"], b["basis"]) for b in basis] == [
+        ("licensor", "account"),
+        ("licensee", "declared"),
+    ]
 
     pledge = {
         "applied_on": today.isoformat(),
@@ -112,7 +118,7 @@ def test_the_bank_story_over_the_api(library_site, people):
                 "prior_licences",  # 著作权质权登记办法 Art 6: the licence granted before
             )
         ],
-        "countersigned_by": [OWNER],
+        "declared_signatories": [OWNER],
     }
     problem(client.post(f"{base}/pledge", headers=people["owner"], json=pledge), 403)
     pledged = client.post(f"{base}/pledge", headers=people["bank"], json=pledge)
@@ -131,7 +137,7 @@ def test_the_bank_story_over_the_api(library_site, people):
         "liability": "as the contract",
         "proceeds": "escrow",
         "documents": [doc("transfer_contract")],
-        "countersigned_by": [BUYER],
+        "declared_signatories": [BUYER],
     }
     refused = client.post(f"{base}/transfer", headers=people["owner"], json=transfer)
     assert "consent" in problem(refused, 409)["detail"]
@@ -206,6 +212,14 @@ def test_the_bank_story_over_the_api(library_site, people):
         client.post(f"{base}/release", headers=other, json={"released_on": today.isoformat()}),
         403,
     )
+    # The bank's portfolio: its one pledge, released; nothing for the other bank or the owner.
+    portfolio = client.get("/api/v1/rights/pledges", headers=people["bank"])
+    assert portfolio.status_code == 200, portfolio.text
+    [line] = portfolio.json()
+    assert line["pledge"] == pledge_id and line["national_no"] == "2026-Z-00001"
+    assert [(w["work_id"], w["status"]) for w in line["works"]] == [(1, "released")]
+    assert client.get("/api/v1/rights/pledges", headers=other).json() == []
+    problem(client.get("/api/v1/rights/pledges", headers=people["owner"]), 403)
 
 
 def test_rights_exist_only_for_registered_works(library_site, people, print_png):
@@ -218,7 +232,7 @@ def test_rights_exist_only_for_registered_works(library_site, people, print_png)
 def test_the_openapi_documents_the_rights_operations(site):
     spec = site.client.get("/api/v1/openapi.json").json()
     paths = [p for p in spec["paths"] if p.startswith("/api/v1/rights/")]
-    assert len(paths) == 9
+    assert len(paths) == 10
     for path in paths:
         for operation in spec["paths"][path].values():
             assert operation["summary"]
@@ -255,7 +269,7 @@ def test_the_rights_page_and_its_forms(library_site):
             "ends_on": "2099-12-31",
             "fee": "1 CNY",
             "liability": "contract",
-            "countersigned_by": LICENSEE,
+            "declared_signatories": LICENSEE,
         },
         files={"contract": ("c.pdf", PDF, "application/pdf")},
         follow_redirects=False,
@@ -279,7 +293,7 @@ def test_the_rights_page_and_its_forms(library_site):
             "debtor_term_ends": "2030-01-01",
             "scope": "all",
             "security_term": "2y",
-            "countersigned_by": OWNER,
+            "declared_signatories": OWNER,
         },
     )
     assert refused.status_code == 400 and "Art 6" in refused.text

@@ -3,9 +3,10 @@ a work's rights, asked of the one policy (``policy.rights_allowed``), and the se
 both share. The register is the rights service's (``core.rights``): no SQL here.
 
 Signatures: the registry signs each record with the custodial keys of the parties who signed
-it. The account that records signs for the party it acts for; the other parties whose
-signatures the uploaded contract bears are named as its countersigners (as ``--signed-by``
-names them on the command line), and the service refuses a record that lacks any.
+it. The account that records signs for the party it acts for (basis ``account``); the other
+parties the record needs are named by that account as signatories of the uploaded contract,
+and the log says they are only ``declared`` by it: the registry has not seen them sign
+(``rights.services.Signatures``). The service refuses a record that lacks any.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi import Request
 from fangdu.accounts import Account
 from fangdu.errors import InputError, NotFound
 from fangdu.registry.schemas import WorkInfo
-from fangdu.rights.services import Document, RightsService, RightsView
+from fangdu.rights.services import Document, RightsService, RightsView, Signatures
 from fangdu.web import records
 from fangdu.web.policy import (
     Action,
@@ -132,9 +133,10 @@ def may(account: Account | None, action: Action, work: WorkInfo, view: RightsVie
     return rights_allowed(account, action, WorkFacts(work.status, work.submitted_by), facts(view))
 
 
-def signers(party: str, countersigned_by: Sequence[str]) -> list[str]:
-    """Who signed: the caller's party, and those whose signatures the contract bears."""
-    return list(dict.fromkeys([party, *(n.strip() for n in countersigned_by if n.strip())]))
+def signers(party: str, declared: Sequence[str] = ()) -> Signatures:
+    """Who signed: the caller's party, and the others it declares signed the contract."""
+    names = dict.fromkeys([party, *(n.strip() for n in declared if n.strip())])
+    return Signatures(tuple(names), account_party=party)
 
 
 def names(text: str) -> list[str]:
