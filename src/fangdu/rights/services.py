@@ -822,7 +822,8 @@ class RightsService:
         submitter: Signer | None = None,
     ) -> RecordInfo:
         """Release a registered pledge on repayment, of all its works or some of a collection
-        (担保制度解释 Art 53). Only the pledgee releases."""
+        (the pledgee gives up its pledge on them: 民法典 Art 435, applied to rights pledges by Art
+        446). Only the pledgee releases."""
         with self._unit() as (session, repo):
             pledge, rows = _pledge(repo, pledge_id)
             live = [r for r in rows if r.status == "in_force"]
@@ -1380,7 +1381,7 @@ _SIGNATURE_RULES = {
     "pledge": "著作权质权登记办法 Art 7: a written pledge contract; 著作权法 Art 14 para 2",
     "pledge_registration": "the pledgee enters the national register's number",
     "consent": "民法典 Art 444 para 2: the pledgee's consent",
-    "pledge_release": "担保制度解释 Art 53: only the pledgee releases",
+    "pledge_release": "民法典 Art 435, 446: only the pledgee gives up its pledge",
     "pledge_withdrawal": "pledgor and pledgee withdraw the application together",
     "pledge_change": "著作权质权登记办法 Art 7: a change of the pledge contract, signed by both",
     "pledge_transfer": "民法典 Art 547: the pledge follows the secured claim to its assignee",

@@ -417,7 +417,7 @@ def consent(request: Request, you: Bank, body: RightsConsentIn) -> RightsRecordO
 @router.post(
     "/works/{key}/release",
     status_code=201,
-    summary=N_("The pledgee releases its pledge (担保制度解释 Art 53)"),
+    summary=N_("The pledgee releases its pledge (民法典 Art 435, 446)"),
 )
 def release(request: Request, you: Bank, body: RightsReleaseIn) -> RightsRecordOut:
     party = you.party()
