@@ -17,7 +17,8 @@ from fangdu.ledger.note import verifier_key_string
 from fangdu.rights.law import RuleRefused, protection_ends, verify_signatures
 from fangdu.rights.models import RightsRecord
 from fangdu.rights.rebuild import fold, read_export, standing_from_export
-from fangdu.rights.services import Document
+from fangdu.rights.report import build_report
+from fangdu.rights.services import Document, Signatures
 
 from .helpers import BANK, OWNER, pdf, pledge_documents, png
 
@@ -595,3 +596,41 @@ def test_collateral_watch_tells_the_pledgee_and_posts_signed_events(core, regist
         )
     with pytest.raises(InputError, match="http"):
         rights.set_webhook(BANK, "ftp://bank.example")
+
+
+def test_each_signature_says_what_the_registry_knew(core, register):
+    """An account's own party signs as itself; parties it names are only declared, and a bank's
+    report lists them. The basis is inside what is signed: changing it breaks the signatures."""
+    work = register(31, dt.date(2025, 1, 1))
+    terms = dict(
+        exclusive=False,
+        right="all",
+        territory="worldwide",
+        ends_on=dt.date(2025, 12, 31),
+        fee="1",
+        liability="1",
+    )
+    typed = core.rights.license(
+        str(work), licensee="甲", starts_on=dt.date(2025, 2, 1), signed_by=[OWNER, "甲"], **terms
+    )
+    assert {b["basis"] for b in typed.facts["signature_basis"]} == {"operator"}
+    web = core.rights.license(
+        str(work),
+        licensee="乙",
+        starts_on=dt.date(2025, 3, 1),
+        signed_by=Signatures((OWNER, "乙"), account_party=OWNER),
+        **terms,
+    )
+    assert [(b["role"], b["basis"]) for b in web.facts["signature_basis"]] == [
+        ("licensor", "account"),
+        ("licensee", "declared"),
+    ]
+    verify_signatures(web.facts)
+    basis = [{**b, "basis": "account"} for b in web.facts["signature_basis"]]
+    with pytest.raises(VerificationError):
+        verify_signatures({**web.facts, "signature_basis": basis})
+    report = json.loads(build_report(core.rights, str(work), maturity=dt.date(2030, 1, 1)))
+    licensee = web.facts["parties"][-1]["party"]
+    assert report["report"]["findings"]["signatures_declared"] == [
+        {"record": web.id, "party": licensee, "role": "licensee"}
+    ]
