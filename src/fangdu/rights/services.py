@@ -264,6 +264,10 @@ class RightsService:
         self._after_write = after_write or (lambda: ledger.integrate(publish=False))
         self.allow_second_pledge = allow_second_pledge
         self._today = today
+        # Open disputes contesting a work's title (著作权质权登记办法 Art 12 (5)), by the work's
+        # label: the application sets it from the disputes context, which this one must not
+        # import (that context depends on this one).
+        self.title_disputes: Callable[[str], list[str]] = lambda label: []
 
     @functools.cached_property
     def operator(self) -> Signer:
@@ -647,12 +651,15 @@ class RightsService:
                         f"{work.label} ends on {ends}",
                         "著作权质权登记办法 Art 12 (4)",
                     )
-                # Art 12 (5): ownership disputed. Fangdu's own evidence of a dispute: prior art
-                # the duplicate check found in the work (no disputes context exists yet).
-                conflicts = registry.prior_art_conflicts(session, work.id)
-                if conflicts:
+                # Art 12 (5): ownership disputed. Fangdu's own evidence: prior art the duplicate
+                # check found in the work, and open cases about it that contest the claim.
+                disputed = [
+                    f"prior art {c}" for c in registry.prior_art_conflicts(session, work.id)
+                ]
+                disputed += self.title_disputes(work.label)
+                if disputed:
                     raise RuleRefused(
-                        f"the title to {work.label} is disputed: prior art {', '.join(conflicts)}",
+                        f"the title to {work.label} is disputed: {'; '.join(disputed)}",
                         "著作权质权登记办法 Art 12 (5)",
                     )
                 active = [h for h in holdings if h.role == "pledgee" and h.status in ACTIVE_PLEDGE]
