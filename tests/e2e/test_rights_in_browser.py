@@ -230,7 +230,8 @@ def test_the_bank_story(
     expect(history).to_contain_text(
         _("declared by the submitter; the registry has not seen this signature made")
     )
-    expect(owner.locator("#pledge-form")).to_have_count(0)  # no bank forms for the owner
+    expect(owner.locator("#consent-form")).to_have_count(0)  # the bank's own forms
+    expect(owner.locator("#pl-pledgee")).to_be_visible()  # an owner's application names its bank
 
     # The pledge application, refused once on each Art 12 ground Fangdu checks; nothing written.
     officer = open_site(lang)

@@ -36,7 +36,8 @@ PEOPLE = {
 NAMED = frozenset({"owner", "co_owner", "licensee", "pledgee"})  # the register names them
 VIEWERS = NAMED | {"other_bank", "reviewer"}  # banks and reviewers see any register
 OWNERS = frozenset({"owner", "co_owner"})  # either co-owner records (with the other's consent)
-BANKS = frozenset({"pledgee", "other_bank"})  # any bank may apply for a pledge
+BANKS = frozenset({"pledgee", "other_bank"})  # any bank may apply for a pledge...
+PLEDGE_FILERS = BANKS | OWNERS  # ...and an owner, naming the bank
 PLEDGEE = frozenset({"pledgee"})  # only the bank holding the pledge acts on it
 
 # (method, path): who gets past authorisation.
@@ -45,7 +46,7 @@ MATRIX = {
     ("GET", "/works/{key}/rights/report"): VIEWERS,
     ("POST", "/works/{key}/rights/licence"): OWNERS,
     ("POST", "/works/{key}/rights/transfer"): OWNERS,
-    ("POST", "/works/{key}/rights/pledge"): BANKS,
+    ("POST", "/works/{key}/rights/pledge"): PLEDGE_FILERS,
     ("POST", "/works/{key}/rights/pledge-registration"): PLEDGEE,
     ("POST", "/works/{key}/rights/consent"): PLEDGEE,
     ("POST", "/works/{key}/rights/release"): PLEDGEE,
@@ -55,7 +56,7 @@ MATRIX = {
     ("GET", "/api/v1/rights/works/{key}/report"): VIEWERS,
     ("POST", "/api/v1/rights/works/{key}/licence"): OWNERS,
     ("POST", "/api/v1/rights/works/{key}/transfer"): OWNERS,
-    ("POST", "/api/v1/rights/works/{key}/pledge"): BANKS,
+    ("POST", "/api/v1/rights/works/{key}/pledge"): PLEDGE_FILERS,
     ("POST", "/api/v1/rights/works/{key}/pledge-registration"): PLEDGEE,
     ("POST", "/api/v1/rights/works/{key}/consent"): PLEDGEE,
     ("POST", "/api/v1/rights/works/{key}/release"): PLEDGEE,

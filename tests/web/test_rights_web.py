@@ -120,7 +120,14 @@ def test_the_bank_story_over_the_api(library_site, people):
         ],
         "declared_signatories": [OWNER],
     }
-    problem(client.post(f"{base}/pledge", headers=people["owner"], json=pledge), 403)
+    problem(client.post(f"{base}/pledge", headers=people["stranger"], json=pledge), 403)
+    # The owner may file it too, naming the bank (the next test); without one it is refused.
+    assert (
+        "pledgee"
+        in problem(client.post(f"{base}/pledge", headers=people["owner"], json=pledge), 422)[
+            "detail"
+        ]
+    )
     pledged = client.post(f"{base}/pledge", headers=people["bank"], json=pledge)
     assert pledged.status_code == 201, pledged.text
     pledge_id = pledged.json()["record"]
@@ -256,7 +263,8 @@ def test_the_rights_page_and_its_forms(library_site):
     site.login("studio")
     page = site.client.get("/works/1/rights", headers=HTML)
     assert page.status_code == 200 and OWNER in page.text
-    assert 'id="licence-form"' in page.text and 'id="pledge-form"' not in page.text
+    assert 'id="licence-form"' in page.text and 'id="consent-form"' not in page.text
+    assert 'name="pledgee"' in page.text  # the owner's pledge application names its bank
     made = site.post_form(
         "/works/1/rights",
         "/works/1/rights/licence",
@@ -301,3 +309,49 @@ def test_the_rights_page_and_its_forms(library_site):
     assert watch.status_code == 200 and "<table" not in watch.text  # nothing pledged yet
     report = site.client.get("/works/1/rights/report?maturity=2030-01-01&format=json")
     assert report.status_code == 200 and json.loads(report.content)["signature"]
+
+
+def test_the_owner_files_the_pledge_application_and_the_bank_registers_it(library_site, people):
+    """An owner's application names the bank: the owner signs as itself, the bank's signature
+    is declared; the bank then enters the national number of its pledge."""
+    client = library_site.client
+    today = keqiao_today().isoformat()
+    base = "/api/v1/rights/works/1"
+    application = {
+        "pledgee": BANK,
+        "applied_on": today,
+        "secured_claim": "loan 2026-002",
+        "amount": "500000 CNY",
+        "debtor_term_ends": "2030-01-01",
+        "scope": "principal and interest",
+        "security_term": "until repaid",
+        "documents": [
+            doc(r) for r in ("main_contract", "pledge_contract", "pledgor_id", "pledgee_id")
+        ],
+        "declared_signatories": [BANK],
+    }
+    filed = client.post(f"{base}/pledge", headers=people["owner"], json=application)
+    assert filed.status_code == 201, filed.text
+    record = library_site.state.core.rights.record(filed.json()["record"])
+    assert [(b["role"], b["basis"]) for b in record.facts["signature_basis"]] == [
+        ("pledgor", "account"),
+        ("pledgee", "declared"),
+    ]
+    # A bank officer files only for its own bank.
+    other = {**application, "pledgee": "Other Bank"}
+    assert (
+        "own bank"
+        in problem(client.post(f"{base}/pledge", headers=people["bank"], json=other), 422)["detail"]
+    )
+    registered = client.post(
+        f"{base}/pledge-registration",
+        headers=people["bank"],
+        json={
+            "national_no": "2026-Z-00002",
+            "registered_on": today,
+            "certificate_base64": base64.b64encode(PDF).decode(),
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    shown = client.get(base, headers=people["bank"]).json()
+    assert [p["name"] for p in shown["pledges"]] == [BANK]

@@ -73,6 +73,22 @@ class RightsAccess:
         raise InputError(f"name the pledge: one of {', '.join(f'R-{r}' for r in held)}")
 
 
+def pledgee(you: RightsAccess, named: str | None) -> str:
+    """To whom a pledge application pledges the work: a bank officer's own bank, or, filed by
+    an owner, the bank it names (whose signature is then declared by the owner)."""
+    party = you.party()
+    named = (named or "").strip()
+    if may(you.account, Action.PLEDGE, you.work, you.view):
+        if named and named != party:
+            raise InputError(f"a bank officer applies for its own bank's pledge ({party})")
+        return party
+    if not named:
+        raise InputError("name the pledgee: the bank the work is pledged to")
+    if named == party:
+        raise InputError("the owner cannot be its own pledgee")
+    return named
+
+
 def rights(request: Request) -> RightsService:
     return app_state(request).core.rights
 
@@ -86,11 +102,13 @@ def facts(view: RightsView) -> RightsFacts:
     )
 
 
-def authorize(account: Account | None, action: Action, work: WorkInfo, view: RightsView) -> None:
-    """Raise unless ``account`` may do ``action`` on the work's rights. Rights exist only for
-    registered works: for any other, the answer is not found, whoever asks."""
+def authorize(
+    account: Account | None, actions: Sequence[Action], work: WorkInfo, view: RightsView
+) -> None:
+    """Raise unless ``account`` may do one of ``actions`` on the work's rights. Rights exist
+    only for registered works: for any other, the answer is not found, whoever asks."""
     facts_ = WorkFacts(work.status, work.submitted_by)
-    if rights_allowed(account, action, facts_, facts(view)):
+    if any(rights_allowed(account, action, facts_, facts(view)) for action in actions):
         return
     if account is None:
         raise LoginRequired()
@@ -99,9 +117,9 @@ def authorize(account: Account | None, action: Action, work: WorkInfo, view: Rig
     raise forbidden()
 
 
-def access(action: Action, *, api: bool) -> Callable[[Request, str], RightsAccess]:
-    """A dependency: the work ``key`` names, if the caller (token or session) may do
-    ``action`` on its rights. It runs before the request's fields are read."""
+def access(*actions: Action, api: bool) -> Callable[[Request, str], RightsAccess]:
+    """A dependency: the work ``key`` names, if the caller (token or session) may do one of
+    ``actions`` on its rights. It runs before the request's fields are read."""
 
     def dependency(request: Request, key: str) -> RightsAccess:
         account = bearer_account(request) if api else current_account(request)
@@ -111,7 +129,7 @@ def access(action: Action, *, api: bool) -> Callable[[Request, str], RightsAcces
         if work.status != "registered":
             raise NotFound(f"no rights on record for {work.label}")
         view = rights(request).show(str(work.id))
-        authorize(account, action, work, view)
+        authorize(account, actions, work, view)
         assert account is not None
         return RightsAccess(account, work, view)
 

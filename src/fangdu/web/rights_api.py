@@ -37,6 +37,9 @@ router = APIRouter(prefix="/api/v1/rights", tags=["rights"], responses=PROBLEM_R
 Viewer = Annotated[RightsAccess, Depends(access(Action.VIEW_RIGHTS, api=True))]
 Owner = Annotated[RightsAccess, Depends(access(Action.RECORD_RIGHTS, api=True))]
 Bank = Annotated[RightsAccess, Depends(access(Action.PLEDGE, api=True))]
+PledgeFiler = Annotated[
+    RightsAccess, Depends(access(Action.PLEDGE, Action.RECORD_RIGHTS, api=True))
+]
 
 MAX_NAME = 200
 MAX_TERM = 2000
@@ -181,6 +184,11 @@ class RightsTransferIn(_RecordIn):
 
 
 class RightsPledgeIn(_RecordIn):
+    pledgee: str | None = Field(
+        default=None,
+        max_length=MAX_NAME,
+        description="an owner filing names the bank; a bank officer's is its own bank",
+    )
     applied_on: dt.date
     secured_claim: str = Field(max_length=MAX_TERM)
     amount: str = Field(max_length=MAX_NAME)
@@ -340,17 +348,18 @@ def transfer(request: Request, you: Owner, body: RightsTransferIn) -> RightsReco
 @router.post(
     "/works/{key}/pledge",
     status_code=201,
-    summary=N_("A bank records a pledge application (著作权质权登记办法)"),
+    summary=N_("A bank or the owner records a pledge application (著作权质权登记办法)"),
     responses={409: {"description": "an Art 12 ground, or already pledged"}},
 )
-def pledge(request: Request, you: Bank, body: RightsPledgeIn) -> RightsRecordOut:
-    """The caller's bank is the pledgee; the pledge stays ``pending_legal_registration``
-    until the national register's number is entered."""
+def pledge(request: Request, you: PledgeFiler, body: RightsPledgeIn) -> RightsRecordOut:
+    """Filed by a bank officer (its bank is the pledgee) or by an owner naming the bank; the
+    pledge stays ``pending_legal_registration`` until the national register's number is
+    entered."""
     party = you.party()
     info = refusals(
         lambda: web_rights.rights(request).pledge(
             [you.key, *body.also],
-            pledgee=party,
+            pledgee=web_rights.pledgee(you, body.pledgee),
             pledgors=body.pledgors or None,
             applied_on=body.applied_on,
             secured_claim=body.secured_claim,

@@ -31,6 +31,10 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 Viewer = Annotated[RightsAccess, Depends(access(Action.VIEW_RIGHTS, api=False))]
 Owner = Annotated[RightsAccess, Depends(access(Action.RECORD_RIGHTS, api=False))]
 Bank = Annotated[RightsAccess, Depends(access(Action.PLEDGE, api=False))]
+# A pledge application: the bank's officer, or an owner naming its bank.
+PledgeFiler = Annotated[
+    RightsAccess, Depends(access(Action.PLEDGE, Action.RECORD_RIGHTS, api=False))
+]
 Text = Annotated[str, Form(max_length=2000)]
 OptionalFile = Annotated[UploadFile | None, File()]
 
@@ -249,7 +253,8 @@ def record_transfer(
 @router.post("/works/{key}/rights/pledge")
 def record_pledge(
     request: Request,
-    you: Bank,
+    you: PledgeFiler,
+    pledgee: Text = "",
     applied_on: Text = "",
     secured_claim: Text = "",
     amount: Text = "",
@@ -282,7 +287,7 @@ def record_pledge(
         party = you.party()
         return web_rights.rights(request).pledge(
             [you.key, *names(also)],
-            pledgee=party,
+            pledgee=web_rights.pledgee(you, pledgee),
             pledgors=names(pledgors) or None,
             applied_on=day(applied_on, "the pledge date"),
             secured_claim=secured_claim,
