@@ -6,6 +6,7 @@ service they need from here instead of reaching through one service into another
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -15,6 +16,7 @@ from fangdu.accounts import Accounts
 from fangdu.config import Settings
 from fangdu.db.engine import session_factory
 from fangdu.disputes import DisputeService
+from fangdu.disputes.machine import FINAL
 from fangdu.ledger.store import LogStore
 from fangdu.registry.blobs import BlobStore
 from fangdu.registry.checking import CheckService
@@ -73,6 +75,7 @@ class Fangdu:
             explain=registry.checking.explain,
             after_write=registry.integrate,
         )
+        rights.title_disputes = _contested_titles(disputes)
         return cls(
             settings,
             registry.engine,
@@ -109,3 +112,22 @@ class Fangdu:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _contested_titles(disputes: DisputeService) -> Callable[[str], list[str]]:
+    """For the pledge pre-check (著作权质权登记办法 Art 12 (5)): the open cases about a work
+    whose respondent disputes the claim, or that went to court. A claim only notified, not
+    contested, leaves the owner's title where it was."""
+
+    def contested(label: str) -> list[str]:
+        return [
+            f"case C-{case.id} ({case.state})"
+            for case in disputes.cases()
+            if case.work == label
+            and (
+                case.state == "litigation"  # final for the case machine, open in court
+                or (case.state not in FINAL and "dispute" in case.details.get("answers", ()))
+            )
+        ]
+
+    return contested

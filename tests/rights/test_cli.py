@@ -273,6 +273,13 @@ def test_the_bank_story_on_the_command_line(fangdu, tmp_path: Path, print_png):
     text = fangdu("rights", "show", f"W-{b}", "--as-of", "2025-11-01").stdout
     assert f"pledge: {BANK}" in text and "protection ends: 2075-12-31" in text
 
+    # The bank's portfolio: one pledge of two works, one released, one still in force.
+    portfolio = json.loads(fangdu("rights", "pledges", "--pledgee", BANK, "--json").stdout)
+    assert portfolio["national_no"] == "2025-Z-00012345"
+    assert [(w["work_id"], w["status"]) for w in portfolio["works"]] == [
+        (a, "released"),
+        (b, "in_force"),
+    ]
     # The bank watched its collateral: the refused attempt and each record since.
     feed = fangdu("rights", "watch", "--pledgee", BANK).stdout
     assert "transfer_attempt_refused" in feed and "pledge_release" in feed

@@ -4,12 +4,16 @@ dates, and the same answer rebuilt from the exported log without the database.""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
+from fangdu.disputes.services import Capture, CaptureContext
 from fangdu.errors import Conflict, InputError, VerificationError
 from fangdu.ledger.entries import parse_entry
 from fangdu.ledger.keys import load_signer
@@ -17,7 +21,8 @@ from fangdu.ledger.note import verifier_key_string
 from fangdu.rights.law import RuleRefused, protection_ends, verify_signatures
 from fangdu.rights.models import RightsRecord
 from fangdu.rights.rebuild import fold, read_export, standing_from_export
-from fangdu.rights.services import Document
+from fangdu.rights.report import build_report
+from fangdu.rights.services import Document, Signatures
 
 from .helpers import BANK, OWNER, pdf, pledge_documents, png
 
@@ -595,3 +600,73 @@ def test_collateral_watch_tells_the_pledgee_and_posts_signed_events(core, regist
         )
     with pytest.raises(InputError, match="http"):
         rights.set_webhook(BANK, "ftp://bank.example")
+
+
+def test_each_signature_says_what_the_registry_knew(core, register):
+    """An account's own party signs as itself; parties it names are only declared, and a bank's
+    report lists them. The basis is inside what is signed: changing it breaks the signatures."""
+    work = register(31, dt.date(2025, 1, 1))
+    terms = dict(
+        exclusive=False,
+        right="all",
+        territory="worldwide",
+        ends_on=dt.date(2025, 12, 31),
+        fee="1",
+        liability="1",
+    )
+    typed = core.rights.license(
+        str(work), licensee="甲", starts_on=dt.date(2025, 2, 1), signed_by=[OWNER, "甲"], **terms
+    )
+    assert {b["basis"] for b in typed.facts["signature_basis"]} == {"operator"}
+    web = core.rights.license(
+        str(work),
+        licensee="乙",
+        starts_on=dt.date(2025, 3, 1),
+        signed_by=Signatures((OWNER, "乙"), account_party=OWNER),
+        **terms,
+    )
+    assert [(b["role"], b["basis"]) for b in web.facts["signature_basis"]] == [
+        ("licensor", "account"),
+        ("licensee", "declared"),
+    ]
+    verify_signatures(web.facts)
+    basis = [{**b, "basis": "account"} for b in web.facts["signature_basis"]]
+    with pytest.raises(VerificationError):
+        verify_signatures({**web.facts, "signature_basis": basis})
+    report = json.loads(build_report(core.rights, str(work), maturity=dt.date(2030, 1, 1)))
+    licensee = web.facts["parties"][-1]["party"]
+    assert report["report"]["findings"]["signatures_declared"] == [
+        {"record": web.id, "party": licensee, "role": "licensee"}
+    ]
+
+
+def test_an_open_case_whose_respondent_contests_it_disputes_the_title(core, register, print_png):
+    """Art 12 (5) also asks the disputes context: a claim only notified leaves the title as it
+    was; once the respondent disputes it, a pledge application is refused until it closes."""
+
+    work = register(7, D(2025, 1, 10))
+    disputes = core.disputes
+    disputes.watch(f"W-{work}", OWNER)
+    rgb = np.asarray(Image.open(io.BytesIO(print_png(7))).convert("RGB"))
+    copy = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb[:, ::-1, ::-1])).save(copy, "JPEG", quality=92)
+    context = CaptureContext("北市场", "某布行", disputes.today(), "监测员 王")
+    disputes.import_sightings([Capture("stall.jpg", copy.getvalue())], context)
+    (lead,) = disputes.run().leads
+    case = disputes.open_case(lead.id, OWNER)
+    disputes.review(case.id, "审核员 李", "proceed")
+    sent, _ = disputes.send_notice(case.id, OWNER, metres=100)
+    label = core.rights.show(str(work)).work.label
+    assert core.rights.title_disputes(label) == []  # notified, not contested
+    assert sent.token is not None
+    disputes.respond(case.id, sent.token, "dispute", reasons="我们先印的 we printed it first")
+    today = disputes.today()
+    with pytest.raises(RuleRefused, match=rf"case C-{case.id} \(responded\).*Art 12 \(5\)"):
+        _pledge(
+            core.rights,
+            [f"W-{work}"],
+            applied_on=today,
+            debtor_term_ends=today + dt.timedelta(days=365),
+            documents=pledge_documents(),
+        )
+    assert _records(core) == 0

@@ -67,10 +67,12 @@ MEDIATION_DESK = frozenset({"admin"})
 NOBODY: frozenset[str] = frozenset()
 # The rights register (issue 15), of registered works only: the parties named in it (the owner
 # here), reviewers and case handlers see it; the owner records licences and transfers; a bank
-# officer records its pledge and, on a work pledged to its bank (the world's), the rest.
+# officer records its pledge and, on a work pledged to its bank (the world's), the rest; either
+# files a pledge application (the owner naming the bank).
 RIGHTS_VIEW = {"registered": frozenset({"owner"}) | REVIEWERS | CASE_HANDLERS}
 RIGHTS_OWNER = {"registered": frozenset({"owner"})}
 RIGHTS_BANK = {"registered": frozenset({"bank_officer"})}
+RIGHTS_PLEDGE = {"registered": frozenset({"owner", "bank_officer"})}
 BANK = "柯桥农商银行"
 
 # (method, path): who may, either a set of people or a {state: people} map for routes about a
@@ -181,7 +183,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("GET", "/api/v1/rights/works/{key}/report"): RIGHTS_VIEW,
     ("POST", "/api/v1/rights/works/{key}/licence"): RIGHTS_OWNER,
     ("POST", "/api/v1/rights/works/{key}/transfer"): RIGHTS_OWNER,
-    ("POST", "/api/v1/rights/works/{key}/pledge"): RIGHTS_BANK,
+    ("POST", "/api/v1/rights/works/{key}/pledge"): RIGHTS_PLEDGE,
     ("POST", "/api/v1/rights/works/{key}/pledge-registration"): RIGHTS_BANK,
     ("POST", "/api/v1/rights/works/{key}/consent"): RIGHTS_BANK,
     ("POST", "/api/v1/rights/works/{key}/release"): RIGHTS_BANK,
@@ -189,12 +191,14 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("GET", "/works/{key}/rights/report"): RIGHTS_VIEW,
     ("POST", "/works/{key}/rights/licence"): RIGHTS_OWNER,
     ("POST", "/works/{key}/rights/transfer"): RIGHTS_OWNER,
-    ("POST", "/works/{key}/rights/pledge"): RIGHTS_BANK,
+    ("POST", "/works/{key}/rights/pledge"): RIGHTS_PLEDGE,
     ("POST", "/works/{key}/rights/pledge-registration"): RIGHTS_BANK,
     ("POST", "/works/{key}/rights/consent"): RIGHTS_BANK,
     ("POST", "/works/{key}/rights/release"): RIGHTS_BANK,
     ("GET", "/rights/watch"): frozenset({"bank_officer"}),
     ("GET", "/api/v1/rights/watch"): frozenset({"bank_officer"}),
+    ("GET", "/rights/pledges"): frozenset({"bank_officer"}),
+    ("GET", "/api/v1/rights/pledges"): frozenset({"bank_officer"}),
 }
 
 

@@ -74,14 +74,14 @@ def test_the_bank_story_over_the_api(library_site, people):
         "fee": "20000 CNY a year",
         "liability": "as the contract",
         "documents": [doc("licence_contract")],
-        "countersigned_by": [LICENSEE],
+        "declared_signatories": [LICENSEE],
     }
     # Only the owner licenses; the bank and strangers are refused before anything is read.
     problem(client.post(f"{base}/licence", headers=people["stranger"], json=licence), 403)
     problem(client.post(f"{base}/licence", headers=people["bank"], json=licence), 403)
     # Without the licensee's signature: refused with the rule, nothing written.
     unsigned = client.post(
-        f"{base}/licence", headers=people["owner"], json={**licence, "countersigned_by": []}
+        f"{base}/licence", headers=people["owner"], json={**licence, "declared_signatories": []}
     )
     assert "not signed by" in problem(unsigned, 409)["detail"]
     not_a_pdf = {**licence, "documents": [doc("licence_contract", b"<html>")]}
@@ -94,6 +94,12 @@ def test_the_bank_story_over_the_api(library_site, people):
     made = client.post(f"{base}/licence", headers=people["owner"], json=licence)
     assert made.status_code == 201, made.text
     assert made.json()["action"] == "licence" and made.json()["log_indices"]
+    # The owner's account signed as itself; the licensee it named is only declared by it.
+    basis = site.state.core.rights.record(made.json()["record"]).facts["signature_basis"]
+    assert [(b["role"], b["basis"]) for b in basis] == [
+        ("licensor", "account"),
+        ("licensee", "declared"),
+    ]
 
     pledge = {
         "applied_on": today.isoformat(),
@@ -112,9 +118,16 @@ def test_the_bank_story_over_the_api(library_site, people):
                 "prior_licences",  # 著作权质权登记办法 Art 6: the licence granted before
             )
         ],
-        "countersigned_by": [OWNER],
+        "declared_signatories": [OWNER],
     }
-    problem(client.post(f"{base}/pledge", headers=people["owner"], json=pledge), 403)
+    problem(client.post(f"{base}/pledge", headers=people["stranger"], json=pledge), 403)
+    # The owner may file it too, naming the bank (the next test); without one it is refused.
+    assert (
+        "pledgee"
+        in problem(client.post(f"{base}/pledge", headers=people["owner"], json=pledge), 422)[
+            "detail"
+        ]
+    )
     pledged = client.post(f"{base}/pledge", headers=people["bank"], json=pledge)
     assert pledged.status_code == 201, pledged.text
     pledge_id = pledged.json()["record"]
@@ -131,7 +144,7 @@ def test_the_bank_story_over_the_api(library_site, people):
         "liability": "as the contract",
         "proceeds": "escrow",
         "documents": [doc("transfer_contract")],
-        "countersigned_by": [BUYER],
+        "declared_signatories": [BUYER],
     }
     refused = client.post(f"{base}/transfer", headers=people["owner"], json=transfer)
     assert "consent" in problem(refused, 409)["detail"]
@@ -206,6 +219,14 @@ def test_the_bank_story_over_the_api(library_site, people):
         client.post(f"{base}/release", headers=other, json={"released_on": today.isoformat()}),
         403,
     )
+    # The bank's portfolio: its one pledge, released; nothing for the other bank or the owner.
+    portfolio = client.get("/api/v1/rights/pledges", headers=people["bank"])
+    assert portfolio.status_code == 200, portfolio.text
+    [line] = portfolio.json()
+    assert line["pledge"] == pledge_id and line["national_no"] == "2026-Z-00001"
+    assert [(w["work_id"], w["status"]) for w in line["works"]] == [(1, "released")]
+    assert client.get("/api/v1/rights/pledges", headers=other).json() == []
+    problem(client.get("/api/v1/rights/pledges", headers=people["owner"]), 403)
 
 
 def test_rights_exist_only_for_registered_works(library_site, people, print_png):
@@ -218,7 +239,7 @@ def test_rights_exist_only_for_registered_works(library_site, people, print_png)
 def test_the_openapi_documents_the_rights_operations(site):
     spec = site.client.get("/api/v1/openapi.json").json()
     paths = [p for p in spec["paths"] if p.startswith("/api/v1/rights/")]
-    assert len(paths) == 9
+    assert len(paths) == 10
     for path in paths:
         for operation in spec["paths"][path].values():
             assert operation["summary"]
@@ -242,7 +263,8 @@ def test_the_rights_page_and_its_forms(library_site):
     site.login("studio")
     page = site.client.get("/works/1/rights", headers=HTML)
     assert page.status_code == 200 and OWNER in page.text
-    assert 'id="licence-form"' in page.text and 'id="pledge-form"' not in page.text
+    assert 'id="licence-form"' in page.text and 'id="consent-form"' not in page.text
+    assert 'name="pledgee"' in page.text  # the owner's pledge application names its bank
     made = site.post_form(
         "/works/1/rights",
         "/works/1/rights/licence",
@@ -255,7 +277,7 @@ def test_the_rights_page_and_its_forms(library_site):
             "ends_on": "2099-12-31",
             "fee": "1 CNY",
             "liability": "contract",
-            "countersigned_by": LICENSEE,
+            "declared_signatories": LICENSEE,
         },
         files={"contract": ("c.pdf", PDF, "application/pdf")},
         follow_redirects=False,
@@ -279,7 +301,7 @@ def test_the_rights_page_and_its_forms(library_site):
             "debtor_term_ends": "2030-01-01",
             "scope": "all",
             "security_term": "2y",
-            "countersigned_by": OWNER,
+            "declared_signatories": OWNER,
         },
     )
     assert refused.status_code == 400 and "Art 6" in refused.text
@@ -287,3 +309,49 @@ def test_the_rights_page_and_its_forms(library_site):
     assert watch.status_code == 200 and "<table" not in watch.text  # nothing pledged yet
     report = site.client.get("/works/1/rights/report?maturity=2030-01-01&format=json")
     assert report.status_code == 200 and json.loads(report.content)["signature"]
+
+
+def test_the_owner_files_the_pledge_application_and_the_bank_registers_it(library_site, people):
+    """An owner's application names the bank: the owner signs as itself, the bank's signature
+    is declared; the bank then enters the national number of its pledge."""
+    client = library_site.client
+    today = keqiao_today().isoformat()
+    base = "/api/v1/rights/works/1"
+    application = {
+        "pledgee": BANK,
+        "applied_on": today,
+        "secured_claim": "loan 2026-002",
+        "amount": "500000 CNY",
+        "debtor_term_ends": "2030-01-01",
+        "scope": "principal and interest",
+        "security_term": "until repaid",
+        "documents": [
+            doc(r) for r in ("main_contract", "pledge_contract", "pledgor_id", "pledgee_id")
+        ],
+        "declared_signatories": [BANK],
+    }
+    filed = client.post(f"{base}/pledge", headers=people["owner"], json=application)
+    assert filed.status_code == 201, filed.text
+    record = library_site.state.core.rights.record(filed.json()["record"])
+    assert [(b["role"], b["basis"]) for b in record.facts["signature_basis"]] == [
+        ("pledgor", "account"),
+        ("pledgee", "declared"),
+    ]
+    # A bank officer files only for its own bank.
+    other = {**application, "pledgee": "Other Bank"}
+    assert (
+        "own bank"
+        in problem(client.post(f"{base}/pledge", headers=people["bank"], json=other), 422)["detail"]
+    )
+    registered = client.post(
+        f"{base}/pledge-registration",
+        headers=people["bank"],
+        json={
+            "national_no": "2026-Z-00002",
+            "registered_on": today,
+            "certificate_base64": base64.b64encode(PDF).decode(),
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    shown = client.get(base, headers=people["bank"]).json()
+    assert [p["name"] for p in shown["pledges"]] == [BANK]

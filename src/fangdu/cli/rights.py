@@ -438,6 +438,28 @@ def watch(
             )
 
 
+@rights_app.command("pledges")
+def pledges(
+    ctx: typer.Context,
+    pledgee: Annotated[str, typer.Option("--pledgee")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """A pledgee's portfolio: every pledge it holds or held, newest first, each work with its
+    own status (a collection partly released shows which)."""
+    with _rights(ctx, read_only=True) as rights:
+        lines = rights.portfolio(pledgee)
+    out = render.stdout_console()
+    for line in lines:
+        if as_json:
+            render.print_json(line.as_json())
+            continue
+        national = f"national no {line.national_no}" if line.national_no else "not registered"
+        out.print(f"R-{line.pledge} applied {line.applied_on}, {national}", markup=False)
+        for work, status, ended in line.works:
+            until = f" ({ended})" if ended else ""
+            out.print(f"  {work.label} {work.title}: {status}{until}", markup=False)
+
+
 @rights_app.command("webhook")
 def webhook(
     ctx: typer.Context,

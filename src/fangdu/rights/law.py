@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import rfc8785
@@ -162,8 +162,3 @@ def verify_signatures(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
             ) from exc
         found.append((item["party"], item["role"]))
     return found
-
-
-def missing_signers(required: Sequence[tuple[str, str]], given: Sequence[str]) -> list[str]:
-    """Names in ``required`` (name, role) that are not among ``given``."""
-    return [f"{name} ({role})" for name, role in required if name not in given]

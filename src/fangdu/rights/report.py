@@ -38,7 +38,7 @@ from fangdu.rights.rebuild import fold
 if TYPE_CHECKING:
     from fangdu.rights.services import RightsService
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: findings name the signatures only declared
 REPORT_CONTEXT = b"fangdu-rights-report/v1\n"
 
 
@@ -160,7 +160,22 @@ def findings(body: Mapping[str, Any], *, protection_kind: str) -> dict[str, Any]
         "protection_ends": ends.isoformat() if ends else None,
         "protection_outlasts_maturity": None if ends is None else ends >= maturity,
         "licence_income_on_record": income,
+        "signatures_declared": _declared(datas),
     }
+
+
+def _declared(datas: Sequence[bytes]) -> list[dict[str, Any]]:
+    """Signatures the registry made on another party's word, not seeing them made (basis
+    ``declared``, docs/RIGHTS.md): a lender checks those against the contract itself."""
+    out = []
+    for data in datas:
+        facts = parse_entry(data)["body"]["facts"]
+        for item in facts.get("signature_basis", ()):
+            if item["basis"] == "declared":
+                out.append(
+                    {"record": facts["record"], "party": item["party"], "role": item["role"]}
+                )
+    return out
 
 
 def verify_report(data: bytes, log_key: str) -> list[str]:
@@ -199,6 +214,8 @@ def verify_report(data: bytes, log_key: str) -> list[str]:
         "the work's first entry with none left out"
     )
     recomputed = findings(body, protection_kind=body["work"]["owner_kind"])
+    if body.get("v") == 1:  # written before declared signatures were reported
+        recomputed.pop("signatures_declared")
     if recomputed != body["findings"]:
         raise VerificationError("the findings are not what the entries give")
     done.append("standing, chain of title and encumbrances recomputed from the entries")

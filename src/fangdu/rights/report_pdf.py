@@ -136,6 +136,14 @@ def render_report_pdf(report: bytes) -> bytes:
             "; ".join(f"R-{i['record']}: {i['fee']}" for i in found["licence_income_on_record"])
             or "无 none"
         ),
+        para("声明的签署 Signatures declared by another party, not seen made", sub),
+        para(
+            "; ".join(
+                f"R-{d['record']}: {body['names'].get(d['party'], d['party'][:12])} ({d['role']})"
+                for d in found.get("signatures_declared", ())
+            )
+            or "无 none"
+        ),
         para("证据 Evidence", sub),
         para(
             f"{len(body['entries'])} log entries of {body['log']}, each with its inclusion proof "

@@ -93,6 +93,27 @@ class RightsRepository:
             )
         )
 
+    def pledgee_rows(self, party_id: int) -> list[HoldingRow]:
+        """The party's pledgee holdings, on every work, whatever their status."""
+        return list(
+            self.session.scalars(
+                select(HoldingRow)
+                .where(HoldingRow.party_id == party_id, HoldingRow.role == "pledgee")
+                .order_by(HoldingRow.work_id, HoldingRow.id)
+            )
+        )
+
+    def latest_referring(
+        self, record_id: int, action: str, term: str | None = None
+    ) -> RightsRecord | None:
+        """The latest record of ``action`` about ``record_id`` (that sets ``term``, if named)."""
+        rows = self.session.scalars(
+            select(RightsRecord)
+            .where(RightsRecord.refers_to_id == record_id, RightsRecord.action == action)
+            .order_by(RightsRecord.id.desc())
+        )
+        return next((r for r in rows if term is None or term in r.facts["terms"]), None)
+
     def root_pledge(self, record_id: int) -> int:
         """The pledge a pledgee holding belongs to (its record, or the pledge it transfers)."""
         record = self.session.get(RightsRecord, record_id)

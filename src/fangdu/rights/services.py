@@ -95,6 +95,60 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Signatures:
+    """Who signed a record, and what the registry's word on each signature rests on.
+
+    Every signature is made by the registry with the party's custodial key, so the log must
+    say why the registry made it. On the command line (a plain list of names) the operator
+    states who signed the contract it holds: basis ``operator``. On the web the signed-in
+    account's own party signs (``account``); the other parties it names are only ``declared``
+    by it: the registry has not seen them sign, and the entry says so (docs/RIGHTS.md).
+    """
+
+    names: tuple[str, ...]
+    account_party: str | None = None
+
+    def basis(self, name: str) -> str:
+        if self.account_party is None:
+            return "operator"
+        return "account" if name == self.account_party else "declared"
+
+
+SignedBy = Sequence[str] | Signatures
+
+
+@dataclass(frozen=True)
+class PledgeLine:
+    """One pledge in a pledgee's portfolio: its works with their status, and its numbers."""
+
+    pledge: int
+    applied_on: dt.date
+    national_no: str | None
+    registered_on: dt.date | None
+    debtor_term_ends: str | None
+    works: tuple[tuple[WorkRef, str, dt.date | None], ...]  # (work, status, ended on)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "pledge": self.pledge,
+            "applied_on": self.applied_on.isoformat(),
+            "national_no": self.national_no,
+            "registered_on": self.registered_on.isoformat() if self.registered_on else None,
+            "debtor_term_ends": self.debtor_term_ends,
+            "works": [
+                {
+                    "work_id": w.id,
+                    "work": w.label,
+                    "title": w.title,
+                    "status": status,
+                    "ended_on": ended.isoformat() if ended else None,
+                }
+                for w, status, ended in self.works
+            ],
+        }
+
+
+@dataclass(frozen=True)
 class RecordInfo:
     id: int
     action: str
@@ -210,6 +264,10 @@ class RightsService:
         self._after_write = after_write or (lambda: ledger.integrate(publish=False))
         self.allow_second_pledge = allow_second_pledge
         self._today = today
+        # Open disputes contesting a work's title (著作权质权登记办法 Art 12 (5)), by the work's
+        # label: the application sets it from the disputes context, which this one must not
+        # import (that context depends on this one).
+        self.title_disputes: Callable[[str], list[str]] = lambda label: []
 
     @functools.cached_property
     def operator(self) -> Signer:
@@ -302,7 +360,7 @@ class RightsService:
         share: int | None = None,
         proceeds: str | None = None,
         documents: Sequence[Document] = (),
-        signed_by: Sequence[str] = (),
+        signed_by: SignedBy = (),
         channel: str = "cli",
         submitter: Signer | None = None,
     ) -> RecordInfo:
@@ -421,7 +479,7 @@ class RightsService:
         liability: str,
         licensor: str | None = None,
         documents: Sequence[Document] = (),
-        signed_by: Sequence[str] = (),
+        signed_by: SignedBy = (),
         channel: str = "cli",
         submitter: Signer | None = None,
     ) -> RecordInfo:
@@ -531,7 +589,7 @@ class RightsService:
         pledgors: Sequence[str] | None = None,
         valuation_required: bool = False,
         documents: Sequence[Document] = (),
-        signed_by: Sequence[str] = (),
+        signed_by: SignedBy = (),
         channel: str = "cli",
         submitter: Signer | None = None,
     ) -> RecordInfo:
@@ -593,12 +651,15 @@ class RightsService:
                         f"{work.label} ends on {ends}",
                         "著作权质权登记办法 Art 12 (4)",
                     )
-                # Art 12 (5): ownership disputed. Fangdu's own evidence of a dispute: prior art
-                # the duplicate check found in the work (no disputes context exists yet).
-                conflicts = registry.prior_art_conflicts(session, work.id)
-                if conflicts:
+                # Art 12 (5): ownership disputed. Fangdu's own evidence: prior art the duplicate
+                # check found in the work, and open cases about it that contest the claim.
+                disputed = [
+                    f"prior art {c}" for c in registry.prior_art_conflicts(session, work.id)
+                ]
+                disputed += self.title_disputes(work.label)
+                if disputed:
                     raise RuleRefused(
-                        f"the title to {work.label} is disputed: prior art {', '.join(conflicts)}",
+                        f"the title to {work.label} is disputed: {'; '.join(disputed)}",
                         "著作权质权登记办法 Art 12 (5)",
                     )
                 active = [h for h in holdings if h.role == "pledgee" and h.status in ACTIVE_PLEDGE]
@@ -673,7 +734,7 @@ class RightsService:
         national_no: str,
         registered_on: dt.date,
         certificate: Document,
-        signed_by: Sequence[str] = (),
+        signed_by: SignedBy = (),
         channel: str = "cli",
         submitter: Signer | None = None,
     ) -> RecordInfo:
@@ -722,7 +783,7 @@ class RightsService:
         counterparties: Sequence[str],
         given_on: dt.date,
         documents: Sequence[Document] = (),
-        signed_by: Sequence[str] = (),
+        signed_by: SignedBy = (),
         channel: str = "cli",
         submitter: Signer | None = None,
     ) -> RecordInfo:
@@ -763,12 +824,13 @@ class RightsService:
         released_on: dt.date,
         works: Sequence[str] | None = None,
         documents: Sequence[Document] = (),
-        signed_by: Sequence[str] = (),
+        signed_by: SignedBy = (),
         channel: str = "cli",
         submitter: Signer | None = None,
     ) -> RecordInfo:
         """Release a registered pledge on repayment, of all its works or some of a collection
-        (担保制度解释 Art 53). Only the pledgee releases."""
+        (the pledgee gives up its pledge on them: 民法典 Art 435, applied to rights pledges by Art
+        446). Only the pledgee releases."""
         with self._unit() as (session, repo):
             pledge, rows = _pledge(repo, pledge_id)
             live = [r for r in rows if r.status == "in_force"]
@@ -812,7 +874,7 @@ class RightsService:
         pledge_id: int,
         *,
         withdrawn_on: dt.date,
-        signed_by: Sequence[str] = (),
+        signed_by: SignedBy = (),
         channel: str = "cli",
         submitter: Signer | None = None,
     ) -> RecordInfo:
@@ -854,7 +916,7 @@ class RightsService:
         scope: str | None = None,
         security_term: str | None = None,
         documents: Sequence[Document] = (),
-        signed_by: Sequence[str] = (),
+        signed_by: SignedBy = (),
         channel: str = "cli",
         submitter: Signer | None = None,
     ) -> RecordInfo:
@@ -905,7 +967,7 @@ class RightsService:
         to: str,
         transferred_on: dt.date,
         documents: Sequence[Document] = (),
-        signed_by: Sequence[str] = (),
+        signed_by: SignedBy = (),
         channel: str = "cli",
         submitter: Signer | None = None,
     ) -> RecordInfo:
@@ -1117,6 +1179,40 @@ class RightsService:
             )
             return [_watch_json(row) for row in rows]
 
+    def portfolio(self, pledgee: str) -> list[PledgeLine]:
+        """Every pledge the party holds or held, newest first: its works (a collection's
+        partly released ones each with its own status), national number, debtor's term."""
+        with self._unit() as (session, repo):
+            try:
+                party = registry.find_party(session, pledgee)
+            except NotFound:
+                return []
+            by_pledge: dict[int, list[HoldingRow]] = {}
+            for row in repo.pledgee_rows(party.id):
+                assert row.record_id is not None
+                by_pledge.setdefault(repo.root_pledge(row.record_id), []).append(row)
+            lines = []
+            for pledge_id, rows in sorted(by_pledge.items(), reverse=True):
+                pledge = _record(repo, pledge_id)
+                registration = repo.latest_referring(pledge_id, "pledge_registration")
+                change = repo.latest_referring(pledge_id, "pledge_change", "debtor_term_ends")
+                terms = (change or pledge).facts["terms"]
+                lines.append(
+                    PledgeLine(
+                        pledge=pledge_id,
+                        applied_on=pledge.effective_on,
+                        national_no=registration.facts["terms"]["national_no"]
+                        if registration
+                        else None,
+                        registered_on=registration.effective_on if registration else None,
+                        debtor_term_ends=terms.get("debtor_term_ends"),
+                        works=tuple(
+                            (registry.work(session, r.work_id), r.status, r.ends_on) for r in rows
+                        ),
+                    )
+                )
+            return lines
+
     def set_webhook(self, pledgee: str, url: str) -> None:
         """Post the pledgee's watch events to ``url`` (http or https), signed."""
         if not url.startswith(("https://", "http://")) or len(url) > 500:
@@ -1156,12 +1252,14 @@ class RightsService:
         session: Session,
         repo: RightsRepository,
         plan: _Plan,
-        signed_by: Sequence[str],
+        signed_by: SignedBy,
         channel: str,
         submitter: Signer | None,
     ) -> RecordInfo:
         """Signatures checked, then the record's rows and log entries in this transaction."""
-        given = {n.strip() for n in signed_by}
+        if not isinstance(signed_by, Signatures):
+            signed_by = Signatures(tuple(signed_by))
+        given = {n.strip() for n in signed_by.names}
         unsigned = [f"{p.name} ({role})" for p, role in plan.signers if p.name not in given]
         if unsigned:
             raise RuleRefused(
@@ -1198,6 +1296,11 @@ class RightsService:
             "terms": plan.terms,
             "sealed_terms": commitment,
             "documents": [{"role": f.role, "sha256": f.sha256} for f in refs],
+            # Signed with the rest: why the registry made each party's signature.
+            "signature_basis": [
+                {"party": p.hash, "role": role, "basis": signed_by.basis(p.name)}
+                for p, role in plan.signers
+            ],
         }
         signatures = [sign(self.party_signer(p), p.hash, role, facts) for p, role in plan.signers]
         # Rules passed, signatures made: only now do documents reach the blob store.
@@ -1285,7 +1388,7 @@ _SIGNATURE_RULES = {
     "pledge": "著作权质权登记办法 Art 7: a written pledge contract; 著作权法 Art 14 para 2",
     "pledge_registration": "the pledgee enters the national register's number",
     "consent": "民法典 Art 444 para 2: the pledgee's consent",
-    "pledge_release": "担保制度解释 Art 53: only the pledgee releases",
+    "pledge_release": "民法典 Art 435, 446: only the pledgee gives up its pledge",
     "pledge_withdrawal": "pledgor and pledgee withdraw the application together",
     "pledge_change": "著作权质权登记办法 Art 7: a change of the pledge contract, signed by both",
     "pledge_transfer": "民法典 Art 547: the pledge follows the secured claim to its assignee",

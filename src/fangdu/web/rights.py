@@ -3,9 +3,10 @@ a work's rights, asked of the one policy (``policy.rights_allowed``), and the se
 both share. The register is the rights service's (``core.rights``): no SQL here.
 
 Signatures: the registry signs each record with the custodial keys of the parties who signed
-it. The account that records signs for the party it acts for; the other parties whose
-signatures the uploaded contract bears are named as its countersigners (as ``--signed-by``
-names them on the command line), and the service refuses a record that lacks any.
+it. The account that records signs for the party it acts for (basis ``account``); the other
+parties the record needs are named by that account as signatories of the uploaded contract,
+and the log says they are only ``declared`` by it: the registry has not seen them sign
+(``rights.services.Signatures``). The service refuses a record that lacks any.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi import Request
 from fangdu.accounts import Account
 from fangdu.errors import InputError, NotFound
 from fangdu.registry.schemas import WorkInfo
-from fangdu.rights.services import Document, RightsService, RightsView
+from fangdu.rights.services import Document, RightsService, RightsView, Signatures
 from fangdu.web import records
 from fangdu.web.policy import (
     Action,
@@ -72,6 +73,22 @@ class RightsAccess:
         raise InputError(f"name the pledge: one of {', '.join(f'R-{r}' for r in held)}")
 
 
+def pledgee(you: RightsAccess, named: str | None) -> str:
+    """To whom a pledge application pledges the work: a bank officer's own bank, or, filed by
+    an owner, the bank it names (whose signature is then declared by the owner)."""
+    party = you.party()
+    named = (named or "").strip()
+    if may(you.account, Action.PLEDGE, you.work, you.view):
+        if named and named != party:
+            raise InputError(f"a bank officer applies for its own bank's pledge ({party})")
+        return party
+    if not named:
+        raise InputError("name the pledgee: the bank the work is pledged to")
+    if named == party:
+        raise InputError("the owner cannot be its own pledgee")
+    return named
+
+
 def rights(request: Request) -> RightsService:
     return app_state(request).core.rights
 
@@ -85,11 +102,13 @@ def facts(view: RightsView) -> RightsFacts:
     )
 
 
-def authorize(account: Account | None, action: Action, work: WorkInfo, view: RightsView) -> None:
-    """Raise unless ``account`` may do ``action`` on the work's rights. Rights exist only for
-    registered works: for any other, the answer is not found, whoever asks."""
+def authorize(
+    account: Account | None, actions: Sequence[Action], work: WorkInfo, view: RightsView
+) -> None:
+    """Raise unless ``account`` may do one of ``actions`` on the work's rights. Rights exist
+    only for registered works: for any other, the answer is not found, whoever asks."""
     facts_ = WorkFacts(work.status, work.submitted_by)
-    if rights_allowed(account, action, facts_, facts(view)):
+    if any(rights_allowed(account, action, facts_, facts(view)) for action in actions):
         return
     if account is None:
         raise LoginRequired()
@@ -98,9 +117,9 @@ def authorize(account: Account | None, action: Action, work: WorkInfo, view: Rig
     raise forbidden()
 
 
-def access(action: Action, *, api: bool) -> Callable[[Request, str], RightsAccess]:
-    """A dependency: the work ``key`` names, if the caller (token or session) may do
-    ``action`` on its rights. It runs before the request's fields are read."""
+def access(*actions: Action, api: bool) -> Callable[[Request, str], RightsAccess]:
+    """A dependency: the work ``key`` names, if the caller (token or session) may do one of
+    ``actions`` on its rights. It runs before the request's fields are read."""
 
     def dependency(request: Request, key: str) -> RightsAccess:
         account = bearer_account(request) if api else current_account(request)
@@ -110,7 +129,7 @@ def access(action: Action, *, api: bool) -> Callable[[Request, str], RightsAcces
         if work.status != "registered":
             raise NotFound(f"no rights on record for {work.label}")
         view = rights(request).show(str(work.id))
-        authorize(account, action, work, view)
+        authorize(account, actions, work, view)
         assert account is not None
         return RightsAccess(account, work, view)
 
@@ -132,9 +151,10 @@ def may(account: Account | None, action: Action, work: WorkInfo, view: RightsVie
     return rights_allowed(account, action, WorkFacts(work.status, work.submitted_by), facts(view))
 
 
-def signers(party: str, countersigned_by: Sequence[str]) -> list[str]:
-    """Who signed: the caller's party, and those whose signatures the contract bears."""
-    return list(dict.fromkeys([party, *(n.strip() for n in countersigned_by if n.strip())]))
+def signers(party: str, declared: Sequence[str] = ()) -> Signatures:
+    """Who signed: the caller's party, and the others it declares signed the contract."""
+    names = dict.fromkeys([party, *(n.strip() for n in declared if n.strip())])
+    return Signatures(tuple(names), account_party=party)
 
 
 def names(text: str) -> list[str]:

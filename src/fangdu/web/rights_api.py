@@ -37,6 +37,9 @@ router = APIRouter(prefix="/api/v1/rights", tags=["rights"], responses=PROBLEM_R
 Viewer = Annotated[RightsAccess, Depends(access(Action.VIEW_RIGHTS, api=True))]
 Owner = Annotated[RightsAccess, Depends(access(Action.RECORD_RIGHTS, api=True))]
 Bank = Annotated[RightsAccess, Depends(access(Action.PLEDGE, api=True))]
+PledgeFiler = Annotated[
+    RightsAccess, Depends(access(Action.PLEDGE, Action.RECORD_RIGHTS, api=True))
+]
 
 MAX_NAME = 200
 MAX_TERM = 2000
@@ -113,6 +116,28 @@ class RightsWatchEventOut(BaseModel):
     at: str = Field(description="UTC, ISO 8601")
 
 
+class RightsPledgedWorkOut(BaseModel):
+    work_id: int
+    work: str = Field(description="registration number")
+    title: str
+    status: str = Field(
+        description="pending_legal_registration, in_force, released, withdrawn or ended "
+        "(carried to another pledgee)"
+    )
+    ended_on: dt.date | None
+
+
+class RightsPledgeLineOut(BaseModel):
+    """One pledge of the caller's bank: a work or a collection, each work with its status."""
+
+    pledge: int
+    applied_on: dt.date
+    national_no: str | None = Field(description="null until the national register records it")
+    registered_on: dt.date | None
+    debtor_term_ends: str | None
+    works: list[RightsPledgedWorkOut]
+
+
 class RightsDocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -124,11 +149,12 @@ class _RecordIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     documents: list[RightsDocumentIn] = Field(default=[], max_length=12)
-    countersigned_by: list[Annotated[str, Field(max_length=MAX_NAME)]] = Field(
+    declared_signatories: list[Annotated[str, Field(max_length=MAX_NAME)]] = Field(
         default=[],
         max_length=20,
-        description="the other parties whose signatures the contract bears (the caller's "
-        "party always signs)",
+        description="the other parties the caller declares signed the uploaded contract. The "
+        "caller's party signs as itself; these signatures the registry has not seen made, and "
+        "the log marks them `declared` by the caller (docs/RIGHTS.md)",
     )
 
 
@@ -158,6 +184,11 @@ class RightsTransferIn(_RecordIn):
 
 
 class RightsPledgeIn(_RecordIn):
+    pledgee: str | None = Field(
+        default=None,
+        max_length=MAX_NAME,
+        description="an owner filing names the bank; a bank officer's is its own bank",
+    )
     applied_on: dt.date
     secured_claim: str = Field(max_length=MAX_TERM)
     amount: str = Field(max_length=MAX_NAME)
@@ -165,6 +196,9 @@ class RightsPledgeIn(_RecordIn):
     scope: str = Field(max_length=MAX_TERM)
     security_term: str = Field(max_length=MAX_TERM)
     valuation_required: bool = False
+    pledgors: list[Annotated[str, Field(max_length=MAX_NAME)]] = Field(
+        default=[], max_length=20, description="default: the owners on the day"
+    )
     also: list[Annotated[str, Field(max_length=40)]] = Field(
         default=[], max_length=100, description="other works of a pledged collection"
     )
@@ -278,7 +312,7 @@ def licence(request: Request, you: Owner, body: RightsLicenceIn) -> RightsRecord
             liability=body.liability,
             licensor=party if len(you.view.standing.owners) > 1 and not body.exclusive else None,
             documents=_documents(body.documents),
-            signed_by=signers(party, body.countersigned_by),
+            signed_by=signers(party, body.declared_signatories),
             channel="api",
         )
     )
@@ -304,7 +338,7 @@ def transfer(request: Request, you: Owner, body: RightsTransferIn) -> RightsReco
             territory=body.territory,
             proceeds=body.proceeds,
             documents=_documents(body.documents),
-            signed_by=signers(party, body.countersigned_by),
+            signed_by=signers(party, body.declared_signatories),
             channel="api",
         )
     )
@@ -314,17 +348,19 @@ def transfer(request: Request, you: Owner, body: RightsTransferIn) -> RightsReco
 @router.post(
     "/works/{key}/pledge",
     status_code=201,
-    summary=N_("A bank records a pledge application (著作权质权登记办法)"),
+    summary=N_("A bank or the owner records a pledge application (著作权质权登记办法)"),
     responses={409: {"description": "an Art 12 ground, or already pledged"}},
 )
-def pledge(request: Request, you: Bank, body: RightsPledgeIn) -> RightsRecordOut:
-    """The caller's bank is the pledgee; the pledge stays ``pending_legal_registration``
-    until the national register's number is entered."""
+def pledge(request: Request, you: PledgeFiler, body: RightsPledgeIn) -> RightsRecordOut:
+    """Filed by a bank officer (its bank is the pledgee) or by an owner naming the bank; the
+    pledge stays ``pending_legal_registration`` until the national register's number is
+    entered."""
     party = you.party()
     info = refusals(
         lambda: web_rights.rights(request).pledge(
             [you.key, *body.also],
-            pledgee=party,
+            pledgee=web_rights.pledgee(you, body.pledgee),
+            pledgors=body.pledgors or None,
             applied_on=body.applied_on,
             secured_claim=body.secured_claim,
             amount=body.amount,
@@ -333,7 +369,7 @@ def pledge(request: Request, you: Bank, body: RightsPledgeIn) -> RightsRecordOut
             security_term=body.security_term,
             valuation_required=body.valuation_required,
             documents=_documents(body.documents),
-            signed_by=signers(party, body.countersigned_by),
+            signed_by=signers(party, body.declared_signatories),
             channel="api",
         )
     )
@@ -358,7 +394,7 @@ def register_pledge(
             national_no=body.national_no,
             registered_on=body.registered_on,
             certificate=certificate,
-            signed_by=[party],
+            signed_by=signers(party),
             channel="api",
         )
     )
@@ -380,7 +416,7 @@ def consent(request: Request, you: Bank, body: RightsConsentIn) -> RightsRecordO
             counterparties=body.counterparties,
             given_on=body.given_on,
             documents=_documents(body.documents),
-            signed_by=signers(party, body.countersigned_by),
+            signed_by=signers(party, body.declared_signatories),
             channel="api",
         )
     )
@@ -390,7 +426,7 @@ def consent(request: Request, you: Bank, body: RightsConsentIn) -> RightsRecordO
 @router.post(
     "/works/{key}/release",
     status_code=201,
-    summary=N_("The pledgee releases its pledge (担保制度解释 Art 53)"),
+    summary=N_("The pledgee releases its pledge (民法典 Art 435, 446)"),
 )
 def release(request: Request, you: Bank, body: RightsReleaseIn) -> RightsRecordOut:
     party = you.party()
@@ -400,7 +436,7 @@ def release(request: Request, you: Bank, body: RightsReleaseIn) -> RightsRecordO
             released_on=body.released_on,
             works=body.works,
             documents=_documents(body.documents),
-            signed_by=signers(party, body.countersigned_by),
+            signed_by=signers(party, body.declared_signatories),
             channel="api",
         )
     )
@@ -470,6 +506,22 @@ def watch_feed(request: Request, account: Account, after: int = 0) -> list[dict[
         return web_rights.rights(request).watch_feed(account.party, after=after)
     except NotFound:
         return []
+
+
+def portfolio(account: Account, request: Request) -> list[dict[str, Any]]:
+    """The pledges of the bank the account acts for, newest first."""
+    if not account.party:
+        raise WebProblem(403, "this account acts for no party", kind="forbidden")
+    return [line.as_json() for line in web_rights.rights(request).portfolio(account.party)]
+
+
+@router.get("/pledges", summary=N_("The pledges your bank holds or held, with their works"))
+def pledges(
+    request: Request, account: Annotated[Account, Depends(require_token(Action.PLEDGE))]
+) -> list[RightsPledgeLineOut]:
+    """Pending ones (not pledges in law until the national number is entered) included; a
+    collection lists each work with its own status after a partial release."""
+    return [RightsPledgeLineOut.model_validate(line) for line in portfolio(account, request)]
 
 
 @router.get("/watch", summary=N_("Collateral watch: what touched the works pledged to your bank"))

@@ -22,7 +22,7 @@ from fangdu.web.i18n import N_
 from fangdu.web.pages.common import redirect, render
 from fangdu.web.policy import Action
 from fangdu.web.rights import RightsAccess, access, day, names, signers
-from fangdu.web.rights_api import report_bytes, report_response, watch_feed
+from fangdu.web.rights_api import portfolio, report_bytes, report_response, watch_feed
 from fangdu.web.security import verify_csrf
 from fangdu.web.state import require
 
@@ -31,6 +31,10 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(verify_csrf)])
 Viewer = Annotated[RightsAccess, Depends(access(Action.VIEW_RIGHTS, api=False))]
 Owner = Annotated[RightsAccess, Depends(access(Action.RECORD_RIGHTS, api=False))]
 Bank = Annotated[RightsAccess, Depends(access(Action.PLEDGE, api=False))]
+# A pledge application: the bank's officer, or an owner naming its bank.
+PledgeFiler = Annotated[
+    RightsAccess, Depends(access(Action.PLEDGE, Action.RECORD_RIGHTS, api=False))
+]
 Text = Annotated[str, Form(max_length=2000)]
 OptionalFile = Annotated[UploadFile | None, File()]
 
@@ -55,6 +59,18 @@ HOLDING_ROLES = {
     "exclusive_licensee": N_("Exclusive licensee"),
     "non_exclusive_licensee": N_("Non-exclusive licensee"),
     "pledgee": N_("Pledgee"),
+}
+PLEDGE_STATUS = {
+    "pending_legal_registration": N_("Pending national registration"),
+    "in_force": N_("In force"),
+    "released": N_("Released"),
+    "withdrawn": N_("Withdrawn"),
+    "ended": N_("Carried to another pledgee"),
+}
+SIGNATURE_BASIS = {
+    "account": N_("signed in as itself"),
+    "operator": N_("stated by the registry's operator from the signed contract"),
+    "declared": N_("declared by the submitter; the registry has not seen this signature made"),
 }
 DOCUMENT_LABELS = {
     "main_contract": N_("Main (loan) contract"),
@@ -81,10 +97,14 @@ def _page(
         you.account, service.show(you.key, as_of) if as_of is not None else you.view
     )
     names_ = view.names
-    history = [
-        (record, action, on, service.record(record).log_indices)
-        for record, action, on in view.records
-    ]
+    history = []
+    for record, action, on in view.records:
+        info = service.record(record)
+        signed = [
+            (names_.get(s["party"], s["party"][:12] + "…"), s["basis"])
+            for s in info.facts.get("signature_basis", ())
+        ]
+        history.append((record, action, on, info.log_indices, signed))
     own_pledges = [
         h.record
         for h in (*view.standing.pledges, *view.standing.pending_pledges)
@@ -117,6 +137,7 @@ def _page(
             "ACTION_LABELS": ACTION_LABELS,
             "HOLDING_ROLES": HOLDING_ROLES,
             "DOCUMENT_LABELS": DOCUMENT_LABELS,
+            "SIGNATURE_BASIS": SIGNATURE_BASIS,
         },
         status=status,
     )
@@ -171,7 +192,7 @@ def record_licence(
     ends_on: Text = "",
     fee: Text = "",
     liability: Text = "",
-    countersigned_by: Text = "",
+    declared_signatories: Text = "",
     contract: OptionalFile = None,
 ) -> Response:
     def call() -> Any:
@@ -189,7 +210,7 @@ def record_licence(
             liability=liability,
             licensor=party if co_owned and exclusive != "yes" else None,
             documents=web_rights.documents([("licence_contract", _file(contract))]),
-            signed_by=signers(party, names(countersigned_by)),
+            signed_by=signers(party, names(declared_signatories)),
             channel="web",
         )
 
@@ -207,7 +228,7 @@ def record_transfer(
     liability: Text = "",
     territory: Text = WORLDWIDE,
     proceeds: Text = "",
-    countersigned_by: Text = "",
+    declared_signatories: Text = "",
     contract: OptionalFile = None,
 ) -> Response:
     def call() -> Any:
@@ -222,7 +243,7 @@ def record_transfer(
             territory=territory or WORLDWIDE,
             proceeds=proceeds or None,
             documents=web_rights.documents([("transfer_contract", _file(contract))]),
-            signed_by=signers(party, names(countersigned_by)),
+            signed_by=signers(party, names(declared_signatories)),
             channel="web",
         )
 
@@ -232,7 +253,8 @@ def record_transfer(
 @router.post("/works/{key}/rights/pledge")
 def record_pledge(
     request: Request,
-    you: Bank,
+    you: PledgeFiler,
+    pledgee: Text = "",
     applied_on: Text = "",
     secured_claim: Text = "",
     amount: Text = "",
@@ -240,7 +262,9 @@ def record_pledge(
     scope: Text = "",
     security_term: Text = "",
     valuation_required: Text = "",
-    countersigned_by: Text = "",
+    pledgors: Text = "",
+    also: Text = "",
+    declared_signatories: Text = "",
     main_contract: OptionalFile = None,
     pledge_contract: OptionalFile = None,
     pledgor_id: OptionalFile = None,
@@ -262,8 +286,9 @@ def record_pledge(
     def call() -> Any:
         party = you.party()
         return web_rights.rights(request).pledge(
-            [you.key],
-            pledgee=party,
+            [you.key, *names(also)],
+            pledgee=web_rights.pledgee(you, pledgee),
+            pledgors=names(pledgors) or None,
             applied_on=day(applied_on, "the pledge date"),
             secured_claim=secured_claim,
             amount=amount,
@@ -272,7 +297,7 @@ def record_pledge(
             security_term=security_term,
             valuation_required=valuation_required == "yes",
             documents=web_rights.documents([(r, _file(f)) for r, f in files.items()]),
-            signed_by=signers(party, names(countersigned_by)),
+            signed_by=signers(party, names(declared_signatories)),
             channel="web",
         )
 
@@ -294,7 +319,7 @@ def record_registration(
             national_no=national_no,
             registered_on=day(registered_on, "the registration date"),
             certificate=web_rights.Document("national_certificate", _file(certificate)),
-            signed_by=[you.party()],
+            signed_by=signers(you.party()),
             channel="web",
         )
 
@@ -319,7 +344,7 @@ def record_consent(
             counterparties=names(counterparties),
             given_on=day(given_on, "the consent date"),
             documents=web_rights.documents([("consent", _file(letter))]),
-            signed_by=[you.party()],
+            signed_by=signers(you.party()),
             channel="web",
         )
 
@@ -340,7 +365,7 @@ def record_release(
             released_on=day(released_on, "the release date"),
             works=[you.key],
             documents=web_rights.documents([("release", _file(letter))]),
-            signed_by=[you.party()],
+            signed_by=signers(you.party()),
             channel="web",
         )
 
@@ -363,6 +388,15 @@ def report(
     except InputError as exc:
         return _page(request, you, error=str(exc), status=400)
     return report_response(you, data, kind)
+
+
+@router.get("/rights/pledges")
+def pledges(
+    request: Request, account: Annotated[Account, Depends(require(Action.PLEDGE))]
+) -> Response:
+    """The bank officer's portfolio: every pledge of its bank, each work's status in it."""
+    lines = portfolio(account, request)
+    return render(request, "rights_pledges.html", {"lines": lines, "PLEDGE_STATUS": PLEDGE_STATUS})
 
 
 @router.get("/rights/watch")
