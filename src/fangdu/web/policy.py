@@ -169,7 +169,7 @@ def rights_allowed(
     scopes = account.scopes
     if scopes is not None and SCOPES[action] not in scopes:
         return False
-    party = account.party
+    party = account.verified_party
     if party is not None and action in OWNER_ACTIONS and party in rights.owners:
         return True
     if party is not None and action in PARTY_ACTIONS and party in rights.parties:
@@ -188,7 +188,7 @@ def sees_party_names(account: Account | None, rights: RightsFacts) -> bool:
     if account is None:
         return False
     return account.role in RIGHTS_NAMES_ROLES or (
-        account.party is not None and account.party in rights.parties
+        account.verified_party is not None and account.verified_party in rights.parties
     )
 
 
@@ -269,7 +269,7 @@ def case_allowed(
     decides a case they bring."""
     if account is None or account.scopes is not None:
         return False
-    party = account.party
+    party = account.verified_party
     if case is not None:
         own = party is not None and party in {case.claimant, case.agent}
         if action is CaseAction.DECIDE_CASE and own:
@@ -295,5 +295,5 @@ def has_cases(account: Account | None) -> bool:
     if account is None or account.scopes is not None:
         return False
     if account.role in ASSIGNED:
-        return account.party is not None
+        return account.verified_party is not None
     return any(case_allowed(account, action) for action in CaseAction)

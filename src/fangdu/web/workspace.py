@@ -37,7 +37,11 @@ Work = Callable[[Path, Progress], dict[str, Any]]
 
 def owner_key(account: Account) -> str:
     """The folder name of the account's party: people of one dye house share their plans."""
-    who = f"party:{account.party}" if account.party else f"account:{account.subject}"
+    who = (
+        f"party:{account.verified_party}"
+        if account.verified_party
+        else f"account:{account.subject}"
+    )
     return hashlib.sha256(who.encode()).hexdigest()[:24]
 
 

@@ -102,7 +102,7 @@ def apply_form(
     request: Request, account: Annotated[Account, Depends(require(Action.APPLY))]
 ) -> Response:
     values = dict.fromkeys(FIELDS, "")
-    values["owner"] = account.party or account.display_name
+    values["owner"] = account.party_claim or account.display_name
     return _form_page(request, values)
 
 
@@ -186,8 +186,8 @@ def portfolio(
     filed = queries.list_applications(account.subject)
     mine = {work.id for work in filed}
     party_works = (
-        [w for w in queries.registered_works_of(account.party) if w.id not in mine]
-        if account.party
+        [w for w in queries.registered_works_of(account.verified_party) if w.id not in mine]
+        if account.verified_party
         else []
     )
     return render(request, "portfolio.html", {"works": filed, "party_works": party_works})
