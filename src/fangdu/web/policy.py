@@ -162,8 +162,9 @@ def rights_allowed(
     account: Account | None, action: Action, work: WorkFacts, rights: RightsFacts
 ) -> bool:
     """Whether ``account`` may do a rights ``action`` on a work: only registered works have
-    rights on record; a party to them (the party its account acts for) may see them, an owner
-    record a licence or transfer; a role may (reviewers, case handlers, banks) as RULES say."""
+    rights on record; a party to them (the verified party its account acts for) may see them,
+    an owner record a licence or transfer; a role may (reviewers, case handlers, banks) as
+    RULES say."""
     if work.status not in PUBLIC or account is None:
         return False
     scopes = account.scopes

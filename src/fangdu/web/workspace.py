@@ -3,7 +3,7 @@
 Solving and planning run in a thread of their own, never in the request: the request writes the
 input, starts the job and answers; pages and the API read ``status.json`` and the results. On
 disk, not in memory, so every worker of ``fangdu serve --workers N`` sees every job. A party
-(a dye house, a trade company: the account's stated party, else the account itself) sees only
+(a dye house, a trade company: the account's verified party, else the account itself) sees only
 its own folder: a job id from another party's folder is simply not found.
 """
 

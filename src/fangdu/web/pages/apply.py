@@ -179,9 +179,9 @@ def application(
 def portfolio(
     request: Request, account: Annotated[Account, Depends(require(Action.PORTFOLIO))]
 ) -> Response:
-    """What the account filed, and the works registered to the party it acts for. A party is
-    a name the account states, not a proven identity: its works are listed with their public
-    records only; originals and evidence stay with whoever filed them."""
+    """What the account filed, and the works registered to the party it acts for once an
+    administrator has verified it: listed with their public records only; originals and
+    evidence stay with whoever filed them."""
     queries = app_state(request).queries
     filed = queries.list_applications(account.subject)
     mine = {work.id for work in filed}
