@@ -95,10 +95,12 @@ def test_create_and_look_up(accounts: Accounts, alice: Account):
         username="alice",
         display_name="王丽",
         role="applicant",
-        party="柯桥花样工作室",
+        party_claim="柯桥花样工作室",
+        party_status="pending",  # a stated party is only a claim
         disabled=False,
         created_at=START,
     )
+    assert alice.verified_party is None
     assert alice.subject == f"account:{alice.id}"
     assert accounts.get(alice.id) == alice
     assert accounts.by_username("  Alice ") == alice  # usernames are case-insensitive
@@ -106,8 +108,50 @@ def test_create_and_look_up(accounts: Accounts, alice: Account):
     assert accounts.by_username("bob") is None
 
     bob = accounts.create("Bob.Chen", PASSWORD, "reviewer")
-    assert (bob.username, bob.display_name, bob.party) == ("bob.chen", "bob.chen", None)
+    assert (bob.username, bob.display_name, bob.party_claim) == ("bob.chen", "bob.chen", None)
+    assert bob.party_status is None and bob.verified_party is None
     assert [a.username for a in accounts.list()] == ["alice", "bob.chen"]
+
+
+# -- the party an account acts for: a claim until an administrator verifies it ------------------
+
+
+def test_a_stated_party_counts_only_once_verified(accounts: Accounts, alice: Account, clock):
+    admin = accounts.create("root", PASSWORD, "admin")
+    assert [a.username for a in accounts.party_claims()] == ["alice"]
+    verified = accounts.verify_party(alice.id, "柯桥花样工作室", by=admin.subject)
+    assert verified.verified_party == "柯桥花样工作室"
+    assert (verified.party_decided_by, verified.party_decided_at) == (admin.subject, START)
+    assert accounts.get(alice.id) == verified and accounts.party_claims() == []
+    # The same name again changes nothing; a new one is a new claim and the old stops counting.
+    assert accounts.claim_party(alice.id, " 柯桥花样工作室 ").verified_party == "柯桥花样工作室"
+    renamed = accounts.claim_party(alice.id, "别家公司")
+    assert (renamed.party_status, renamed.verified_party) == ("pending", None)
+    assert renamed.party_decided_by is None
+    # The administrator decides the name they saw: a claim changed meanwhile is not decided.
+    with pytest.raises(Conflict):
+        accounts.verify_party(alice.id, "柯桥花样工作室", by=admin.subject)
+    rejected = accounts.reject_party(alice.id, "别家公司", by=admin.subject)
+    assert (rejected.party_status, rejected.verified_party) == ("rejected", None)
+    assert accounts.party_claims() == []
+    assert accounts.claim_party(alice.id, "别家公司").party_status == "pending"  # asked again
+    assert accounts.claim_party(alice.id, "").party_claim is None
+
+
+def test_revoking_a_verified_party_ends_its_authority_for_tokens_too(
+    accounts: Accounts, alice: Account
+):
+    token = accounts.issue_api_token(alice.id, "erp")
+    accounts.verify_party(alice.id, "柯桥花样工作室", by="account:9")
+    assert accounts.token_account(token).verified_party == "柯桥花样工作室"
+    accounts.reject_party(alice.id, "柯桥花样工作室", by="account:9")
+    assert accounts.token_account(token).verified_party is None
+
+
+def test_a_party_the_operator_vouches_for_is_verified_at_creation(accounts: Accounts):
+    judge = accounts.create("judge", PASSWORD, "judge", party="法官 王", vouched_by="command line")
+    assert judge.verified_party == "法官 王" and judge.party_decided_by == "command line"
+    assert accounts.create("nobody", PASSWORD, "judge", vouched_by="x").party_status is None
 
 
 def test_every_role_is_accepted(accounts: Accounts):

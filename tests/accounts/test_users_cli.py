@@ -54,6 +54,9 @@ def test_add_list_token_disable(user: Callable[..., Result], accounts: Accounts)
         (int(added.stdout), "wang.li", "applicant", False),
     ]
     assert (rows[1]["display_name"], rows[1]["party"]) == ("王丽", "柯桥花样工作室")
+    # The operator vouches for a party given at the command line: verified at creation.
+    assert rows[1]["party_status"] == "verified"
+    assert accounts.by_username("wang.li").verified_party == "柯桥花样工作室"
     table = user("list")
     assert table.exit_code == 0 and "王丽" in table.stdout and "wang.li" in table.stdout
 
@@ -153,3 +156,19 @@ def test_errors_are_one_line_with_the_exit_code(user: Callable[..., Result]):
           2, "lifetime")  # fmt: skip
     error(user("token", "revoke", "bank1", "999"), 1, "no token 999")
     error(user("passwd", "nobody", "--password-stdin", input=PASSWORD), 1, "no user")
+
+
+def test_verify_and_reject_a_party_claim(user: Callable[..., Result], accounts: Accounts):
+    """A claim made at self-registration (here: through the service, as the web form does)
+    is verified or revoked from the command line too."""
+    claimant = accounts.create("studio", PASSWORD, "applicant", party="柯桥花样工作室")
+    assert claimant.verified_party is None
+    wrong = user("verify-party", "studio", "别的公司")
+    assert wrong.exit_code != 0 and accounts.get(claimant.id).verified_party is None
+    verified = user("verify-party", "studio", "柯桥花样工作室")
+    assert verified.exit_code == 0, verified.output
+    account = accounts.get(claimant.id)
+    assert (account.verified_party, account.party_decided_by) == ("柯桥花样工作室", "command line")
+    assert "verified" in user("list").stdout
+    assert user("reject-party", "studio", "柯桥花样工作室").exit_code == 0
+    assert accounts.get(claimant.id).party_status == "rejected"

@@ -108,6 +108,18 @@ def test_apply_review_certificate_verify(
     expect(applicant.get_by_role("link", name=title)).to_have_attribute(
         "href", f"/applications/{work_id}"
     )
+    # The studio named at sign-up is only a claim until an administrator verifies it.
+    applicant.goto(f"{live_server.url}/account")
+    expect(applicant.locator("#party-claim")).to_contain_text(_("pending verification"))
+    admin = open_site(lang)
+    sign_in(admin, lang, "admin", live_server.passwords["admin"])
+    admin.goto(f"{live_server.url}/admin/users")
+    claim = admin.locator("#party-claims").get_by_role("row").filter(has_text=f"designer-{lang}")
+    expect(claim).to_contain_text("柯桥花样工作室")
+    claim.get_by_role("button", name=_("Verify"), exact=True).click()
+    expect(admin.locator("#party-claims")).not_to_contain_text(f"designer-{lang}")
+    applicant.reload()
+    expect(applicant.locator("#party-claim")).to_contain_text(_("verified"))
 
     # (c) A reviewer opens the queue and the application, and approves it.
     reviewer = open_site(lang)

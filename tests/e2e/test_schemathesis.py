@@ -93,7 +93,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
             accounts = Accounts(
                 session_factory(registry.engine), settings.keys_path, hasher=CHEAP_HASHER
             )
-            applicant = accounts.create("merchant", PASSWORD, "applicant", party="柯桥花样工作室")
+            applicant = accounts.create(
+                "merchant", PASSWORD, "applicant", party="柯桥花样工作室", vouched_by="test"
+            )
             other = accounts.create("other", PASSWORD, "applicant")
             reviewer = accounts.create("reviewer-1", PASSWORD, "reviewer")
             for account, path in ((applicant, prints[3]), (other, prints[4])):

@@ -94,9 +94,11 @@ MATRIX: dict[tuple[str, str], frozenset[str] | dict[str, frozenset[str]]] = {
     ("POST", "/account/tokens"): SIGNED_IN,
     ("POST", "/account/tokens/{token_id}/revoke"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
+    ("POST", "/account/party"): SIGNED_IN,
     ("GET", "/admin/users"): frozenset({"admin"}),
     ("POST", "/admin/users"): frozenset({"admin"}),
     ("POST", "/admin/users/{user_id}/disabled"): frozenset({"admin"}),
+    ("POST", "/admin/users/{user_id}/party"): frozenset({"admin"}),
     ("GET", "/apply"): FILERS,
     ("POST", "/apply"): FILERS,
     ("GET", "/portfolio"): SIGNED_IN,
@@ -335,6 +337,9 @@ def _request(world: World, person: str, method: str, path: str, work) -> int:
             data |= {"username": "spare" if person == "anonymous" else person, "password": PASSWORD}
         elif path == "/register-account":
             data |= {"username": "newcomer", "password": PASSWORD, "password2": "different"}
+        elif path == "/account/party" and person != "anonymous":
+            # The same name again: a new one would need verifying and change later answers.
+            data |= {"party": site.state.accounts.by_username(person).party_claim or ""}
         elif path.startswith("/respond"):
             data |= {"case": str(world.case_id), "token": world.case_token}
         elif path.endswith("/check"):

@@ -308,7 +308,9 @@ def test_sign_up_creates_an_applicant(site):
     )
     assert response.status_code == 303 and response.headers["location"] == "/apply"
     account = site.state.accounts.by_username("newdesigner")
-    assert account.role == "applicant" and account.party == "新工作室"
+    assert account.role == "applicant" and account.party_claim == "新工作室"
+    # A stated party is only a claim until an administrator verifies it.
+    assert account.party_status == "pending" and account.verified_party is None
     assert site.client.get("/apply", headers=HTML).status_code == 200
     taken = site.post_form(
         "/register-account",

@@ -28,6 +28,9 @@ ROLES = (
     "supervisor",  # overrides a failed title check or the abuse monitor (issue 16)
     "market_office",  # the market office: reads the abuse monitor (issue 16)
 )
+# A party an account states is a claim until an administrator has checked the person's
+# identity documents offline and verified it; only a verified party grants authority.
+PARTY_STATES = ("pending", "verified", "rejected")
 
 
 class AccountRow(Base):
@@ -35,14 +38,22 @@ class AccountRow(Base):
     (``works.submitted_by``, key file names), so it must never be handed out again."""
 
     __tablename__ = "accounts"
-    __table_args__ = (CheckConstraint(one_of("role", ROLES), name="role"),)
+    __table_args__ = (
+        CheckConstraint(one_of("role", ROLES), name="role"),
+        CheckConstraint(one_of("party_status", PARTY_STATES), name="party_status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(32), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
-    # The registry party (person or company) this account acts for, if any.
-    party: Mapped[str | None] = mapped_column(String(200))
+    # The registry party (person or company) this account says it acts for, if any: a claim
+    # until ``party_status`` is "verified" (``Account.verified_party``).
+    party_claim: Mapped[str | None] = mapped_column("party", String(200))
+    # None without a claim; who decided last ("account:<id>", "command line", ...) and when.
+    party_status: Mapped[str | None] = mapped_column(String(16))
+    party_decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    party_decided_by: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(200))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fangdu.accounts.models import (
+    PARTY_STATES,
     ROLES,
     AccountRow,
     ApiTokenRow,
@@ -112,9 +113,15 @@ class Account:
     username: str
     display_name: str
     role: str
-    party: str | None
+    # The party (person or company) the account says it acts for: a claim, which proves
+    # nothing until an administrator verifies it. Authority comes from ``verified_party``.
+    party_claim: str | None
+    party_status: str | None  # None without a claim, else one of PARTY_STATES
     disabled: bool
     created_at: dt.datetime
+    # Who last verified, rejected or revoked the claim ("account:<id>", "command line"), when.
+    party_decided_by: str | None = None
+    party_decided_at: dt.datetime | None = None
     # What the API token in use may do; None for a browser session: all the role allows.
     scopes: frozenset[str] | None = None
 
@@ -122,6 +129,14 @@ class Account:
     def subject(self) -> str:
         """The opaque id the registry stores for who filed or decided (``works.submitted_by``)."""
         return f"account:{self.id}"
+
+    @property
+    def verified_party(self) -> str | None:
+        """The party this account acts for, once an administrator has verified the claim;
+        else None. The one check: whatever a party grants (acting as owner, licensee,
+        pledgee, claimant, mediator or judge; its works; its folders) asks this, never the
+        claim."""
+        return self.party_claim if self.party_status == "verified" else None
 
 
 class Accounts:
@@ -153,22 +168,33 @@ class Accounts:
         *,
         display_name: str | None = None,
         party: str | None = None,
+        vouched_by: str | None = None,
     ) -> Account:
-        """A new account. Usernames are case-insensitive: stored in lower case."""
+        """A new account. Usernames are case-insensitive: stored in lower case.
+
+        ``party`` is only a claim, pending an administrator's verification, unless
+        ``vouched_by`` names who vouches for it at creation (an administrator's subject,
+        "command line"): then it is verified at once.
+        """
         name = _valid_username(username)
         if role not in ROLES:
             raise InputError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
         _check_password(password, name)
         display = _optional_text(display_name, "display name") or name
+        claim = _optional_text(party, "party")
+        now = self._clock()
         row = AccountRow(
             username=name,
             display_name=display,
             role=role,
-            party=_optional_text(party, "party"),
             password_hash=self._hasher.hash(password),
             disabled=False,
-            created_at=self._clock(),
+            created_at=now,
         )
+        if claim is not None:
+            _claim(row, claim)
+            if vouched_by:
+                _decide(row, "verified", vouched_by, now)
         try:
             with self._sessions.begin() as session:
                 session.add(row)
@@ -215,6 +241,50 @@ class Accounts:
         _check_password(new, account.username)  # before spending an attempt
         self.authenticate(account.username, current, client=client)
         self.set_password(account_id, new, revoke_tokens=revoke_tokens)
+
+    # -- the party an account acts for ---------------------------------------------------
+
+    def claim_party(self, account_id: int, party: str | None) -> Account:
+        """The account states the party it acts for (its own page): a new name is a claim
+        pending verification, and stops any verified party counting; the same name again
+        changes nothing, except that a rejected claim is asked for again. Empty: none."""
+        claim = _optional_text(party, "party")
+        with self._sessions.begin() as session:
+            row = _existing(session, account_id)
+            if claim != row.party_claim or row.party_status == "rejected":
+                _claim(row, claim)
+            return _account(row)
+
+    def verify_party(self, account_id: int, claim: str, *, by: str) -> Account:
+        """An administrator has checked the person's identity documents and verifies the
+        claim. ``claim`` is the name the administrator saw: if the account has changed it
+        meanwhile, Conflict (they must look again)."""
+        return self._decide_party(account_id, claim, "verified", by)
+
+    def reject_party(self, account_id: int, claim: str, *, by: str) -> Account:
+        """An administrator rejects a pending claim, or revokes a verified one: the account no
+        longer acts for that party (until a claim is verified again)."""
+        return self._decide_party(account_id, claim, "rejected", by)
+
+    def _decide_party(self, account_id: int, claim: str, status: str, by: str) -> Account:
+        with self._sessions.begin() as session:
+            row = _existing(session, account_id)
+            if row.party_claim is None or row.party_claim != claim.strip():
+                raise Conflict(f"account {account_id} claims another party now; look again")
+            _decide(row, status, by, self._clock())
+            account = _account(row)
+        log.info("party %s of account %d %s by %s", claim, account_id, status, by)
+        return account
+
+    def party_claims(self) -> builtins.list[Account]:
+        """Accounts whose party claim waits for verification, oldest account first."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(AccountRow)
+                .where(AccountRow.party_status == "pending")
+                .order_by(AccountRow.id)
+            )
+            return [_account(row) for row in rows]
 
     def set_disabled(self, account_id: int, disabled: bool) -> None:
         """Disable (ending its sessions; its API tokens stop working) or enable an account."""
@@ -554,11 +624,28 @@ def _account(row: AccountRow, scopes: frozenset[str] | None = None) -> Account:
         username=row.username,
         display_name=row.display_name,
         role=row.role,
-        party=row.party,
+        party_claim=row.party_claim,
+        party_status=row.party_status,
         disabled=row.disabled,
         created_at=row.created_at,
+        party_decided_by=row.party_decided_by,
+        party_decided_at=row.party_decided_at,
         scopes=scopes,
     )
+
+
+def _claim(row: AccountRow, claim: str | None) -> None:
+    """A new claim (or none): pending, no decision yet."""
+    row.party_claim = claim
+    row.party_status = None if claim is None else "pending"
+    row.party_decided_at = row.party_decided_by = None
+
+
+def _decide(row: AccountRow, status: str, by: str, now: dt.datetime) -> None:
+    assert status in PARTY_STATES
+    row.party_status = status
+    row.party_decided_by = by[:64]
+    row.party_decided_at = now
 
 
 def _api_token(row: ApiTokenRow, now: dt.datetime) -> ApiToken:

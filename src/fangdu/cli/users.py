@@ -25,6 +25,9 @@ from fangdu.config import Settings
 from fangdu.db.engine import make_engine, session_factory, upgrade
 from fangdu.errors import InputError, NotFound
 
+# Who vouches for a party given at the command line: the operator running it.
+COMMAND_LINE = "command line"
+
 users_app = typer.Typer(
     help="Accounts of the web service: add, list, disable, passwords, API tokens, alerts.",
     no_args_is_help=True,
@@ -88,14 +91,24 @@ def add(
         None, "--display-name", help="Name shown in the web service (default: the username)."
     ),
     party: str | None = typer.Option(
-        None, "--party", help="The person or company this account acts for."
+        None,
+        "--party",
+        help="The person or company this account acts for: verified at once (the operator "
+        "vouches for it, having checked identity documents).",
     ),
     password_stdin: bool = PasswordStdin,
 ) -> None:
     """Create an account and print its id. Prompts twice for the password unless piped."""
     with failures(), _accounts(ctx) as accounts:
         password = _read_password(password_stdin)
-        account = accounts.create(username, password, role, display_name=display_name, party=party)
+        account = accounts.create(
+            username,
+            password,
+            role,
+            display_name=display_name,
+            party=party,
+            vouched_by=COMMAND_LINE,
+        )
         _say(str(account.id))
 
 
@@ -115,7 +128,8 @@ def list_users(
                     "username": a.username,
                     "display_name": a.display_name,
                     "role": a.role,
-                    "party": a.party,
+                    "party": a.party_claim,
+                    "party_status": a.party_status,
                     "disabled": a.disabled,
                     "created_at": a.created_at.isoformat(),
                 }
@@ -131,11 +145,37 @@ def list_users(
             a.username,
             Text(a.display_name),
             a.role,
-            Text(a.party or "-"),
+            Text(f"{a.party_claim} ({a.party_status})" if a.party_claim else "-"),
             "disabled" if a.disabled else "active",
             a.created_at.strftime("%Y-%m-%d %H:%M"),
         )
     render.stdout_console().print(table)
+
+
+@users_app.command("verify-party")
+def verify_party(
+    ctx: typer.Context,
+    username: str = typer.Argument(...),
+    party: str = typer.Argument(..., help="The party the account claims, as `users list` shows."),
+) -> None:
+    """Verify an account's party claim, after checking identity documents: only then does the
+    account act for that party (rights register, disputes)."""
+    with failures(), _accounts(ctx) as accounts:
+        account = accounts.verify_party(_find(accounts, username).id, party, by=COMMAND_LINE)
+    _say(f"{account.username}: acts for {account.verified_party}")
+
+
+@users_app.command("reject-party")
+def reject_party(
+    ctx: typer.Context,
+    username: str = typer.Argument(...),
+    party: str = typer.Argument(..., help="The party the account claims, as `users list` shows."),
+) -> None:
+    """Reject a pending party claim or revoke a verified one: the account no longer acts for
+    that party."""
+    with failures(), _accounts(ctx) as accounts:
+        account = accounts.reject_party(_find(accounts, username).id, party, by=COMMAND_LINE)
+    _say(f"{account.username}: acts for no party ({account.party_claim} not verified)")
 
 
 def _set_disabled(ctx: typer.Context, username: str, disabled: bool) -> None:

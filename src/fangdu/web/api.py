@@ -202,7 +202,7 @@ def apply(
     state = app_state(request)
     fields = {
         "title": title,
-        "owner": owner or account.party or account.display_name,
+        "owner": owner or account.party_claim or account.display_name,
         "designers": designers,
         "created_on": created_on,
         "published_on": published_on,

@@ -65,7 +65,9 @@ def seed_demo(
     lines = []
     for username, role, display_name, party in ACCOUNTS:
         password = secrets.token_urlsafe(12)
-        accounts.create(username, password, role, display_name=display_name, party=party)
+        accounts.create(
+            username, password, role, display_name=display_name, party=party, vouched_by="demo"
+        )
         lines.append(f"{role:<10} {username:<9} {password}")
     path = registry.settings.resolved_home() / ACCOUNTS_FILE
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -162,14 +162,15 @@ def rights_allowed(
     account: Account | None, action: Action, work: WorkFacts, rights: RightsFacts
 ) -> bool:
     """Whether ``account`` may do a rights ``action`` on a work: only registered works have
-    rights on record; a party to them (the party its account acts for) may see them, an owner
-    record a licence or transfer; a role may (reviewers, case handlers, banks) as RULES say."""
+    rights on record; a party to them (the verified party its account acts for) may see them,
+    an owner record a licence or transfer; a role may (reviewers, case handlers, banks) as
+    RULES say."""
     if work.status not in PUBLIC or account is None:
         return False
     scopes = account.scopes
     if scopes is not None and SCOPES[action] not in scopes:
         return False
-    party = account.party
+    party = account.verified_party
     if party is not None and action in OWNER_ACTIONS and party in rights.owners:
         return True
     if party is not None and action in PARTY_ACTIONS and party in rights.parties:
@@ -188,7 +189,7 @@ def sees_party_names(account: Account | None, rights: RightsFacts) -> bool:
     if account is None:
         return False
     return account.role in RIGHTS_NAMES_ROLES or (
-        account.party is not None and account.party in rights.parties
+        account.verified_party is not None and account.verified_party in rights.parties
     )
 
 
@@ -269,7 +270,7 @@ def case_allowed(
     decides a case they bring."""
     if account is None or account.scopes is not None:
         return False
-    party = account.party
+    party = account.verified_party
     if case is not None:
         own = party is not None and party in {case.claimant, case.agent}
         if action is CaseAction.DECIDE_CASE and own:
@@ -295,5 +296,5 @@ def has_cases(account: Account | None) -> bool:
     if account is None or account.scopes is not None:
         return False
     if account.role in ASSIGNED:
-        return account.party is not None
+        return account.verified_party is not None
     return any(case_allowed(account, action) for action in CaseAction)

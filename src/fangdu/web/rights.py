@@ -50,9 +50,9 @@ class RightsAccess:
 
     def party(self) -> str:
         """The party the account acts for: a record is signed in its name."""
-        if not self.account.party:
-            raise forbidden("this account acts for no party: an administrator sets it")
-        return self.account.party
+        if not self.account.verified_party:
+            raise forbidden("this account acts for no verified party: an administrator verifies it")
+        return self.account.verified_party
 
     def own_pledge(self, pledge: int | None) -> int:
         """The pledge (its record) the caller's bank holds on the work: ``pledge`` if it is one
@@ -142,7 +142,7 @@ def shown(account: Account | None, view: RightsView) -> RightsView:
     if sees_party_names(account, facts(view)):
         return view
     owners = {h.party for h in view.standing.owners}
-    own = account.party if account is not None else None
+    own = account.verified_party if account is not None else None
     names = {h: n for h, n in view.names.items() if h in owners or (own and n == own)}
     return replace(view, names=names)
 

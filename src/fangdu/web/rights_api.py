@@ -500,10 +500,10 @@ def report_response(you: RightsAccess, data: bytes, format: str) -> Response:
 
 def watch_feed(request: Request, account: Account, after: int = 0) -> list[dict[str, Any]]:
     """The collateral watch of the bank the account acts for (nothing yet: an empty feed)."""
-    if not account.party:
+    if not account.verified_party:
         raise WebProblem(403, "this account acts for no party", kind="forbidden")
     try:
-        return web_rights.rights(request).watch_feed(account.party, after=after)
+        return web_rights.rights(request).watch_feed(account.verified_party, after=after)
     except NotFound:
         return []
 

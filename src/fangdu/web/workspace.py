@@ -3,7 +3,7 @@
 Solving and planning run in a thread of their own, never in the request: the request writes the
 input, starts the job and answers; pages and the API read ``status.json`` and the results. On
 disk, not in memory, so every worker of ``fangdu serve --workers N`` sees every job. A party
-(a dye house, a trade company: the account's stated party, else the account itself) sees only
+(a dye house, a trade company: the account's verified party, else the account itself) sees only
 its own folder: a job id from another party's folder is simply not found.
 """
 
@@ -37,7 +37,11 @@ Work = Callable[[Path, Progress], dict[str, Any]]
 
 def owner_key(account: Account) -> str:
     """The folder name of the account's party: people of one dye house share their plans."""
-    who = f"party:{account.party}" if account.party else f"account:{account.subject}"
+    who = (
+        f"party:{account.verified_party}"
+        if account.verified_party
+        else f"account:{account.subject}"
+    )
     return hashlib.sha256(who.encode()).hexdigest()[:24]
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from fangdu.accounts import ROLES, TOKEN_SCOPES, Account, AuthError, Throttled
 from fangdu.accounts.service import DEVICE_LIFETIME
-from fangdu.errors import FangduError, NotFound
+from fangdu.errors import Conflict, FangduError, NotFound
 from fangdu.web.i18n import N_
 from fangdu.web.pages.common import redirect, render, safe_next, set_cookie
 from fangdu.web.policy import Action, allowed
@@ -149,7 +149,9 @@ def register_account(
     password: Text = "",
     password2: Text = "",
 ) -> Response:
-    """Anyone may sign up as an applicant; the other roles are given by an administrator."""
+    """Anyone may sign up as an applicant; the other roles are given by an administrator.
+    The party named here is only a claim: it grants nothing until an administrator verifies it
+    (the account page shows its state)."""
     values = {"username": username, "display_name": display_name, "party": party}
     if password != password2:
         return render(
@@ -250,6 +252,21 @@ def revoke_token(
     return redirect("/account?done=revoked")
 
 
+@router.post("/account/party")
+def claim_party(
+    request: Request,
+    account: Annotated[Account, Depends(require(Action.OWN_ACCOUNT))],
+    party: Text = "",
+) -> Response:
+    """State (or change, or drop) the party this account acts for: a new name waits for an
+    administrator's verification, and the verified one stops counting meanwhile."""
+    try:
+        app_state(request).accounts.claim_party(account.id, party)
+    except FangduError as exc:
+        return _account_page(request, account, error=account_error(exc), status=400)
+    return redirect("/account?done=party")
+
+
 @router.post("/account/password")
 def change_password(
     request: Request,
@@ -308,6 +325,7 @@ def _users_page(
             "error": error,
             "created": created,
             "alerts": app_state(request).accounts.alerts(20),
+            "claims": app_state(request).accounts.party_claims(),
         },
         status=status,
     )
@@ -327,7 +345,12 @@ def create_user(
         return _users_page(request, error=N_("Choose a role."), status=400)
     try:
         created = app_state(request).accounts.create(
-            username, password, role, display_name=display_name or None, party=party or None
+            username,
+            password,
+            role,
+            display_name=display_name or None,
+            party=party or None,
+            vouched_by=account.subject,  # the administrator vouches for the party they give
         )
     except FangduError as exc:
         return _users_page(request, error=account_error(exc), status=400)
@@ -344,4 +367,34 @@ def set_disabled(
     if user_id == account.id:
         return _users_page(request, error=N_("You cannot disable your own account."), status=400)
     app_state(request).accounts.set_disabled(user_id, disabled == "1")
+    return redirect("/admin/users")
+
+
+@router.post("/admin/users/{user_id}/party")
+def decide_party(
+    request: Request,
+    user_id: RecordId,
+    account: Annotated[Account, Depends(require(Action.MANAGE_USERS))],
+    claim: Text = "",
+    decision: Text = "",
+) -> Response:
+    """Verify a party claim after checking the person's identity documents offline, reject
+    it, or revoke a verified one. ``claim`` is the name the administrator saw: a claim changed
+    meanwhile is not decided. Nobody verifies their own."""
+    if decision not in ("verify", "reject"):
+        return _users_page(request, error=N_("Choose to verify or reject."), status=400)
+    if user_id == account.id:
+        return _users_page(request, error=N_("You cannot decide your own party claim."), status=400)
+    accounts = app_state(request).accounts
+    decide = accounts.verify_party if decision == "verify" else accounts.reject_party
+    try:
+        decide(user_id, claim, by=account.subject)
+    except NotFound:
+        return _users_page(request, error=N_("No such account."), status=404)
+    except Conflict:
+        return _users_page(
+            request,
+            error=N_("The account claims another party now: look at it again."),
+            status=409,
+        )
     return redirect("/admin/users")

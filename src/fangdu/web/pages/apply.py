@@ -102,7 +102,7 @@ def apply_form(
     request: Request, account: Annotated[Account, Depends(require(Action.APPLY))]
 ) -> Response:
     values = dict.fromkeys(FIELDS, "")
-    values["owner"] = account.party or account.display_name
+    values["owner"] = account.party_claim or account.display_name
     return _form_page(request, values)
 
 
@@ -179,15 +179,15 @@ def application(
 def portfolio(
     request: Request, account: Annotated[Account, Depends(require(Action.PORTFOLIO))]
 ) -> Response:
-    """What the account filed, and the works registered to the party it acts for. A party is
-    a name the account states, not a proven identity: its works are listed with their public
-    records only; originals and evidence stay with whoever filed them."""
+    """What the account filed, and the works registered to the party it acts for once an
+    administrator has verified it: listed with their public records only; originals and
+    evidence stay with whoever filed them."""
     queries = app_state(request).queries
     filed = queries.list_applications(account.subject)
     mine = {work.id for work in filed}
     party_works = (
-        [w for w in queries.registered_works_of(account.party) if w.id not in mine]
-        if account.party
+        [w for w in queries.registered_works_of(account.verified_party) if w.id not in mine]
+        if account.verified_party
         else []
     )
     return render(request, "portfolio.html", {"works": filed, "party_works": party_works})

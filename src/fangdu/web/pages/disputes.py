@@ -114,7 +114,7 @@ def _claimant(request: Request) -> Account:
     account = _signed_in(request)
     if not case_allowed(account, CaseAction.CLAIM):
         raise forbidden()
-    assert account.party is not None
+    assert account.verified_party is not None
     return account
 
 
@@ -176,7 +176,7 @@ def _dashboard(
 ) -> Response:
     disputes = _disputes(request)
     claims = case_allowed(account, CaseAction.CLAIM)
-    party = account.party
+    party = account.verified_party
     overrides = case_allowed(account, CaseAction.OVERRIDE)
     if claims and party is not None:
         leads = disputes.leads_of(party)
@@ -222,7 +222,7 @@ def watch(
     work: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     try:
-        _disputes(request).watch(work.strip(), account.party)
+        _disputes(request).watch(work.strip(), account.verified_party)
     except (InputError, NotFound) as exc:
         return _dashboard(
             request, account, error=N_("The work was not put on the watchlist."), detail=str(exc),
@@ -261,7 +261,7 @@ def monitor(
                 source=source,
                 merchant=merchant,
                 seen_on=seen_on,
-                captured_by=account.party,
+                captured_by=account.verified_party,
                 device=device.strip() or None,
                 own_purchase=own_purchase == "on",
             ),
@@ -304,7 +304,7 @@ def _open_case(
     authorisation: UploadFile | None = None,
 ) -> Response:
     disputes = _disputes(request)
-    if lead_id not in {lead.id for lead in disputes.leads_of(account.party)}:
+    if lead_id not in {lead.id for lead in disputes.leads_of(account.verified_party)}:
         raise NotFound(f"no lead L-{lead_id}")
     document = None
     if authorisation is not None and (authorisation.filename or authorisation.size):
@@ -312,7 +312,7 @@ def _open_case(
     try:
         case = disputes.open_case(
             lead_id,
-            account.party,
+            account.verified_party,
             agent=agent.strip() or None,
             authorisation=document,
             channel="web",
@@ -502,7 +502,7 @@ def court_package(request: Request, case_id: RecordId, account: SignedIn) -> Res
 
 def _person(account: Account) -> str:
     """The name a decision is logged under: the party the account acts for, else its name."""
-    return account.party or account.display_name
+    return account.verified_party or account.display_name
 
 
 # -- the respondent, by case token ----------------------------------------------------------
@@ -636,7 +636,7 @@ def _mediation_page(
             **_mediation_context(request, case),
             "case": case,
             "may_case": lambda action: case_allowed(account, CaseAction(action), facts),
-            "party": account.party,
+            "party": account.verified_party,
             "error": error,
             "detail": detail,
         },
@@ -722,7 +722,10 @@ def mediation_accept(
         case_id,
         CaseAction.MEDIATE,
         lambda case: _disputes(request).mediation.accept(
-            case.id, account.party or "", _today(request), conflicts=conflicts.strip() or None
+            case.id,
+            account.verified_party or "",
+            _today(request),
+            conflicts=conflicts.strip() or None,
         ),
     )
 
@@ -767,7 +770,7 @@ def mediation_sign(request: Request, case_id: RecordId, account: SignedIn) -> Re
         case_id,
         CaseAction.MEDIATION,
         lambda case: _disputes(request).mediation.sign(
-            case.id, account.party or account.display_name, _today(request)
+            case.id, account.verified_party or account.display_name, _today(request)
         ),
     )
 

@@ -108,7 +108,8 @@ def _page(
     own_pledges = [
         h.record
         for h in (*view.standing.pledges, *view.standing.pending_pledges)
-        if you.account.party is not None and names_.get(h.party) == you.account.party
+        if you.account.verified_party is not None
+        and names_.get(h.party) == you.account.verified_party
     ]
     today = keqiao_today()
     return render(
@@ -128,7 +129,7 @@ def _page(
             "may_pledge": web_rights.may(you.account, Action.PLEDGE, you.work, you.view),
             "own_pledges": own_pledges,
             "pending_ids": [h.record for h in view.standing.pending_pledges],
-            "party": you.account.party,
+            "party": you.account.verified_party,
             "RIGHTS": RIGHTS,
             "PROCEEDS": PROCEEDS,
             "WORLDWIDE": WORLDWIDE,
