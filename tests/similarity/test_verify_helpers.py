@@ -35,3 +35,28 @@ def test_a_drawn_ground_as_strong_as_motifs_is_not_floored_away() -> None:
     rgb = np.where(contours[..., None], np.uint8([200, 60, 90]), np.uint8([40, 160, 220]))
     kept = feature_image(gradient_magnitude(working_lab(rgb.astype(np.uint8), 1.0))) >= 16
     assert kept.mean() >= 0.04
+
+
+def _grid_keypoints(points: np.ndarray, size: float = 6.0) -> np.ndarray:
+    """Keypoint rows (x, y, size, angle) as the fingerprints store them."""
+    return np.column_stack([points, np.full(len(points), size), np.zeros(len(points))]).astype(
+        np.float32
+    )
+
+
+def test_coverage_counts_what_the_query_shows_instead_not_what_it_moved_away() -> None:
+    """Twenty reference features on a line match; five more lie between them. Where the query
+    has features of its own at those five places (other motifs on the same layout), they
+    contradict the match; where it has nothing there (the motif moved elsewhere), they do not."""
+    from fangdu.similarity.verify import _Model, coverage
+
+    matched = np.column_stack([np.linspace(50, 500, 20), np.full(20, 100.0)])
+    between = np.column_stack([np.linspace(70, 470, 5), np.full(5, 110.0)])
+    rk = _grid_keypoints(np.concatenate([matched, between]))
+    shift = np.array([30.0, 40.0])  # the query shows the design moved by this much
+    model = _Model(q=np.arange(20), r=np.arange(20))
+    replaced = _grid_keypoints(np.concatenate([matched, between]) + shift)
+    moved_away = _grid_keypoints(np.concatenate([matched + shift, [[900.0, 900.0]]]))
+    assert coverage([model], [replaced], rk, 768.0) == 20 / 25
+    assert coverage([model], [moved_away], rk, 768.0) == 1.0
+    assert coverage([], [replaced], rk, 768.0) == 0.0

@@ -29,7 +29,13 @@ How a pair is judged
    line up perfectly under many transforms, yet all their features look alike, so they cannot
    build evidence. Evidence ``e`` becomes ``score = 1 - exp(-e / EVIDENCE_SCALE)``.
 6. The mirrored query is tried as well; the better of the two views (or their pool) is the
-   result.
+   result. Its evidence is then weighed by *coverage* (see ``coverage``): inside each model's
+   area, a reference feature that is no inlier but falls, under the model, on a query feature of
+   about its size is *contradicted*: the query shows something else in that place. A print that
+   only shares a ground or a layout with the reference matches the ground while its own motifs
+   stand where the reference's were; a copy whose motifs were moved away leaves those places
+   empty instead. Below ``_FULL_COVERAGE`` inliers among inliers and contradicted features, the
+   evidence shrinks in proportion.
 7. Still below ``_LOCAL_GATE_EVIDENCE``, the motif inventories are compared (see ``_motifs``):
    each of the reference's distinct motif types found again in the query with the same shape
    signature, the same ink and one common size change adds ``_MOTIF_UNITS``, beyond the first
@@ -93,6 +99,10 @@ _LOCAL_GATE_EVIDENCE = -EVIDENCE_SCALE * float(np.log(1.0 - 0.60))
 _MOTIF_UNITS = 4.0
 _FREE_MOTIFS = 1
 _MOTIF_CAP = _LOCAL_GATE_EVIDENCE
+# Coverage (step 6): at this share of inliers among inliers and contradicted features, evidence
+# counts in full. Chosen on the home benchmark (docs/SIMILARITY.md, "Coverage").
+_FULL_COVERAGE = 0.85
+_COVERAGE_MARGIN = 0.03  # of the reference's working side, around the inliers' box
 _SURE_EVIDENCE = 5 * EVIDENCE_SCALE  # score >= 0.993: more models cannot change anything
 _ANGLE_BIN = 30.0
 _SCALE_TOL = 0.7
@@ -434,7 +444,7 @@ class _Verifier:
 
         Counted over the union, so the same motif matched again elsewhere adds nothing new.
         """
-        return _evidence(models, [self.qd])
+        return _evidence(models, [self.qd, self.qd])
 
 
 def _evidence(models: list[_Model], qds: list[np.ndarray], rd: np.ndarray | None = None) -> float:
@@ -467,6 +477,50 @@ def _distinct(d: np.ndarray, count: int) -> float:
         unclaimed &= d2[i] >= _SAME_DIST**2
         leaders += 1
     return REPEAT_CAP * max(0, leaders - _FREE_LEADERS)
+
+
+def coverage(
+    models: list[_Model], view_keypoints: list[np.ndarray], rk: np.ndarray, side: float
+) -> float:
+    """Inliers against inliers plus *contradicted* reference features: inside a model's box
+    (its inliers' box, widened by a margin), a reference feature that is no inlier but lands,
+    under that model, on a query feature of about its size. There the query shows something
+    else in the same place (another motif on the same layout); where it shows nothing (a motif
+    moved away in a re-arranged copy, a detail lost to the camera) nothing is contradicted.
+    0 without inliers."""
+    inliers = np.unique(np.concatenate([m.r for m in models] or [np.zeros(0, np.int64)]))
+    if len(inliers) == 0:
+        return 0.0
+    margin = _COVERAGE_MARGIN * side
+    radius = max(2.0, _RANSAC_FRACTION * side)
+    free = np.ones(len(rk), bool)
+    free[inliers] = False
+    contradicted = np.zeros(len(rk), bool)
+    for m in models:
+        if len(m.r) < 3:
+            continue
+        box = rk[m.r, :2]
+        lo, hi = box.min(0) - margin, box.max(0) + margin
+        inside = free & ((rk[:, :2] >= lo) & (rk[:, :2] <= hi)).all(1)
+        if not inside.any():
+            continue
+        qk = view_keypoints[m.view]
+        fit, _ = cv2.estimateAffinePartial2D(
+            rk[m.r, :2].astype(np.float32), qk[m.q, :2].astype(np.float32), method=cv2.LMEDS
+        )
+        if fit is None:
+            continue
+        scale = float(np.sqrt(abs(np.linalg.det(fit[:, :2]))))
+        if not 1 / 8 < scale < 8:
+            continue
+        where = np.flatnonzero(inside)
+        landed = rk[where, :2] @ fit[:, :2].T + fit[:, 2]
+        d2 = ((landed[:, None, :] - qk[None, :, :2]) ** 2).sum(2)
+        query_size = np.maximum(qk[None, :, 2], 1e-3)
+        size = np.abs(np.log2(query_size / np.maximum(rk[where, 2][:, None] * scale, 1e-3)))
+        hit = ((d2 < (radius * scale) ** 2) & (size < _SCALE_TOL)).any(1)
+        contradicted[where[hit]] = True
+    return float(len(inliers) / (len(inliers) + int(contradicted.sum())))
 
 
 def _box(points: np.ndarray, radius: np.ndarray, width: int, height: int) -> Box:
@@ -521,6 +575,7 @@ def _compare_features(query: Fingerprint, reference: Fingerprint) -> Match:
     best: list[_Model] = []
     best_evidence = 0.0
     views: list[list[_Model]] = []
+    view_keypoints: list[np.ndarray] = []
     qd0 = qd
     for mirrored in (False, True):
         qk = query.keypoints
@@ -529,8 +584,11 @@ def _compare_features(query: Fingerprint, reference: Fingerprint) -> Match:
             qk[:, 0] = query.work_size[0] - 1 - qk[:, 0]
             qk[:, 3] = (180.0 - qk[:, 3]) % 360.0
             qd = qd * signs
+        view_keypoints.append(qk)
         verifier = _Verifier(qk, qd, rk, rd, ref_side)
         models = verifier.run()
+        for m in models:
+            m.view = int(mirrored)
         evidence = verifier.evidence(models)
         views.append(models)
         if evidence > best_evidence:
@@ -539,8 +597,6 @@ def _compare_features(query: Fingerprint, reference: Fingerprint) -> Match:
             break  # the score is already ~1; the mirrored view cannot change the verdict
     if len(views) == 2 and best_evidence < _LOCAL_GATE_EVIDENCE:
         # Motifs flipped one by one: pool both views, counted on the reference's features.
-        for m in views[1]:
-            m.view = 1
         pooled = views[0] + views[1]
         if pooled:
             evidence = _evidence(pooled, [qd0, qd], rd)
@@ -556,9 +612,10 @@ def _compare_features(query: Fingerprint, reference: Fingerprint) -> Match:
             motif_q = motif_r = motif_q[:0]
     if not best and len(motif_q) == 0:
         return Match(0.0, Verdict.NONE)
-    score = float(1.0 - np.exp(-(best_evidence + motif_evidence) / EVIDENCE_SCALE))
     qi = np.concatenate([m.q for m in best] or [np.zeros(0, np.int64)])
     ri = np.concatenate([m.r for m in best] or [np.zeros(0, np.int64)])
+    best_evidence *= min(1.0, coverage(best, view_keypoints, rk, ref_side) / _FULL_COVERAGE)
+    score = float(1.0 - np.exp(-(best_evidence + motif_evidence) / EVIDENCE_SCALE))
     qm, rm = query.motifs[motif_q], reference.motifs[motif_r]
     # Original-pixel points with a radius each: inlier features, then matched motifs' centres.
     qpts = np.concatenate([query.keypoints[qi, :2], np.stack([qm["x"], qm["y"]], 1)])
