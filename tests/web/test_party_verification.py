@@ -50,7 +50,7 @@ def license_on_page(site: Site):
             "ends_on": "2099-12-31",
             "fee": "1 CNY",
             "liability": "contract",
-            "countersigned_by": LICENSEE,
+            "declared_signatories": LICENSEE,
         },
         files={"contract": ("c.pdf", PDF, "application/pdf")},
         follow_redirects=False,
@@ -76,7 +76,7 @@ def api_licence(site: Site, token: str):
             "documents": [
                 {"role": "licence_contract", "content_base64": base64.b64encode(PDF).decode()}
             ],
-            "countersigned_by": [LICENSEE],
+            "declared_signatories": [LICENSEE],
         },
     )
 

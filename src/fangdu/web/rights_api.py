@@ -510,9 +510,9 @@ def watch_feed(request: Request, account: Account, after: int = 0) -> list[dict[
 
 def portfolio(account: Account, request: Request) -> list[dict[str, Any]]:
     """The pledges of the bank the account acts for, newest first."""
-    if not account.party:
-        raise WebProblem(403, "this account acts for no party", kind="forbidden")
-    return [line.as_json() for line in web_rights.rights(request).portfolio(account.party)]
+    if not account.verified_party:
+        raise WebProblem(403, "this account acts for no verified party", kind="forbidden")
+    return [line.as_json() for line in web_rights.rights(request).portfolio(account.verified_party)]
 
 
 @router.get("/pledges", summary=N_("The pledges your bank holds or held, with their works"))
