@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from fangdu.dyehouse.bounds import lower_bound, unplaceable_lots
 from fangdu.dyehouse.cpsat import VatContext, solve_window
+from fangdu.dyehouse.diagnose import explain_infeasible
 from fangdu.dyehouse.greedy import ScheduleInfeasible, greedy
 from fangdu.dyehouse.models import Batch, Instance, Plan
 from fangdu.dyehouse.validate import objective, validate
@@ -30,6 +31,9 @@ FULL_SHARE = 0.15
 # 12/20 lots and 0.5/1/3 s per move end within 0.03 % of each other after 30 s.
 LNS_START_LOTS = 20
 LNS_MOVE_SECONDS = 3.0
+
+# At most this long, after a proof of infeasibility, to find the lots and rules behind it.
+EXPLAIN_SECONDS = 30.0
 
 
 class Method(StrEnum):
@@ -185,10 +189,9 @@ def solve(
             hint=base or (),
         )
         if res.status == "INFEASIBLE":
-            raise ScheduleInfeasible(
-                "no plan exists: some lot cannot fit any eligible vat's availability windows "
-                "together with the others (CP-SAT proved it)"
-            )
+            # Proved, but the planner needs to know what to change: which lots, which rule.
+            why = explain_infeasible(inst, min(EXPLAIN_SECONDS, max(5.0, time_limit)))
+            raise ScheduleInfeasible(f"no plan exists: {why}")
         if res.batches is not None:
             batches, optimal = res.batches, res.optimal
             lb = max(lb, res.bound)
