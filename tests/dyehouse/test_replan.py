@@ -4,10 +4,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fangdu.dyehouse.generator import generate
+from fangdu.dyehouse.greedy import greedy
 from fangdu.dyehouse.models import Instance, Job, Plan
-from fangdu.dyehouse.replan import add_lots, breakdown, redye, replan
+from fangdu.dyehouse.replan import add_lots, breakdown, redye, replan, still_valid
 from fangdu.dyehouse.solve import Method, solve
-from fangdu.dyehouse.validate import validate
+from fangdu.dyehouse.validate import objective, validate
 
 
 def _published(inst: Instance) -> Plan:
@@ -51,3 +52,52 @@ def test_frozen_runs_stay_and_new_lots_are_planned(seed: int, cut: float, event:
     assert all(bt in res.plan.batches for bt in frozen)
     assert res.new_lots == (len(new.jobs),)
     assert all(bt.start >= now for bt in res.plan.batches if bt not in frozen)
+
+
+def test_large_replan_path_keeps_what_still_fits(tiny: Instance, tiny_plan: Plan) -> None:
+    # lns_above=0 forces the path for hundreds of open lots on the worked example.
+    new = breakdown(tiny, 2, 8, 30)
+    res = replan(tiny, new, tiny_plan, now=5, time_limit=3, workers=1, lns_above=0)
+    assert validate(new, res.plan) == []
+    assert all(not (bt.machine == 2 and bt.start < 30 and bt.end > 8) for bt in res.plan.batches)
+    assert tiny_plan.batches[0] in res.plan.batches
+    # The run at 30 on vat 1 is not touched by the outage and nothing pays for moving it.
+    assert 5 not in res.moved_lots
+
+
+def test_a_rush_order_on_a_large_plan_is_planned_by_lns() -> None:
+    inst = generate(160, 5, 3, seed=2)
+    assert sum(len(j.eligible) for j in inst.jobs) > 300  # beyond the whole model
+    published = Plan(instance=inst.name, batches=tuple(greedy(inst)))
+    now = sorted(bt.start for bt in published.batches)[len(published.batches) // 4]
+    rush = [
+        Job(
+            eligible=(1, 2, 3),
+            release=now,
+            due=now + 60,
+            min_time=5,
+            max_time=20,
+            size=2,
+            attribute=a,
+        )
+        for a in (1, 2)
+    ]
+    new = add_lots(inst, rush)
+    res = replan(inst, new, published, now, time_limit=8, workers=1)
+    assert validate(new, res.plan) == []
+    frozen = [bt for bt in published.batches if bt.start < now]
+    assert all(bt in res.plan.batches for bt in frozen)
+    assert res.new_lots == (161, 162)
+    # Moves are paid for, and LNS accepts nothing dearer than where it started: every
+    # published run kept, each new lot in a run of its own after the last run of a vat.
+    keep = still_valid(new, frozen, [bt for bt in published.batches if bt.start >= now])
+    assert len(keep) == len(published.batches) - len(frozen)  # a rush order breaks no run
+    w = new.weights
+    worst_new_run = (
+        w.runtime * 20
+        + w.late
+        + w.setup_cost * max(map(max, new.setup_costs))
+        + w.setup_time * max(map(max, new.setup_times))
+    )
+    start = objective(new, [*frozen, *keep]).integer + 2 * worst_new_run
+    assert res.after.integer + w.late * len(res.moved_lots) <= start

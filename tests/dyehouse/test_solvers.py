@@ -69,3 +69,28 @@ def test_an_unplaceable_lot_is_named(tiny: Instance) -> None:
         ScheduleInfeasible, match=r"lot 3: no availability window of vat\(s\) \[2\]"
     ):
         solve(bad, time_limit=1)
+
+
+def test_an_infeasible_set_of_lots_and_its_rules_are_named(tiny: Instance) -> None:
+    # Vat 1 open [0, 20] and [90, 100]. Lots 1 (class 1) and 4 (class 2) may only use it and
+    # each fits alone, but not both: 10 + 10 minutes of program plus a wash between classes
+    # (1 → 2 takes 4, 2 → 1 takes 2) do not fit one window, and the second window has no room
+    # for a wash before a 10-minute run. Lots 2, 3 and 5 fit vat 2 and are not to blame.
+    vats = list(tiny.machines)
+    vats[0] = vats[0].model_copy(update={"shifts": ((0, 20), (90, 100))})
+    jobs = list(tiny.jobs)
+    jobs[0] = jobs[0].model_copy(update={"eligible": (1,), "max_time": 10})
+    jobs[3] = jobs[3].model_copy(
+        update={"eligible": (1,), "release": 0, "min_time": 10, "max_time": 10}
+    )
+    jobs[1] = jobs[1].model_copy(update={"eligible": (2,)})
+    jobs[4] = jobs[4].model_copy(update={"eligible": (2,)})
+    bad = tiny.model_copy(update={"machines": tuple(vats), "jobs": tuple(jobs)})
+    with pytest.raises(ScheduleInfeasible) as err:
+        solve(bad, time_limit=2)
+    msg = str(err.value)
+    assert "lots 1, 4 cannot all be planned together (without any one of them" in msg
+    # Open all day, or washes of no time, or lot 1 allowed on vat 2: each alone would do.
+    assert "[availability]" in msg and "[setup]" in msg and "[eligibility]" in msg
+    # Two classes never share a run, and both lots are released at 0: no help there.
+    assert "[capacity]" not in msg and "[release]" not in msg

@@ -61,6 +61,15 @@ def test_wash_must_fit_inside_the_same_window(tiny: Instance, tiny_plan: Plan) -
     assert validate(tiny, ok) == []
 
 
+def test_touching_windows_are_still_two_windows(tiny: Instance, tiny_plan: Plan) -> None:
+    # Vat 1 open [0, 35) and [35, 100): always available, yet a run and its wash must lie in
+    # one window (README §3), so lot 5's run at 30–40 is refused and at 35–45 accepted.
+    vat = tiny.machines[0].model_copy(update={"shifts": ((0, 35), (35, 100))})
+    touching = tiny.model_copy(update={"machines": (vat, tiny.machines[1])})
+    assert Rule.AVAILABILITY in {v.rule for v in validate(touching, tiny_plan)}
+    assert validate(touching, _edit(tiny_plan, 1, start=35, end=45)) == []
+
+
 def test_late_lots_are_counted(tiny: Instance, tiny_plan: Plan) -> None:
     # Lot 4 is due at 25; its run moved to end at 30 makes 1 late lot (lot 3 is due at 30).
     moved = _edit(tiny_plan, 2, start=24, end=30)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from fangdu.dyehouse.bounds import lower_bound, unplaceable_lots
 from fangdu.dyehouse.cpsat import VatContext, solve_window
+from fangdu.dyehouse.diagnose import explain_infeasible
 from fangdu.dyehouse.greedy import ScheduleInfeasible, greedy
 from fangdu.dyehouse.models import Batch, Instance, Plan
 from fangdu.dyehouse.validate import objective, validate
@@ -30,6 +31,9 @@ FULL_SHARE = 0.15
 # 12/20 lots and 0.5/1/3 s per move end within 0.03 % of each other after 30 s.
 LNS_START_LOTS = 20
 LNS_MOVE_SECONDS = 3.0
+
+# At most this long, after a proof of infeasibility, to find the lots and rules behind it.
+EXPLAIN_SECONDS = 30.0
 
 
 class Method(StrEnum):
@@ -64,6 +68,12 @@ def _window_of(inst: Instance, m: int, run: Batch) -> int:
     return next(s for s, e in inst.machines[m - 1].shifts if s <= run.start and run.end <= e)
 
 
+def moves(batches: list[Batch], anchors: dict[int, tuple[int, int]]) -> int:
+    """Lots of the published plan (``anchors``: lot → vat, start) that are not where they were."""
+    placed = {j: (bt.machine, bt.start) for bt in batches for j in bt.jobs}
+    return sum(1 for j, where in anchors.items() if placed.get(j) != where)
+
+
 def lns(
     inst: Instance,
     batches: list[Batch],
@@ -72,21 +82,36 @@ def lns(
     seed: int = 0,
     workers: int = 2,
     on_improve: Progress | None = None,
+    now: int = 0,
+    anchors: dict[int, tuple[int, int]] | None = None,
+    move_weight: int = 0,
 ) -> list[Batch]:
-    """Re-plan windows (a few vats × a time span) with CP-SAT until the deadline."""
+    """Re-plan windows (a few vats × a time span) with CP-SAT until the deadline.
+
+    For a re-plan: runs that start before ``now`` are never freed, nothing new starts before
+    it, and each lot away from its ``anchors`` place costs ``move_weight``."""
     rng = random.Random(seed)
-    cur, cur_obj = list(batches), objective(inst, batches).integer
+    anchors = anchors or {}
+
+    def cost(bs: list[Batch]) -> int:
+        return objective(inst, bs).integer + move_weight * moves(bs, anchors)
+
+    cur, cur_obj = list(batches), cost(batches)
     k = len(inst.machines)
     target = float(LNS_START_LOTS)
     t_start = time.monotonic()
     while time.monotonic() < deadline - 0.05:
         per = _by_vat(cur)
-        m0 = rng.choice(sorted(per))
+        open_vats = sorted(m for m, runs in per.items() if runs[-1].start >= now)
+        if not open_vats:
+            break
+        m0 = rng.choice(open_vats)
         others = [m for m in range(1, k + 1) if m != m0]
         vats = [m0, *rng.sample(others, min(k - 1, rng.randint(0, 2)))]
-        centre = rng.choice(per[m0]).start
+        centre = rng.choice([bt for bt in per[m0] if bt.start >= now]).start
         pool = sorted(
-            (bt for m in vats for bt in per.get(m, [])), key=lambda bt: abs(bt.start - centre)
+            (bt for m in vats for bt in per.get(m, []) if bt.start >= now),
+            key=lambda bt: abs(bt.start - centre),
         )
         count, t0, t1 = 0, centre, centre
         for bt in pool:
@@ -97,11 +122,14 @@ def lns(
         ctx, free, jobs = [], [], []
         for m in vats:
             runs = per.get(m, [])
-            idx = [i for i, bt in enumerate(runs) if t0 <= bt.start <= t1]
+            idx = [i for i, bt in enumerate(runs) if t0 <= bt.start <= t1 and bt.start >= now]
             lo = (
                 idx[0]
                 if idx
-                else next((i for i, bt in enumerate(runs) if bt.start > t1), len(runs))
+                else next(
+                    (i for i, bt in enumerate(runs) if bt.start > t1 and bt.start >= now),
+                    len(runs),
+                )
             )
             hi = idx[-1] + 1 if idx else lo
             before = runs[lo - 1] if lo > 0 else None
@@ -110,7 +138,7 @@ def lns(
                 VatContext(
                     machine=m,
                     prev_attr=before.attribute if before else inst.machines[m - 1].init_state,
-                    free_from=before.end if before else 0,
+                    free_from=max(now, before.end if before else 0),
                     tail=tail,
                     tail_window_start=_window_of(inst, m, tail) if tail else 0,
                 )
@@ -128,6 +156,8 @@ def lns(
             seed=rng.randint(0, 2**30),
             workers=workers,
             hint=free,
+            anchors={j: anchors[j] for j in jobs if j in anchors},
+            move_weight=move_weight,
         )
         # Grow the window while CP-SAT closes it, shrink it when it cannot.
         grow = min(target * 1.15 + 1, len(inst.jobs))
@@ -136,7 +166,7 @@ def lns(
             continue
         freed = {id(bt) for bt in free}
         cand = [bt for bt in cur if id(bt) not in freed] + res.batches
-        obj = objective(inst, cand).integer
+        obj = cost(cand)
         if obj <= cur_obj and not validate(inst, Plan(instance=inst.name, batches=tuple(cand))):
             if obj < cur_obj and on_improve:
                 on_improve(time.monotonic() - t_start, obj)
@@ -185,10 +215,9 @@ def solve(
             hint=base or (),
         )
         if res.status == "INFEASIBLE":
-            raise ScheduleInfeasible(
-                "no plan exists: some lot cannot fit any eligible vat's availability windows "
-                "together with the others (CP-SAT proved it)"
-            )
+            # Proved, but the planner needs to know what to change: which lots, which rule.
+            why = explain_infeasible(inst, min(EXPLAIN_SECONDS, max(5.0, time_limit)))
+            raise ScheduleInfeasible(f"no plan exists: {why}")
         if res.batches is not None:
             batches, optimal = res.batches, res.optimal
             lb = max(lb, res.bound)
