@@ -657,6 +657,23 @@ def _mediation_step(
     return redirect(f"/disputes/cases/{case.id}/mediation")
 
 
+def _respondent_step(request: Request, case: str, token: str, step: Any) -> Response:
+    """One of the respondent's mediation steps, by case token: the case page again, with the
+    refusal when the step is refused."""
+    info = _by_token(request, case, token)
+    _respondent_only(request, info, token)
+    try:
+        step(info)
+    except InputError as exc:
+        return _case_page(
+            request, None, info, token=token.strip(), respondent=True,
+            error=N_("Refused."), detail=str(exc), status=409,
+        )  # fmt: skip
+    return _case_page(
+        request, None, _by_token(request, case, token), token=token.strip(), respondent=True
+    )
+
+
 @router.get("/disputes/cases/{case_id}/mediation")
 def mediation_page(request: Request, case_id: RecordId, account: SignedIn) -> Response:
     case = _case(request, account, case_id, CaseAction.MEDIATION)
@@ -782,17 +799,11 @@ def respondent_signs(
     token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """The respondent signs the agreement, by case token."""
-    info = _by_token(request, case, token)
-    _respondent_only(request, info, token)
-    try:
-        _disputes(request).mediation.sign(info.id, info.respondent, _today(request))
-    except InputError as exc:
-        return _case_page(
-            request, None, info, token=token.strip(), respondent=True,
-            error=N_("Refused."), detail=str(exc), status=409,
-        )  # fmt: skip
-    return _case_page(
-        request, None, _by_token(request, case, token), token=token.strip(), respondent=True
+    return _respondent_step(
+        request,
+        case,
+        token,
+        lambda info: _disputes(request).mediation.sign(info.id, info.respondent, _today(request)),
     )
 
 
@@ -871,19 +882,13 @@ def respondent_performed(
     instalment: Annotated[str, Form(max_length=4)] = "",
 ) -> Response:
     """The respondent confirms an instalment was paid, by case token."""
-    info = _by_token(request, case, token)
-    _respondent_only(request, info, token)
-    try:
-        _disputes(request).mediation.performed(
+    return _respondent_step(
+        request,
+        case,
+        token,
+        lambda info: _disputes(request).mediation.performed(
             info.id, int(instalment) if instalment.isdigit() else 0, info.respondent
-        )
-    except InputError as exc:
-        return _case_page(
-            request, None, info, token=token.strip(), respondent=True,
-            error=N_("Refused."), detail=str(exc), status=409,
-        )  # fmt: skip
-    return _case_page(
-        request, None, _by_token(request, case, token), token=token.strip(), respondent=True
+        ),
     )
 
 
