@@ -89,7 +89,9 @@ def test_the_licensed_half_of_done_when(
     form.get_by_label(_("Ends on"), exact=True).fill((today + dt.timedelta(days=365)).isoformat())
     form.get_by_label(_("Fee"), exact=True).fill("20000 CNY")
     form.get_by_label(_("Liability for breach"), exact=True).fill("as the contract")
-    form.get_by_label(_("Other signatories of the contract (the licensee, co-owners)"), exact=True).fill(licensee)
+    form.get_by_label(
+        _("Other signatories of the contract (the licensee, co-owners)"), exact=True
+    ).fill(licensee)
     form.get_by_label(_("Licence contract (PDF or image)"), exact=True).set_input_files(PDF)
     form.get_by_role("button", name=_("Record the licence")).click()
     expect(owner.get_by_role("status")).to_contain_text("R-")
