@@ -670,3 +670,38 @@ def test_an_open_case_whose_respondent_contests_it_disputes_the_title(core, regi
             documents=pledge_documents(),
         )
     assert _records(core) == 0
+
+
+def test_a_contested_case_reaches_the_pledgee_of_the_work(core, register, print_png):
+    """The collateral watch hears from the disputes context: once the respondent disputes the
+    claim, and again when the case goes to court, the bank holding the pledge is told."""
+    rights, disputes = core.rights, core.disputes
+    work = register(7, D(2025, 1, 10))
+    pledge = _pledge(rights, [f"W-{work}"], documents=pledge_documents())
+    rights.register_pledge(
+        pledge.id,
+        national_no="N-11",
+        registered_on=D(2025, 5, 20),
+        certificate=Document("national_certificate", pdf()),
+        signed_by=[BANK],
+    )
+    disputes.watch(f"W-{work}", OWNER)
+    rgb = np.asarray(Image.open(io.BytesIO(print_png(7))).convert("RGB"))
+    copy = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb[:, ::-1, ::-1])).save(copy, "JPEG", quality=92)
+    context = CaptureContext("北市场", "某布行", disputes.today(), "监测员 王")
+    disputes.import_sightings([Capture("stall.jpg", copy.getvalue())], context)
+    (lead,) = disputes.run().leads
+    case = disputes.open_case(lead.id, OWNER)
+    disputes.review(case.id, "审核员 李", "proceed")
+    sent, _ = disputes.send_notice(case.id, OWNER, metres=100)
+    assert "title_contested" not in [e["kind"] for e in rights.watch_feed(BANK)]
+    assert sent.token is not None
+    disputes.respond(case.id, sent.token, "dispute", reasons="我们先印的 we printed it first")
+    disputes.close(case.id, "litigation", OWNER, "起诉 filed with the court")
+    events = [e for e in rights.watch_feed(BANK) if e["kind"] in ("title_contested", "litigation")]
+    assert [(e["kind"], e["detail"]["case"]) for e in events] == [
+        ("title_contested", f"C-{case.id}"),
+        ("litigation", f"C-{case.id}"),
+    ]
+    assert rights.watch_feed(OWNER) == []

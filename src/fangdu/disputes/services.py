@@ -883,7 +883,11 @@ class DisputeService:
             case.details = details
             self._event(session, case, "response", trigger, respondent, facts, files)
             info = self._case_info(session, repo, case)
+            work_id = case.work_id
         self._after_write()
+        if action == "dispute":
+            # The title is now contested (著作权质权登记办法 Art 12 (5)): the work's pledgees hear.
+            self.rights.watch_event(work_id, "title_contested", {"case": f"C-{case_id}"})
         if supplier_token is not None:
             info = dataclasses.replace(info, supplier_token=supplier_token)
         return info
@@ -935,6 +939,8 @@ class DisputeService:
             )
             info = self._case_info(session, repo, case)
         self._after_write()
+        if outcome == "litigation":
+            self.rights.watch_event(work.id, "litigation", {"case": f"C-{case_id}"})
         return info
 
     def show(self, case_id: int, *, token: str | None = None, actor: str = "operator") -> CaseInfo:
