@@ -640,14 +640,11 @@ def test_each_signature_says_what_the_registry_knew(core, register):
     ]
 
 
-def test_an_open_case_whose_respondent_contests_it_disputes_the_title(core, register, print_png):
-    """Art 12 (5) also asks the disputes context: a claim only notified leaves the title as it
-    was; once the respondent disputes it, a pledge application is refused until it closes."""
-
-    work = register(7, D(2025, 1, 10))
-    disputes = core.disputes
+def _notified_case(disputes, work: int, png: bytes):
+    """A market sighting of a mirrored copy of ``work`` made a case and noticed: the sent case,
+    whose token the respondent answers with."""
     disputes.watch(f"W-{work}", OWNER)
-    rgb = np.asarray(Image.open(io.BytesIO(print_png(7))).convert("RGB"))
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
     copy = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(rgb[:, ::-1, ::-1])).save(copy, "JPEG", quality=92)
     context = CaptureContext("北市场", "某布行", disputes.today(), "监测员 王")
@@ -656,12 +653,22 @@ def test_an_open_case_whose_respondent_contests_it_disputes_the_title(core, regi
     case = disputes.open_case(lead.id, OWNER)
     disputes.review(case.id, "审核员 李", "proceed")
     sent, _ = disputes.send_notice(case.id, OWNER, metres=100)
+    return sent
+
+
+def test_an_open_case_whose_respondent_contests_it_disputes_the_title(core, register, print_png):
+    """Art 12 (5) also asks the disputes context: a claim only notified leaves the title as it
+    was; once the respondent disputes it, a pledge application is refused until it closes."""
+
+    work = register(7, D(2025, 1, 10))
+    disputes = core.disputes
+    sent = _notified_case(disputes, work, print_png(7))
     label = core.rights.show(str(work)).work.label
     assert core.rights.title_disputes(label) == []  # notified, not contested
     assert sent.token is not None
-    disputes.respond(case.id, sent.token, "dispute", reasons="我们先印的 we printed it first")
+    disputes.respond(sent.id, sent.token, "dispute", reasons="我们先印的 we printed it first")
     today = disputes.today()
-    with pytest.raises(RuleRefused, match=rf"case C-{case.id} \(responded\).*Art 12 \(5\)"):
+    with pytest.raises(RuleRefused, match=rf"case C-{sent.id} \(responded\).*Art 12 \(5\)"):
         _pledge(
             core.rights,
             [f"W-{work}"],
@@ -685,23 +692,14 @@ def test_a_contested_case_reaches_the_pledgee_of_the_work(core, register, print_
         certificate=Document("national_certificate", pdf()),
         signed_by=[BANK],
     )
-    disputes.watch(f"W-{work}", OWNER)
-    rgb = np.asarray(Image.open(io.BytesIO(print_png(7))).convert("RGB"))
-    copy = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb[:, ::-1, ::-1])).save(copy, "JPEG", quality=92)
-    context = CaptureContext("北市场", "某布行", disputes.today(), "监测员 王")
-    disputes.import_sightings([Capture("stall.jpg", copy.getvalue())], context)
-    (lead,) = disputes.run().leads
-    case = disputes.open_case(lead.id, OWNER)
-    disputes.review(case.id, "审核员 李", "proceed")
-    sent, _ = disputes.send_notice(case.id, OWNER, metres=100)
+    sent = _notified_case(disputes, work, print_png(7))
     assert "title_contested" not in [e["kind"] for e in rights.watch_feed(BANK)]
     assert sent.token is not None
-    disputes.respond(case.id, sent.token, "dispute", reasons="我们先印的 we printed it first")
-    disputes.close(case.id, "litigation", OWNER, "起诉 filed with the court")
+    disputes.respond(sent.id, sent.token, "dispute", reasons="我们先印的 we printed it first")
+    disputes.close(sent.id, "litigation", OWNER, "起诉 filed with the court")
     events = [e for e in rights.watch_feed(BANK) if e["kind"] in ("title_contested", "litigation")]
     assert [(e["kind"], e["detail"]["case"]) for e in events] == [
-        ("title_contested", f"C-{case.id}"),
-        ("litigation", f"C-{case.id}"),
+        ("title_contested", f"C-{sent.id}"),
+        ("litigation", f"C-{sent.id}"),
     ]
     assert rights.watch_feed(OWNER) == []

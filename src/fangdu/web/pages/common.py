@@ -229,6 +229,15 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def attachment(data: bytes | str, media_type: str, filename: str) -> Response:
+    """A download: the browser saves ``data`` as ``filename`` instead of showing it."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 _SAFE_NEXT = re.compile(r"/(?![/\\])[^\s\\]*")
 
 

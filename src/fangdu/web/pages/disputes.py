@@ -28,7 +28,7 @@ from fangdu.disputes.services import (
 from fangdu.disputes.services import Capture as DisputeCapture
 from fangdu.errors import InputError, NotFound
 from fangdu.web.i18n import N_
-from fangdu.web.pages.common import redirect, render
+from fangdu.web.pages.common import attachment, redirect, render
 from fangdu.web.policy import CaseAction, CaseFacts, case_allowed, has_cases
 from fangdu.web.problems import LoginRequired, forbidden
 from fangdu.web.security import verify_csrf
@@ -461,10 +461,8 @@ def notice_pdf(request: Request, case_id: RecordId, account: SignedIn) -> Respon
     digest = next((sha for role, sha in case.documents if role == "notice"), None)
     if digest is None:
         raise NotFound(f"C-{case.id} has no notice yet")
-    return Response(
-        app_state(request).blobs.get(digest),
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="notice-C-{case.id}.pdf"'},
+    return attachment(
+        app_state(request).blobs.get(digest), "application/pdf", f"notice-C-{case.id}.pdf"
     )
 
 
@@ -493,11 +491,7 @@ def court_package(request: Request, case_id: RecordId, account: SignedIn) -> Res
         build_court_package(_disputes(request), case.id, folder, actor=f"web:{account.subject}")
         zip_court_package(folder, Path(tmp) / "court.zip")
         data = (Path(tmp) / "court.zip").read_bytes()
-    return Response(
-        data,
-        media_type="application/zip",
-        headers={"content-disposition": f'attachment; filename="court-C-{case.id}.zip"'},
-    )
+    return attachment(data, "application/zip", f"court-C-{case.id}.zip")
 
 
 def _person(account: Account) -> str:
@@ -821,11 +815,7 @@ def confirmation_package(request: Request, case_id: RecordId, account: SignedIn)
                 request, account, case, error=N_("Refused."), detail=str(exc), status=409
             )
         data = output.read_bytes()
-    return Response(
-        data,
-        media_type="application/zip",
-        headers={"content-disposition": f'attachment; filename="confirm-C-{case.id}.zip"'},
-    )
+    return attachment(data, "application/zip", f"confirm-C-{case.id}.zip")
 
 
 @router.post("/disputes/cases/{case_id}/mediation/extend")

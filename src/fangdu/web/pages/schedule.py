@@ -33,7 +33,7 @@ from fangdu.dyehouse.tables import (
 )
 from fangdu.errors import Conflict
 from fangdu.web.gantt import Names, colour_index, gantt_svg, kpis, late_lots
-from fangdu.web.pages.common import redirect, render
+from fangdu.web.pages.common import attachment, redirect, render
 from fangdu.web.policy import Action
 from fangdu.web.security import verify_csrf
 from fangdu.web.state import require
@@ -268,21 +268,17 @@ def schedule_job(request: Request, job_id: str, account: Account = Planner) -> R
 def schedule_tables(request: Request, job_id: str, account: Account = Planner) -> Response:
     folder = workspace(request).folder(KIND, owner_key(account), job_id)
     tables = PlannerTables.model_validate_json((folder / "tables.json").read_text("utf-8"))
-    return Response(
+    return attachment(
         tables_xlsx(tables),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"content-disposition": f'attachment; filename="lots-{job_id}.xlsx"'},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"lots-{job_id}.xlsx",
     )
 
 
 @router.get("/schedule/{job_id}/plan.json")
 def schedule_plan_json(request: Request, job_id: str, account: Account = Planner) -> Response:
     _tables, plan = _plan_of(request, account, job_id)
-    return Response(
-        plan.model_dump_json(indent=1),
-        media_type="application/json",
-        headers={"content-disposition": f'attachment; filename="plan-{job_id}.json"'},
-    )
+    return attachment(plan.model_dump_json(indent=1), "application/json", f"plan-{job_id}.json")
 
 
 def _plan_of(request: Request, account: Account, job_id: str) -> tuple[PlannerTables, Plan]:
@@ -299,10 +295,10 @@ def _plan_of(request: Request, account: Account, job_id: str) -> tuple[PlannerTa
 def schedule_plan_xlsx(request: Request, job_id: str, account: Account = Planner) -> Response:
     """The run sheet per vat for the shop floor, as Excel."""
     tables, plan = _plan_of(request, account, job_id)
-    return Response(
+    return attachment(
         plan_xlsx(tables, plan),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"content-disposition": f'attachment; filename="plan-{job_id}.xlsx"'},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"plan-{job_id}.xlsx",
     )
 
 
@@ -311,10 +307,8 @@ def schedule_plan_pdf(request: Request, job_id: str, account: Account = Planner)
     """The run sheet per vat for the shop floor, printable."""
     tables, plan = _plan_of(request, account, job_id)
     label = workspace(request).meta(KIND, owner_key(account), job_id).get("label", job_id)
-    return Response(
-        plan_pdf(tables, plan, title=str(label)),
-        media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="plan-{job_id}.pdf"'},
+    return attachment(
+        plan_pdf(tables, plan, title=str(label)), "application/pdf", f"plan-{job_id}.pdf"
     )
 
 

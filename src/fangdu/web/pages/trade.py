@@ -29,7 +29,7 @@ from fangdu.trade.models import CONTAINERS, TradeSettings
 from fangdu.trade.plan import Plan, plan_lines
 from fangdu.trade.reader import COLUMNS, CellError, ReadError, read_lines, read_rows
 from fangdu.trade.sample import sample_rows
-from fangdu.web.pages.common import redirect, render
+from fangdu.web.pages.common import attachment, redirect, render
 from fangdu.web.policy import Action
 from fangdu.web.security import verify_csrf
 from fangdu.web.state import require
@@ -294,11 +294,7 @@ def trade_documents(request: Request, job_id: str, account: Account = Trader) ->
     path = workspace(request).folder(KIND, owner_key(account), job_id) / "documents.zip"
     if not path.is_file():
         return Response(status_code=409)
-    return Response(
-        path.read_bytes(),
-        media_type="application/zip",
-        headers={"content-disposition": f'attachment; filename="documents-{job_id}.zip"'},
-    )
+    return attachment(path.read_bytes(), "application/zip", f"documents-{job_id}.zip")
 
 
 def _rows(request: Request, account: Account, job_id: str) -> tuple[str, list[list[str]]]:

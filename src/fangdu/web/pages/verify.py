@@ -17,7 +17,7 @@ from fangdu.imaging import decode_image
 from fangdu.registry.schemas import WorkInfo
 from fangdu.web import records
 from fangdu.web.i18n import N_
-from fangdu.web.pages.common import BEIJING, CATEGORIES, redirect, render
+from fangdu.web.pages.common import BEIJING, CATEGORIES, attachment, redirect, render
 from fangdu.web.policy import Action
 from fangdu.web.security import verify_csrf
 from fangdu.web.state import AppState, app_state, authorize_work, require
@@ -89,11 +89,7 @@ def evidence(
     work = registered_work(state, number)
     authorize_work(account, Action.GET_EVIDENCE, work)
     data = records.evidence_zip(state.registry, str(work.id))
-    return Response(
-        data,
-        media_type="application/zip",
-        headers={"content-disposition": f'attachment; filename="{work.registration_no}.zip"'},
-    )
+    return attachment(data, "application/zip", f"{work.registration_no}.zip")
 
 
 @router.get("/works/{number}/certificate.pdf")
