@@ -22,9 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
-import pypdfium2 as pdfium
 from babel.support import Translations
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, expect
@@ -189,22 +187,6 @@ def write_png(rgb: np.ndarray, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(rgb).save(path)
     return path
-
-
-def pdf_qr_code(path: Path) -> str:
-    """The text of the QR code on page 1 of a PDF (empty if none is found)."""
-    document = pdfium.PdfDocument(path)
-    try:
-        page = document[0]
-        try:
-            # Scale 2 (~144 dpi) resolves the certificate's QR modules; more only costs time.
-            rendered = np.asarray(page.render(scale=2).to_pil().convert("L"))
-        finally:
-            page.close()
-    finally:
-        document.close()
-    value, _corners, _ = cv2.QRCodeDetector().detectAndDecode(rendered)
-    return value
 
 
 # -- the browser -------------------------------------------------------------------------------

@@ -26,11 +26,11 @@ from e2etools import (
     mirrored_crop,
     nav,
     new_print,
-    pdf_qr_code,
     sign_in,
     write_png,
 )
 from playwright.sync_api import Page, expect
+from tests.qr import pdf_qr_text
 
 pytestmark = pytest.mark.parametrize("lang", LANGS)
 
@@ -155,7 +155,7 @@ def test_apply_review_certificate_verify(
         download.value.save_as(pdf)
         assert download.value.suggested_filename == f"{number}.pdf"
         assert pdf.read_bytes().startswith(b"%PDF")
-        qr_url = pdf_qr_code(pdf)
+        qr_url = pdf_qr_text(pdf)
         assert qr_url == f"{live_server.url}/verify/{number}"
 
         # (e) The QR code's address: the record, proven against the latest checkpoint.

@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
-import pypdfium2
 import pytest
-from PIL import Image
+from tests.qr import pdf_qr_text
 
 from fangdu.web.config import WebSettings
-
-
-def _qr_url_of(pdf: bytes) -> str:
-    """The text the certificate's QR code encodes, read back from the PDF's picture."""
-    import cv2
-    import numpy as np
-
-    page = pypdfium2.PdfDocument(pdf)[0]
-    image = page.render(scale=3).to_pil().convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    rgb = np.asarray(Image.open(buffer))
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(rgb[:, :, ::-1].copy())
-    return text
 
 
 def _registered_number(site) -> str:
@@ -44,7 +27,7 @@ def test_a_foreign_host_header_is_refused_and_the_qr_names_the_public_url(hosted
     good = client.get(f"/works/{number}/certificate.pdf", headers={"host": "fangdu.example.cn"})
     assert good.status_code == 200
     assert good.headers["cache-control"].startswith("private")
-    assert _qr_url_of(good.content) == f"https://fangdu.example.cn/verify/{number}"
+    assert pdf_qr_text(good.content, scale=3) == f"https://fangdu.example.cn/verify/{number}"
 
 
 def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(make_site, print_png):
