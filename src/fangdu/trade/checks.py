@@ -157,6 +157,7 @@ def elements_string(line: Line) -> str:
         "染整方法": {
             "unbleached": "本色",
             "bleached": "漂白",
+            "dyed_white": "漂白",  # the HS counts dyed white as bleached
             "dyed": "染色",
             "yarn_dyed": "色织",
             "printed": "印花",
@@ -176,6 +177,9 @@ _DIGIT5 = {
     "5210": _FW,
     "5211": _FW,
     "5212": _WT,
+    "5309": _85R,
+    "5310": _FW,
+    "5311": _PR,
     "5513": _FW,
     "5514": _FW,
     "5407": _85R,
@@ -194,12 +198,16 @@ def _mismatch_rule(declared: str, derived: str) -> str:
             return "CLS-CONSTRUCTION"
         return _PR
     if declared[:4] != derived[:4]:
+        if c2 == "53":
+            return _PR  # chapter 53's headings go by the predominant fibre (Note 2(B)(b))
         return _WT if {declared[:4], derived[:4]} in _WEIGHT_PAIRS else _85R
     heading = derived[:4]
     if declared[4] != derived[4]:
         return _DIGIT5.get(heading, _FW)
     if heading == "5208" and {declared[5], derived[5]} == {"1", "2"}:
         return _WT  # plain weave, 100 g/m² split
+    if heading == "5407" and derived[4] == "6":
+        return _85R  # 5407.61 / .69: 85 % non-textured polyester filaments
     return _PR if heading == "5515" else _FW
 
 

@@ -8,10 +8,18 @@ Encoded (docs/TRADE.md, rules CLS-*):
   170 g/m²" is <= 170; "not more than 100 g/m²" is <= 100.
 - "mixed mainly or solely with X": X weighs at least as much as each other remaining fibre.
 
+- Section XI subheading note 1(e)(i): a fabric dyed white (or given a white dressing) in the
+  piece is "bleached", not "dyed" (Finish.DYED_WHITE).
+- 5407.5x / 5407.61 / 5407.69: 85 % or more textured polyester filaments; else 85 % or more
+  non-textured ones; else "other" — from the textured share when a fabric mixes the two.
+- Chapter 53 (Note 2(B)(b) and (d)): the heading within the chapter by the predominant
+  vegetable fibre, other chapters' fibres disregarded: flax 5309, jute 5310, the others (true
+  hemp, ramie, ...) 5311, ties to the last; 5309 by the 85 % flax threshold and finish.
+
 Not encoded, so such goods are reported out of scope rather than guessed: knitted fabrics
 (chapter 60), pile and special fabrics (58), high-tenacity or strip fabrics (5407.10/.20/.30,
-5408.10), fabrics mixing filament and staple yarns (5515.12/.21/.91, 5516.2x), chapters 50,
-51 and 53. An attribute a decision needs that is missing stops the classification with a
+5408.10), fabrics mixing filament and staple yarns (5515.12/.21/.91, 5516.2x), chapters 50
+and 51. An attribute a decision needs that is missing stops the classification with a
 question: the heading may still be known, the code is not guessed.
 """
 
@@ -25,7 +33,7 @@ from typing import TypeVar
 from fangdu.trade.fibres import FIBRES, FibreGroup
 from fangdu.trade.models import Component, Construction, FabricSpec, Finish, Weave, YarnKind
 
-__all__ = ["Classification", "classify"]
+__all__ = ["Classification", "classify", "effective_finish"]
 
 _T = TypeVar("_T")
 _85 = Decimal(85)
@@ -44,6 +52,9 @@ _FINISH4 = {
     Finish.YARN_DYED: 3,
     Finish.PRINTED: 4,
 }
+# Chapter 53's headings by fibre (Note 2(B)(d): a heading naming several fibres counts them as
+# one material); every other vegetable fibre is 5311.
+_HEADING53 = {"flax": "5309", "jute": "5310"}
 _CHAPTER = {
     FibreGroup.SILK: 50,
     FibreGroup.WOOL: 51,
@@ -75,6 +86,13 @@ class _Out(Exception):
     pass
 
 
+def effective_finish(finish: Finish) -> Finish:
+    """The finish as the HS reads it: dyed white counts as bleached (Section XI subheading
+    note 1(e)(i): "bleached ... or, unless the context otherwise requires, dyed white or
+    treated with a white dressing, in the piece"; 1(f): dyed is "other than white")."""
+    return Finish.BLEACHED if finish is Finish.DYED_WHITE else finish
+
+
 def _shares(components: Sequence[Component]) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
     for c in components:
@@ -104,6 +122,12 @@ class _Classifier:
         if value is None:
             raise _Ask(attr)
         return value
+
+    def finish(self) -> Finish:
+        finish = self.need(self.spec.finish, "finish")
+        if finish is Finish.DYED_WHITE:
+            self.r.trace.append("dyed white counts as bleached (Section XI subheading note 1(e))")
+        return effective_finish(finish)
 
     def run(self) -> Classification:
         try:
@@ -153,8 +177,40 @@ class _Classifier:
             else:
                 self._set(2, "55", "CLS-CONSTRUCTION", "man-made staple")
                 self._staple(shares)
+        elif chapter == 53:
+            self._set(2, "53", "CLS-PREDOMINANT", "vegetable fibres other than cotton predominate")
+            self._vegetable(shares)
         else:
             raise _Out(f"chapter {chapter} fabrics are not transcribed")
+
+    # Chapter 53 -------------------------------------------------------------------------
+    def _vegetable(self, shares: dict[str, Decimal]) -> None:
+        # Note 2(B)(b): the heading within the chapter, other chapters' materials disregarded.
+        by_heading: dict[str, Decimal] = {}
+        for key, p in shares.items():
+            if FIBRES[key].group is FibreGroup.VEGETABLE:
+                h = _HEADING53.get(key, "5311")
+                by_heading[h] = by_heading.get(h, Decimal(0)) + p
+        best = max(by_heading.values())
+        heading = max(h for h, p in by_heading.items() if p == best)
+        self._set(4, heading, "CLS-PREDOMINANT", f"chapter 53 materials by heading: {by_heading}")
+        if heading == "5311":
+            self._set(6, "531100", "CLS-PREDOMINANT", "other vegetable textile fibres")
+            return
+        finish = self.finish()
+        grey = finish in (Finish.UNBLEACHED, Finish.BLEACHED)
+        if heading == "5310":
+            sub = "531010" if finish is Finish.UNBLEACHED else "531090"
+            self._set(6, sub, "CLS-FINISH-WEAVE", finish.value)
+            return
+        flax = shares["flax"]
+        block = 1 if flax >= _85 else 2
+        self._set(
+            6,
+            f"5309{block}{1 if grey else 9}",
+            "CLS-85",
+            f"flax {flax} % {'>=' if block == 1 else '<'} 85, {finish.value}",
+        )
 
     # Chapter 52 -------------------------------------------------------------------------
     def _cotton(self, shares: dict[str, Decimal]) -> None:
@@ -185,7 +241,7 @@ class _Classifier:
             rule = "CLS-85"
             why = f"cotton {cotton} % < 85, not mainly with man-made fibres"
         self._set(4, heading, rule, why)
-        finish = self.need(self.spec.finish, "finish")
+        finish = self.finish()
         f = _FINISH_DIGIT[finish]
         if heading == "5212":
             self._set(6, f"5212{1 if light else 2}{f}", "CLS-FINISH-WEAVE", finish.value)
@@ -237,7 +293,7 @@ class _Classifier:
         art = _group_total(shares, FibreGroup.ARTIFICIAL)
         if art >= syn:  # tie: 5408 occurs last
             self._set(4, "5408", "CLS-PREDOMINANT", f"artificial {art} % >= synthetic {syn} %")
-            finish = self.need(self.spec.finish, "finish")
+            finish = self.finish()
             block = 2 if art >= _85 else 3
             rule = "CLS-85"
             self._set(6, f"5408{block}{_FINISH4[finish]}", rule, f"artificial {art} %")
@@ -246,22 +302,30 @@ class _Classifier:
         pa = shares.get("polyamide", Decimal(0))
         pes = shares.get("polyester", Decimal(0))
         if pa >= _85:
-            finish = self.need(self.spec.finish, "finish")
+            finish = self.finish()
             self._set(6, f"54074{_FINISH4[finish]}", "CLS-85", f"polyamide {pa} % >= 85")
         elif pes >= _85:
-            textured = self.need(self.spec.textured, "textured")
-            if textured:
-                finish = self.need(self.spec.finish, "finish")
+            tex = self._textured_share(pes)
+            if tex >= _85:
+                finish = self.finish()
                 self._set(
-                    6, f"54075{_FINISH4[finish]}", "CLS-85", f"textured polyester {pes} % >= 85"
+                    6, f"54075{_FINISH4[finish]}", "CLS-85", f"textured polyester {tex} % >= 85"
                 )
+            elif pes - tex >= _85:
+                self._set(6, "540761", "CLS-85", f"non-textured polyester {pes - tex} % >= 85")
             else:
-                self._set(6, "540761", "CLS-85", f"non-textured polyester {pes} % >= 85")
+                self._set(
+                    6,
+                    "540769",
+                    "CLS-85",
+                    f"polyester {pes} % >= 85, neither textured ({tex} %) nor non-textured "
+                    f"({pes - tex} %) reaches 85",
+                )
         elif syn >= _85:
-            finish = self.need(self.spec.finish, "finish")
+            finish = self.finish()
             self._set(6, f"54077{_FINISH4[finish]}", "CLS-85", f"synthetic {syn} % >= 85")
         else:
-            finish = self.need(self.spec.finish, "finish")
+            finish = self.finish()
             others = {
                 k: p for k, p in shares.items() if FIBRES[k].group is not FibreGroup.SYNTHETIC
             }
@@ -272,6 +336,16 @@ class _Classifier:
                 "CLS-85",
                 f"synthetic {syn} % < 85, {'mainly cotton' if block == 8 else 'other'}",
             )
+
+    def _textured_share(self, pes: Decimal) -> Decimal:
+        """Textured polyester filament, % of the fabric: the share when given, else all of the
+        polyester (textured) or none of it (not textured); asked when neither is given."""
+        share = self.spec.textured_percent
+        if share is None:
+            return pes if self.need(self.spec.textured, "textured") else Decimal(0)
+        if share > pes:
+            raise _Ask("textured")  # more textured polyester than polyester: not a fabric
+        return share
 
     # Chapter 55 -------------------------------------------------------------------------
     def _staple(self, shares: dict[str, Decimal]) -> None:
@@ -287,7 +361,7 @@ class _Classifier:
         others = {k: p for k, p in shares.items() if FIBRES[k].group is not FibreGroup.SYNTHETIC}
         if syn >= _85:
             self._set(4, "5512", "CLS-85", f"synthetic staple {syn} % >= 85")
-            finish = self.need(self.spec.finish, "finish")
+            finish = self.finish()
             grey = finish in (Finish.UNBLEACHED, Finish.BLEACHED)
             block = 1 if pes >= _85 else 2 if acr >= _85 else 9
             self._set(
@@ -305,7 +379,7 @@ class _Classifier:
                 f"synthetic {syn} % < 85 mainly with cotton, {gsm} g/m² "
                 f"{'<=' if light else '>'} 170",
             )
-            finish = self.need(self.spec.finish, "finish")
+            finish = self.finish()
             polyester = main_syn == "polyester"
             weave = self.need(self.spec.weave, "weave")
             plain = weave is Weave.PLAIN
@@ -333,7 +407,7 @@ class _Classifier:
 
     def _artificial_staple(self, shares: dict[str, Decimal], art: Decimal, syn: Decimal) -> None:
         self._set(4, "5516", "CLS-PREDOMINANT", f"artificial {art} % >= synthetic {syn} %")
-        finish = self.need(self.spec.finish, "finish")
+        finish = self.finish()
         if art >= _85:
             self._set(6, f"55161{_FINISH4[finish]}", "CLS-85", f"artificial {art} % >= 85")
             return

@@ -52,6 +52,8 @@ FIBRES: dict[str, Fibre] = {
         Fibre("silk", "桑蚕丝", "silk", FibreGroup.SILK),
         Fibre("flax", "亚麻", "linen", FibreGroup.VEGETABLE),
         Fibre("ramie", "苎麻", "ramie", FibreGroup.VEGETABLE),
+        Fibre("hemp", "大麻", "hemp", FibreGroup.VEGETABLE),  # true hemp, heading 5302
+        Fibre("jute", "黄麻", "jute", FibreGroup.VEGETABLE),  # bast fibre of heading 5303
     )
 }
 
@@ -84,6 +86,7 @@ ALIASES: dict[str, str] = {
     "莱卡": "elastane",
     "弹力丝": "elastane",
     "真丝": "silk",
+    "汉麻": "hemp",
     "全棉": "cotton",
     "纯棉": "cotton",
 }

@@ -51,6 +51,9 @@ class YarnKind(StrEnum):
 class Finish(StrEnum):
     UNBLEACHED = "unbleached"  # 本色
     BLEACHED = "bleached"  # 漂白
+    # 染白: dyed white or given a white dressing in the piece. Kept apart from DYED because the
+    # HS counts it as bleached (Section XI subheading note 1(e)(i)); see classify.effective_finish.
+    DYED_WHITE = "dyed_white"
     DYED = "dyed"  # 染色
     YARN_DYED = "yarn_dyed"  # 色织
     PRINTED = "printed"  # 印花
@@ -83,6 +86,9 @@ class FabricSpec(_Model):
     construction: Construction | None = None
     yarn: YarnKind | None = None
     textured: bool | None = None  # polyester filament: textured (弹力丝/低弹) or not
+    # Textured polyester filament as a share of the fabric's weight, for a fabric mixing
+    # textured and non-textured filaments (5407.5x / 5407.61 / 5407.69); overrides `textured`.
+    textured_percent: Decimal | None = None
     finish: Finish | None = None
     weave: Weave | None = None
     width_cm: Decimal | None = None

@@ -119,6 +119,9 @@ _WORDS: dict[str, dict[str, Any]] = {
         "unbleached": Finish.UNBLEACHED,
         "漂白": Finish.BLEACHED,
         "bleached": Finish.BLEACHED,
+        "染白": Finish.DYED_WHITE,
+        "dyed white": Finish.DYED_WHITE,
+        "dyed_white": Finish.DYED_WHITE,
         "染色": Finish.DYED,
         "匹染": Finish.DYED,
         "dyed": Finish.DYED,
@@ -259,6 +262,12 @@ def _parse(key: str, v: Any) -> Any:
             allowed = "、".join(k for k in table if k)
             raise _Bad(f"无法识别“{s}”，可用：{allowed}", f"unknown value {s!r}; use: {allowed}")
         return table[s.lower()]
+    if key == "textured" and s.rstrip("%").replace(".", "", 1).isdigit():
+        # a share of textured polyester filament in the fabric, for a mix of the two kinds
+        d = _decimal(s.rstrip("%"))
+        if d > 100:
+            raise _Bad(f"变形丝含量须在0-100%之间：{s!r}", f"textured share must be 0-100 %: {s!r}")
+        return d
     if key in ("operator_registered", "operator_consignor", "confirmed", "excluded", "textured"):
         if s.lower() not in _BOOL:
             raise _Bad(f"须填“是”或“否”：{s!r}", f"must be yes or no: {s!r}")
@@ -469,7 +478,10 @@ def _line(ref: str, v: dict[str, Any]) -> Line:
             composition=v["composition"],
             construction=v.get("construction"),
             yarn=v.get("yarn"),
-            textured=v.get("textured"),
+            textured=v.get("textured") if isinstance(v.get("textured"), bool) else None,
+            textured_percent=(
+                v.get("textured") if isinstance(v.get("textured"), Decimal) else None
+            ),
             finish=v.get("finish"),
             weave=v.get("weave"),
             width_cm=v.get("width_cm"),

@@ -176,7 +176,8 @@ _ALL: tuple[Rule, ...] = (
         _E,
         "85%含量界限",
         "the 85 % threshold",
-        "headings 5208/5209 vs 5210-5212, 5512 vs 5513-5515, 5516.1, 5407.4-7 vs 5407.8-9",
+        "headings 5208/5209 vs 5210-5212, 5512 vs 5513-5515, 5516.1, 5407.4-7 vs 5407.8-9, "
+        "5309.1 vs 5309.2; 5407.5 (textured) vs 5407.61 (non-textured) vs 5407.69",
         HS,
     ),
     _R(
@@ -200,7 +201,8 @@ _ALL: tuple[Rule, ...] = (
         _E,
         "本色/漂白/染色/色织/印花及组织决定子目",
         "unbleached / bleached / dyed / yarn-dyed / printed and the weave decide the subheading",
-        "Chapter 52 subheading notes; 6-digit subheadings",
+        "Section XI subheading note 1 (dyed white counts as bleached); Chapter 52 subheading "
+        "notes; 6-digit subheadings",
         HS,
     ),
     _R(
@@ -216,7 +218,7 @@ _ALL: tuple[Rule, ...] = (
         _W,
         "该商品不在归类数据范围内，仅作格式与申报要素检查",
         "good outside the transcribed tariff rows; format and 申报要素 checks only",
-        "tariff rows transcribed for woven fabrics of 52, 54, 55",
+        "tariff rows transcribed for woven fabrics of 52, 53, 54, 55",
         "docs/TRADE.md",
     ),
     _R(

@@ -1,6 +1,7 @@
 """The tariff rows this context knows, and the 申报要素 layout it writes.
 
-Rows: HS 6-digit subheadings of woven fabrics of headings 5208-5212, 5407-5408 and 5512-5516,
+Rows: HS 6-digit subheadings of woven fabrics of headings 5208-5212, 5309-5311, 5407-5408 and
+5512-5516,
 read from data/hs_woven.json (its "source" names where they come from; JSON so that the
 package data travels with a wheel). Codes of other chapters get format
 and 申报要素 checks only (rule CLS-OUT-OF-SCOPE). China's 8+2-digit splits, legal units per
@@ -25,9 +26,25 @@ __all__ = [
 ]
 
 HEADINGS_COVERED = frozenset(
-    {"5208", "5209", "5210", "5211", "5212", "5407", "5408", "5512", "5513", "5514", "5515", "5516"}
+    {
+        "5208",
+        "5209",
+        "5210",
+        "5211",
+        "5212",
+        "5309",
+        "5310",
+        "5311",
+        "5407",
+        "5408",
+        "5512",
+        "5513",
+        "5514",
+        "5515",
+        "5516",
+    }
 )
-CHAPTERS_COVERED = frozenset({"52", "54", "55"})
+CHAPTERS_COVERED = frozenset({"52", "53", "54", "55"})
 
 # Our layout of the 申报要素 for woven fabric: issue 18 requires 克重 and 幅宽 among them; the
 # order and the other names are a draft, not transcribed from the 规范申报目录 (docs/TRADE.md).
