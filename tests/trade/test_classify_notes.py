@@ -182,6 +182,8 @@ def test_a_textured_share_over_100_is_a_bad_cell(clean_rows: Rows, read_rows: ob
 
     with pytest.raises(InputError):
         read_rows(_one(clean_rows, "涤纶雪纺印花布", 变形丝="132%"))  # type: ignore[operator]
+    with pytest.raises(InputError, match="textured share"):
+        read_rows(_one(clean_rows, "涤纶雪纺印花布", 变形丝="partly"))  # type: ignore[operator]
 
 
 def test_linen_and_hemp_declarations(clean_rows: Rows, check_rows: Check) -> None:

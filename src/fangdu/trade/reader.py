@@ -270,6 +270,11 @@ def _parse(key: str, v: Any) -> Any:
         return d
     if key in ("operator_registered", "operator_consignor", "confirmed", "excluded", "textured"):
         if s.lower() not in _BOOL:
+            if key == "textured":
+                raise _Bad(
+                    f"须填“是”“否”或变形丝含量（如32.7%）：{s!r}",
+                    f"must be yes, no or the textured share (e.g. 32.7%): {s!r}",
+                )
             raise _Bad(f"须填“是”或“否”：{s!r}", f"must be yes or no: {s!r}")
         return _BOOL[s.lower()]
     if key in (
