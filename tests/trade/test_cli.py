@@ -53,7 +53,8 @@ def test_unreadable_file_names_the_cell_and_exits_2(tmp_path: Path) -> None:
     runner.invoke(trade_app, ["sample", str(day), "--lines", "3"])
     text = day.read_text("utf-8").splitlines()
     cells = text[2].split(",")
-    text[2] = ",".join([*cells[:24], "abc", *cells[25:]])  # 米数 is column 25
+    i = text[0].split(",").index("米数")
+    text[2] = ",".join([*cells[:i], "abc", *cells[i + 1 :]])
     day.write_text("\n".join(text) + "\n", encoding="utf-8")
     r = runner.invoke(trade_app, ["plan", str(day)])
     assert r.exit_code == 2

@@ -187,6 +187,12 @@ _DIGIT5 = {
     "5512": _85R,
     "5515": _PR,
     "5516": _85R,
+    "6001": "CLS-KNIT",  # looped pile / other pile
+    "6002": "CLS-KNIT",
+    "6003": _PR,
+    "6004": "CLS-KNIT",
+    "6005": _PR,  # the 5th digit is the fibre, the 6th the finish
+    "6006": _PR,
 }
 
 
@@ -200,6 +206,8 @@ def _mismatch_rule(declared: str, derived: str) -> str:
     if declared[:4] != derived[:4]:
         if c2 == "53":
             return _PR  # chapter 53's headings go by the predominant fibre (Note 2(B)(b))
+        if c2 == "60":
+            return "CLS-KNIT"  # pile, width 30 cm, elastomeric 5 %, warp or weft
         return _WT if {declared[:4], derived[:4]} in _WEIGHT_PAIRS else _85R
     heading = derived[:4]
     if declared[4] != derived[4]:
@@ -208,7 +216,11 @@ def _mismatch_rule(declared: str, derived: str) -> str:
         return _WT  # plain weave, 100 g/m² split
     if heading == "5407" and derived[4] == "6":
         return _85R  # 5407.61 / .69: 85 % non-textured polyester filaments
-    return _PR if heading == "5515" else _FW
+    if heading == "5515" or heading in ("6001", "6003"):
+        return _PR
+    if heading in ("6002", "6004"):
+        return "CLS-KNIT"  # rubber thread or not
+    return _FW
 
 
 def _classification(line: Line, out: list[Finding]) -> Classification:
@@ -254,7 +266,10 @@ def _classification(line: Line, out: list[Finding]) -> Classification:
     if c.code and code[:6] != c.code and not absent and len(code) >= 6:
         out.append(
             finding(
-                _mismatch_rule(code, c.code),
+                # a fabric mixing filament and staple: the reading of the mix is contradicted
+                "CLS-FIL-STAPLE"
+                if "CLS-FIL-STAPLE" in c.decided_by.values() and code[:2] in ("54", "55")
+                else _mismatch_rule(code, c.code),
                 ref,
                 f"declared {code}, derived {c.code}: {'; '.join(c.trace)}",
             )

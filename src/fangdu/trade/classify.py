@@ -31,12 +31,23 @@ from decimal import Decimal
 from typing import TypeVar
 
 from fangdu.trade.fibres import FIBRES, FibreGroup
-from fangdu.trade.models import Component, Construction, FabricSpec, Finish, Weave, YarnKind
+from fangdu.trade.models import (
+    Component,
+    Construction,
+    FabricSpec,
+    Finish,
+    KnitType,
+    Pile,
+    Weave,
+    YarnKind,
+)
 
 __all__ = ["Classification", "classify", "effective_finish"]
 
 _T = TypeVar("_T")
 _85 = Decimal(85)
+_5 = Decimal(5)
+_FILAMENTS = "man-made filaments"
 _FINISH_DIGIT = {
     Finish.UNBLEACHED: 1,
     Finish.BLEACHED: 2,
@@ -106,6 +117,16 @@ def _group_total(shares: dict[str, Decimal], *groups: FibreGroup) -> Decimal:
     return sum((p for k, p in shares.items() if FIBRES[k].group in groups), Decimal(0))
 
 
+def _natural(shares: dict[str, Decimal]) -> dict[str, Decimal]:
+    """The materials of a fabric that are not man-made fibres, by fibre."""
+    manmade = (FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
+    return {k: p for k, p in shares.items() if FIBRES[k].group not in manmade}
+
+
+def _syn(kind: dict[str, Decimal]) -> dict[str, Decimal]:
+    return {k: p for k, p in kind.items() if FIBRES[k].group is FibreGroup.SYNTHETIC}
+
+
 def _mainly(others: dict[str, Decimal], key: str) -> bool:
     """Whether fibre ``key`` weighs at least as much as each other remaining fibre."""
     if not others.get(key):
@@ -158,7 +179,10 @@ class _Classifier:
         shares = _shares(spec.composition)
         construction = self.need(spec.construction, "construction")
         if construction is Construction.KNITTED:
-            raise _Out("knitted fabric (chapter 60) is not transcribed")
+            self._knitted(shares)
+            return
+        if any(FIBRES[k].group is FibreGroup.RUBBER for k in shares):
+            raise _Out("woven fabric with rubber thread is not transcribed")
         # Note 2: per chapter, 54 and 55 together as man-made; ties to the last chapter.
         by_chapter: dict[int, Decimal] = {}
         for key, p in shares.items():
@@ -170,18 +194,48 @@ class _Classifier:
             self._set(2, "52", "CLS-PREDOMINANT", "cotton predominates (Note 2)")
             self._cotton(shares)
         elif chapter == 55:
-            yarn = self.need(spec.yarn, "yarn")
-            if yarn is YarnKind.FILAMENT:
-                self._set(2, "54", "CLS-CONSTRUCTION", "man-made filament")
-                self._filament(shares)
+            fil, stp = self._kinds(shares)
+            ftot, stot = sum(fil.values(), Decimal(0)), sum(stp.values(), Decimal(0))
+            mixed = ftot > 0 and stot > 0
+            rule = "CLS-FIL-STAPLE" if mixed else "CLS-CONSTRUCTION"
+            if ftot > stot:
+                why = f"man-made filament {ftot} % > staple {stot} %" if mixed else "filament"
+                self._set(2, "54", rule, why)
+                self._filament(shares, fil, stp)
             else:
-                self._set(2, "55", "CLS-CONSTRUCTION", "man-made staple")
-                self._staple(shares)
+                why = f"man-made staple {stot} % >= filament {ftot} %" if mixed else "staple"
+                self._set(2, "55", rule, why)
+                self._staple(shares, fil, stp)
         elif chapter == 53:
             self._set(2, "53", "CLS-PREDOMINANT", "vegetable fibres other than cotton predominate")
             self._vegetable(shares)
         else:
             raise _Out(f"chapter {chapter} fabrics are not transcribed")
+
+    def _kinds(self, shares: dict[str, Decimal]) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        """(filament, staple) shares of each man-made fibre, % of the fabric's weight: from the
+        filament part of the composition when given, else every man-made fibre of the `yarn`
+        kind; asked when neither is given or the filament part does not fit the composition."""
+        manmade = {
+            k: p
+            for k, p in shares.items()
+            if FIBRES[k].group in (FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
+        }
+        given = self.spec.filament
+        if given is None:
+            yarn = self.need(self.spec.yarn, "yarn")
+            if yarn is YarnKind.FILAMENT:
+                return manmade, {}
+            return {}, manmade
+        fil: dict[str, Decimal] = {}
+        for c in given:
+            if c.fibre is None or c.fibre not in manmade:
+                raise _Ask("filament")  # a filament share of a fibre not man-made or absent
+            fil[c.fibre] = fil.get(c.fibre, Decimal(0)) + c.percent
+        if any(p > manmade[k] for k, p in fil.items()):
+            raise _Ask("filament")  # more filament of a fibre than the fibre
+        stp = {k: p - fil.get(k, Decimal(0)) for k, p in manmade.items()}
+        return {k: p for k, p in fil.items() if p}, {k: p for k, p in stp.items() if p}
 
     # Chapter 53 -------------------------------------------------------------------------
     def _vegetable(self, shares: dict[str, Decimal]) -> None:
@@ -288,19 +342,22 @@ class _Classifier:
         self._set(6, f"5211{f}{last}", rule, f"{finish.value}, {weave.value}")
 
     # Chapter 54 -------------------------------------------------------------------------
-    def _filament(self, shares: dict[str, Decimal]) -> None:
-        syn = _group_total(shares, FibreGroup.SYNTHETIC)
-        art = _group_total(shares, FibreGroup.ARTIFICIAL)
+    def _filament(
+        self, shares: dict[str, Decimal], fil: dict[str, Decimal], stp: dict[str, Decimal]
+    ) -> None:
+        # Note 2(B)(b): the heading within chapter 54 by its own materials (filaments) only.
+        syn = _group_total(fil, FibreGroup.SYNTHETIC)
+        art = _group_total(fil, FibreGroup.ARTIFICIAL)
         if art >= syn:  # tie: 5408 occurs last
             self._set(4, "5408", "CLS-PREDOMINANT", f"artificial {art} % >= synthetic {syn} %")
             finish = self.finish()
             block = 2 if art >= _85 else 3
             rule = "CLS-85"
-            self._set(6, f"5408{block}{_FINISH4[finish]}", rule, f"artificial {art} %")
+            self._set(6, f"5408{block}{_FINISH4[finish]}", rule, f"artificial filament {art} %")
             return
         self._set(4, "5407", "CLS-PREDOMINANT", f"synthetic {syn} % > artificial {art} %")
-        pa = shares.get("polyamide", Decimal(0))
-        pes = shares.get("polyester", Decimal(0))
+        pa = fil.get("polyamide", Decimal(0))
+        pes = fil.get("polyester", Decimal(0))
         if pa >= _85:
             finish = self.finish()
             self._set(6, f"54074{_FINISH4[finish]}", "CLS-85", f"polyamide {pa} % >= 85")
@@ -326,15 +383,17 @@ class _Classifier:
             self._set(6, f"54077{_FINISH4[finish]}", "CLS-85", f"synthetic {syn} % >= 85")
         else:
             finish = self.finish()
-            others = {
-                k: p for k, p in shares.items() if FIBRES[k].group is not FibreGroup.SYNTHETIC
-            }
+            # Every material but the synthetic filaments: staple man-made fibres are materials
+            # of their own (Note 2), apart from the same polymer's filament.
+            others = _natural(shares)
+            others.update({f"filament {k}": p for k, p in fil.items() if k not in _syn(fil)})
+            others.update({f"staple {k}": p for k, p in stp.items()})
             block = 8 if _mainly(others, "cotton") else 9
             self._set(
                 6,
                 f"5407{block}{_FINISH4[finish]}",
                 "CLS-85",
-                f"synthetic {syn} % < 85, {'mainly cotton' if block == 8 else 'other'}",
+                f"synthetic filament {syn} % < 85, {'mainly cotton' if block == 8 else 'other'}",
             )
 
     def _textured_share(self, pes: Decimal) -> Decimal:
@@ -348,17 +407,26 @@ class _Classifier:
         return share
 
     # Chapter 55 -------------------------------------------------------------------------
-    def _staple(self, shares: dict[str, Decimal]) -> None:
-        syn = _group_total(shares, FibreGroup.SYNTHETIC)
-        art = _group_total(shares, FibreGroup.ARTIFICIAL)
+    def _staple(
+        self, shares: dict[str, Decimal], fil: dict[str, Decimal], stp: dict[str, Decimal]
+    ) -> None:
+        # Note 2(B)(b): the heading within chapter 55 by its own materials (staple) only.
+        syn = _group_total(stp, FibreGroup.SYNTHETIC)
+        art = _group_total(stp, FibreGroup.ARTIFICIAL)
+        filament = sum(fil.values(), Decimal(0))
         if art >= syn:  # tie: 5516 occurs last
-            self._artificial_staple(shares, art, syn)
+            self._artificial_staple(shares, stp, filament, art, syn)
             return
-        synthetics = {k: p for k, p in shares.items() if FIBRES[k].group is FibreGroup.SYNTHETIC}
+        synthetics = _syn(stp)
         main_syn = max(sorted(synthetics), key=lambda k: synthetics[k])
-        pes = shares.get("polyester", Decimal(0))
-        acr = shares.get("acrylic", Decimal(0))
-        others = {k: p for k, p in shares.items() if FIBRES[k].group is not FibreGroup.SYNTHETIC}
+        pes = stp.get("polyester", Decimal(0))
+        acr = stp.get("acrylic", Decimal(0))
+        # Every material but the synthetic staple; "man-made filaments" (5515.12/.21/.91,
+        # 5516.2x) are one material, as the subheadings name them together (Note 2(B)(d)).
+        others = _natural(shares)
+        others.update({k: p for k, p in stp.items() if k not in synthetics})
+        if filament:
+            others[_FILAMENTS] = filament
         if syn >= _85:
             self._set(4, "5512", "CLS-85", f"synthetic staple {syn} % >= 85")
             finish = self.finish()
@@ -392,28 +460,150 @@ class _Classifier:
             )
             return
         self._set(4, "5515", "CLS-85", f"synthetic {syn} % < 85, not mainly with cotton")
+        with_fil = _mainly(others, _FILAMENTS)
         if main_syn == "polyester":
             if _mainly(others, "viscose"):
                 sub = "551511"
+            elif with_fil:
+                sub = "551512"
             elif _mainly(others, "wool"):
                 sub = "551513"
             else:
                 sub = "551519"
         elif main_syn == "acrylic":
-            sub = "551522" if _mainly(others, "wool") else "551529"
+            sub = "551521" if with_fil else "551522" if _mainly(others, "wool") else "551529"
         else:
-            sub = "551599"
-        self._set(6, sub, "CLS-PREDOMINANT", f"main synthetic {main_syn}, mixed with {others}")
+            sub = "551591" if with_fil else "551599"
+        rule = "CLS-FIL-STAPLE" if with_fil else "CLS-PREDOMINANT"
+        self._set(6, sub, rule, f"main synthetic {main_syn}, mixed with {others}")
 
-    def _artificial_staple(self, shares: dict[str, Decimal], art: Decimal, syn: Decimal) -> None:
+    def _artificial_staple(
+        self,
+        shares: dict[str, Decimal],
+        stp: dict[str, Decimal],
+        filament: Decimal,
+        art: Decimal,
+        syn: Decimal,
+    ) -> None:
         self._set(4, "5516", "CLS-PREDOMINANT", f"artificial {art} % >= synthetic {syn} %")
         finish = self.finish()
         if art >= _85:
             self._set(6, f"55161{_FINISH4[finish]}", "CLS-85", f"artificial {art} % >= 85")
             return
-        others = {k: p for k, p in shares.items() if FIBRES[k].group is not FibreGroup.ARTIFICIAL}
-        block = 3 if _mainly(others, "wool") else 4 if _mainly(others, "cotton") else 9
-        self._set(6, f"5516{block}{_FINISH4[finish]}", "CLS-85", f"artificial {art} % < 85")
+        others = _natural(shares)
+        others.update(_syn(stp))
+        if filament:
+            others[_FILAMENTS] = filament
+        if _mainly(others, _FILAMENTS):
+            block, rule = 2, "CLS-FIL-STAPLE"
+        else:
+            block = 3 if _mainly(others, "wool") else 4 if _mainly(others, "cotton") else 9
+            rule = "CLS-85"
+        self._set(6, f"5516{block}{_FINISH4[finish]}", rule, f"artificial {art} % < 85, {others}")
+
+    # Chapter 60 -------------------------------------------------------------------------
+    def _knitted(self, shares: dict[str, Decimal]) -> None:
+        spec = self.spec
+        self._set(2, "60", "CLS-CONSTRUCTION", "knitted or crocheted")
+        if spec.insecticide:
+            raise _Out(
+                "insecticide-treated fabric (Chapter 60 subheading note 1, 6005.35): "
+                "yarn decitex not modelled"
+            )
+        pile = self.need(spec.pile, "pile")
+        if pile is not Pile.NONE:
+            self._set(4, "6001", "CLS-KNIT", f"pile fabric ({pile.value})")
+            if pile is Pile.LONG:
+                self._set(6, "600110", "CLS-KNIT", '"long" pile')
+                return
+            m = self._knit_material(shares, split_manmade=False)
+            last = {"cotton": 1, "manmade": 2}.get(m, 9)
+            block = 2 if pile is Pile.LOOPED else 9
+            self._set(6, f"6001{block}{last}", "CLS-PREDOMINANT", f"{pile.value} pile, of {m}")
+            return
+        width = self.need(spec.width_cm, "width_cm")
+        rubber = sum(
+            (p for k, p in shares.items() if FIBRES[k].group is FibreGroup.RUBBER), Decimal(0)
+        )
+        elastomeric = spec.elastomeric_percent
+        if elastomeric is None:
+            elastomeric = shares.get("elastane", Decimal(0))
+        elastic = elastomeric + rubber >= _5
+        narrow = width <= 30
+        why = (
+            f"width {width} cm {'<=' if narrow else '>'} 30, elastomeric {elastomeric} % "
+            f"+ rubber {rubber} % {'>=' if elastic else '<'} 5"
+        )
+        if elastic:
+            heading = "6002" if narrow else "6004"
+            self._set(4, heading, "CLS-KNIT", why)
+            only_elastomeric = elastomeric >= _5 and not rubber
+            sub = f"{heading}{'40' if narrow else '10'}" if only_elastomeric else f"{heading}90"
+            self._set(
+                6,
+                sub,
+                "CLS-KNIT",
+                "5 % or more elastomeric yarn, no rubber thread" if only_elastomeric else "other",
+            )
+            return
+        if narrow:
+            self._set(4, "6003", "CLS-KNIT", why)
+            m = self._knit_material(shares, split_manmade=True)
+            digit = {"wool": 1, "cotton": 2, "synthetic": 3, "artificial": 4}.get(m, 9)
+            self._set(6, f"6003{digit}0", "CLS-PREDOMINANT", f"of {m}")
+            return
+        knit = self.need(spec.knit, "knit")
+        heading = "6005" if knit is KnitType.WARP else "6006"
+        self._set(4, heading, "CLS-KNIT", f"{why}; {knit.value} knit")
+        m = self._knit_material(shares, split_manmade=True)
+        if heading == "6006" and m == "wool":
+            self._set(6, "600610", "CLS-PREDOMINANT", "of wool")
+            return
+        block = {"cotton": 2, "synthetic": 3, "artificial": 4}.get(m)
+        if block is None:
+            self._set(6, f"{heading}90", "CLS-PREDOMINANT", f"of {m}")
+            return
+        finish = self.finish()
+        last = _FINISH4[finish]
+        if heading == "6005" and block == 3:
+            last += 5  # HS 2017: 6005.35 (subheading note 1), then .36-.39 by finish
+        self._set(6, f"{heading}{block}{last}", "CLS-FINISH-WEAVE", f"of {m}, {finish.value}")
+
+    def _knit_material(self, shares: dict[str, Decimal], *, split_manmade: bool) -> str:
+        """The material a knitted fabric is "of" (Section XI subheading note 2(A): the one Note
+        2 would select for a fabric of chapters 50-55 of the same materials; rubber thread is
+        not a textile material): wool, cotton, manmade (or synthetic / artificial), other."""
+        textile = {k: p for k, p in shares.items() if FIBRES[k].group is not FibreGroup.RUBBER}
+        if not textile:
+            return "other"
+        by_chapter: dict[int, Decimal] = {}
+        for key, p in textile.items():
+            ch = _CHAPTER[FIBRES[key].group]
+            by_chapter[ch] = by_chapter.get(ch, Decimal(0)) + p
+        best = max(by_chapter.values())
+        chapter = max(ch for ch, p in by_chapter.items() if p == best)
+        if chapter != 55:
+            return {51: "wool", 52: "cotton"}.get(chapter, "other")
+        if not split_manmade:
+            return "manmade"
+        groups = {FIBRES[k].group for k in textile} & {FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL}
+        if len(groups) == 1:
+            return "synthetic" if FibreGroup.SYNTHETIC in groups else "artificial"
+        # Both kinds: chapter 54 or 55 by filament against staple, then the heading within it.
+        # Whatever the split, the chapter chosen holds at least half the man-made weight, so a
+        # kind with a quarter of it or less cannot outweigh the other there (ties: artificial).
+        manmade = _group_total(textile, FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
+        syn_all = _group_total(textile, FibreGroup.SYNTHETIC)
+        if syn_all * 4 <= manmade:
+            return "artificial"
+        if (manmade - syn_all) * 4 < manmade:
+            return "synthetic"
+        fil, stp = self._kinds(textile)
+        ftot, stot = sum(fil.values(), Decimal(0)), sum(stp.values(), Decimal(0))
+        own = fil if ftot > stot else stp
+        syn = _group_total(own, FibreGroup.SYNTHETIC)
+        art = _group_total(own, FibreGroup.ARTIFICIAL)
+        return "artificial" if art >= syn else "synthetic"
 
 
 def _cotton_mix(heading: str, finish: Finish, polyester: bool, plain: bool, twill: bool) -> str:

@@ -23,6 +23,9 @@ class FibreGroup(StrEnum):
     VEGETABLE = "vegetable"  # chapter 53 (flax, ramie, ...)
     SYNTHETIC = "synthetic"  # man-made, synthetic polymers
     ARTIFICIAL = "artificial"  # man-made, regenerated cellulose and the like
+    # Rubber thread: not a textile material for Section XI Note 2, but heading 6002/6004 counts
+    # it ("5 % or more of elastomeric yarn or rubber thread"), so it is named in a composition.
+    RUBBER = "rubber"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,8 @@ FIBRES: dict[str, Fibre] = {
         Fibre("ramie", "苎麻", "ramie", FibreGroup.VEGETABLE),
         Fibre("hemp", "大麻", "hemp", FibreGroup.VEGETABLE),  # true hemp, heading 5302
         Fibre("jute", "黄麻", "jute", FibreGroup.VEGETABLE),  # bast fibre of heading 5303
+        # Rubber thread; "elastodiene" is Annex I's name for natural or synthetic polyisoprene.
+        Fibre("rubber", "橡胶丝", "elastodiene", FibreGroup.RUBBER),
     )
 }
 
@@ -74,6 +79,7 @@ _EQUIVALENT: dict[str, str] = {
     "蚕丝": "silk",
     "羊毛纤维": "wool",
     "棉纤维": "cotton",
+    "二烯类弹性纤维": "rubber",
 }
 
 # Names the market uses that are not standard: accepted to classify, reported as CLS-FIBRE-ALIAS.
@@ -89,6 +95,8 @@ ALIASES: dict[str, str] = {
     "汉麻": "hemp",
     "全棉": "cotton",
     "纯棉": "cotton",
+    "橡胶": "rubber",
+    "橡筋": "rubber",
 }
 
 
@@ -103,12 +111,13 @@ def lookup(name: str) -> tuple[Fibre | None, bool]:
         return FIBRES[_EQUIVALENT[n]], True
     if n in ALIASES:
         return FIBRES[ALIASES[n]], False
-    if low in ("nylon", "spandex", "rayon", "tencel"):
+    if low in ("nylon", "spandex", "rayon", "tencel", "rubber"):
         key = {
             "nylon": "polyamide",
             "spandex": "elastane",
             "rayon": "viscose",
             "tencel": "lyocell",
+            "rubber": "rubber",
         }[low]
         return FIBRES[key], False
     return None, False

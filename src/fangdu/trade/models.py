@@ -21,11 +21,13 @@ __all__ = [
     "FabricSpec",
     "Finding",
     "Finish",
+    "KnitType",
     "LabReport",
     "Labelling",
     "Line",
     "Merchant",
     "Operator",
+    "Pile",
     "Purchaser",
     "Roll",
     "TradeSettings",
@@ -46,6 +48,22 @@ class Construction(StrEnum):
 class YarnKind(StrEnum):
     FILAMENT = "filament"  # 长丝
     STAPLE = "staple"  # 短纤
+
+
+class KnitType(StrEnum):
+    """Chapter 60: warp knit (heading 6005) or not (6006)."""
+
+    WARP = "warp"  # 经编 (including galloon machines)
+    WEFT = "weft"  # 纬编 (circular, flat; and crochet)
+
+
+class Pile(StrEnum):
+    """Chapter 60, heading 6001: pile fabrics, including long pile and terry."""
+
+    NONE = "none"  # 非起绒
+    LONG = "long"  # 长毛绒 ("long pile", subheading 6001.10)
+    LOOPED = "looped"  # 毛圈 (looped pile, terry: 6001.2x)
+    OTHER = "other"  # 其他起绒 (cut pile, velour: 6001.9x)
 
 
 class Finish(StrEnum):
@@ -89,8 +107,22 @@ class FabricSpec(_Model):
     # Textured polyester filament as a share of the fabric's weight, for a fabric mixing
     # textured and non-textured filaments (5407.5x / 5407.61 / 5407.69); overrides `textured`.
     textured_percent: Decimal | None = None
+    # The filament part of the composition: for each man-made fibre spun partly as filament, its
+    # filament share of the fabric's weight; the rest of that fibre is staple (Section XI Note 2:
+    # filament, chapter 54, and staple, chapter 55, are different textile materials). None: the
+    # kind comes from `yarn` (every man-made fibre of that kind).
+    filament: tuple[Component, ...] | None = None
     finish: Finish | None = None
     weave: Weave | None = None
+    # Knitted (chapter 60): warp or weft knit, pile, elastomeric yarn share of the weight (None:
+    # the composition's elastane share).
+    knit: KnitType | None = None
+    pile: Pile | None = None
+    elastomeric_percent: Decimal | None = None
+    # Impregnated or coated with an insecticide of Chapter 60 subheading note 1 (mosquito-net
+    # fabric, 6005.35): a treatment the declarant states, like a finish; such fabric is not
+    # classified (the note turns on yarn decitex, not modelled).
+    insecticide: bool = False
     width_cm: Decimal | None = None
     gsm: Decimal | None = None  # g/m²
 

@@ -30,11 +30,13 @@ from fangdu.trade.models import (
     Construction,
     FabricSpec,
     Finish,
+    KnitType,
     Labelling,
     LabReport,
     Line,
     Merchant,
     Operator,
+    Pile,
     Purchaser,
     Roll,
     Weave,
@@ -73,10 +75,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("construction", "织造", "construction", required=False),
     Column("yarn", "纱线", "yarn", required=False),
     Column("textured", "变形丝", "textured", required=False),
+    # The filament part of the composition (e.g. 涤纶38.87%): the rest of each fibre is staple.
+    Column("filament", "长丝成分", "filament composition", required=False),
     Column("finish", "染整", "finish", required=False),
     Column("weave", "组织", "weave", required=False),
     Column("width_cm", "幅宽cm", "width cm", required=False),
     Column("gsm", "克重", "gsm", required=False),
+    Column("knit", "针织方式", "knit", required=False),
+    Column("pile", "起绒", "pile", required=False),
+    Column("elastomeric", "弹性纱线", "elastomeric", required=False),
+    Column("insecticide", "防蚊药剂", "insecticide", required=False),
     Column("metres", "米数", "metres"),
     Column("net_kg", "净重", "net kg"),
     Column("gross_kg", "毛重", "gross kg"),
@@ -144,6 +152,25 @@ _WORDS: dict[str, dict[str, Any]] = {
         "其他": Weave.OTHER,
         "other": Weave.OTHER,
         "satin": Weave.OTHER,
+    },
+    "knit": {
+        "经编": KnitType.WARP,
+        "warp": KnitType.WARP,
+        "纬编": KnitType.WEFT,
+        "weft": KnitType.WEFT,
+    },
+    "pile": {
+        "无": Pile.NONE,
+        "否": Pile.NONE,
+        "none": Pile.NONE,
+        "no": Pile.NONE,
+        "长毛绒": Pile.LONG,
+        "long": Pile.LONG,
+        "毛圈": Pile.LOOPED,
+        "looped": Pile.LOOPED,
+        "其他起绒": Pile.OTHER,
+        "割绒": Pile.OTHER,
+        "other": Pile.OTHER,
     },
     "labelling": {
         "": Labelling.NONE,
@@ -268,7 +295,21 @@ def _parse(key: str, v: Any) -> Any:
         if d > 100:
             raise _Bad(f"变形丝含量须在0-100%之间：{s!r}", f"textured share must be 0-100 %: {s!r}")
         return d
-    if key in ("operator_registered", "operator_consignor", "confirmed", "excluded", "textured"):
+    if key == "elastomeric":
+        d = _decimal(s.rstrip("%"))
+        if d > 100:
+            raise _Bad(
+                f"弹性纱线含量须在0-100%之间：{s!r}", f"elastomeric share must be 0-100 %: {s!r}"
+            )
+        return d
+    if key in (
+        "operator_registered",
+        "operator_consignor",
+        "confirmed",
+        "excluded",
+        "textured",
+        "insecticide",
+    ):
         if s.lower() not in _BOOL:
             if key == "textured":
                 raise _Bad(
@@ -300,7 +341,7 @@ def _parse(key: str, v: Any) -> Any:
             return dt.date.fromisoformat(s[:10])
         except ValueError:
             raise _Bad(f"日期须为YYYY-MM-DD：{s!r}", f"date must be YYYY-MM-DD: {s!r}") from None
-    if key in ("composition", "label", "lab_composition"):
+    if key in ("composition", "label", "lab_composition", "filament"):
         return parse_composition(s)
     if key == "rolls":
         rolls = []
@@ -487,8 +528,13 @@ def _line(ref: str, v: dict[str, Any]) -> Line:
             textured_percent=(
                 v.get("textured") if isinstance(v.get("textured"), Decimal) else None
             ),
+            filament=v.get("filament"),
             finish=v.get("finish"),
             weave=v.get("weave"),
+            knit=v.get("knit"),
+            pile=v.get("pile"),
+            elastomeric_percent=v.get("elastomeric"),
+            insecticide=bool(v.get("insecticide")),
             width_cm=v.get("width_cm"),
             gsm=v.get("gsm"),
         ),

@@ -197,6 +197,28 @@ _ALL: tuple[Rule, ...] = (
         HS,
     ),
     _R(
+        "CLS-FIL-STAPLE",
+        _E,
+        "长丝与短纤为不同纺织材料，按重量定第54或55章，相等时取第55章",
+        "filament and staple are different textile materials: chapter 54 or 55 by weight, ties "
+        "to 55",
+        "Section XI Note 2(A) and 2(B)(b)-(d): man-made filament (54) against staple (55) by "
+        "weight, each chapter's heading by its own materials; 5515.12/.21/.91 and 5516.2x "
+        '"mixed mainly or solely with man-made filaments"',
+        HS,
+    ),
+    _R(
+        "CLS-KNIT",
+        _E,
+        "针织物品目：起绒6001；幅宽≤30cm且弹性纱线或橡胶丝≥5% 6002、其他6003；>30cm且≥5% 6004；"
+        "经编6005；其他6006",
+        "knitted headings: pile 6001; width <= 30 cm with >= 5 % elastomeric yarn or rubber "
+        "thread 6002, other 6003; > 30 cm with >= 5 % 6004; warp knit 6005; other 6006",
+        "Chapter 60 headings 60.01-60.06 and subheadings 6002.40/.90, 6004.10/.90; Section XI "
+        'subheading note 2(A) for "of cotton / synthetic / artificial fibres"',
+        "Harmonized System 2022, chapter 60 (structure, data/hs_knitted.json)",
+    ),
+    _R(
         "CLS-FINISH-WEAVE",
         _E,
         "本色/漂白/染色/色织/印花及组织决定子目",
@@ -218,7 +240,7 @@ _ALL: tuple[Rule, ...] = (
         _W,
         "该商品不在归类数据范围内，仅作格式与申报要素检查",
         "good outside the transcribed tariff rows; format and 申报要素 checks only",
-        "tariff rows transcribed for woven fabrics of 52, 53, 54, 55",
+        "tariff rows transcribed for woven fabrics of 52, 53, 54, 55 and knitted fabrics of 60",
         "docs/TRADE.md",
     ),
     _R(

@@ -2,7 +2,8 @@
 
 Rows: HS 6-digit subheadings of woven fabrics of headings 5208-5212, 5309-5311, 5407-5408 and
 5512-5516,
-read from data/hs_woven.json (its "source" names where they come from; JSON so that the
+read from data/hs_woven.json, and of knitted fabrics of headings 6001-6006 from
+data/hs_knitted.json (each file's "source" names where they come from; JSON so that the
 package data travels with a wheel). Codes of other chapters get format
 and 申报要素 checks only (rule CLS-OUT-OF-SCOPE). China's 8+2-digit splits, legal units per
 code, export duty and inspection class are not transcribed: the legal units 米/千克 below are
@@ -42,9 +43,15 @@ HEADINGS_COVERED = frozenset(
         "5514",
         "5515",
         "5516",
+        "6001",
+        "6002",
+        "6003",
+        "6004",
+        "6005",
+        "6006",
     }
 )
-CHAPTERS_COVERED = frozenset({"52", "53", "54", "55"})
+CHAPTERS_COVERED = frozenset({"52", "53", "54", "55", "60"})
 
 # Our layout of the 申报要素 for woven fabric: issue 18 requires 克重 and 幅宽 among them; the
 # order and the other names are a draft, not transcribed from the 规范申报目录 (docs/TRADE.md).
@@ -55,9 +62,12 @@ LEGAL_UNITS: tuple[str, str] = ("米", "千克")
 
 @functools.cache
 def subheadings() -> dict[str, str]:
-    """6-digit code → abridged description."""
-    text = files("fangdu.trade").joinpath("data/hs_woven.json").read_text(encoding="utf-8")
-    return dict(json.loads(text)["subheadings"])
+    """6-digit code → abridged description (woven fabrics, then knitted fabrics)."""
+    out: dict[str, str] = {}
+    for name in ("hs_woven.json", "hs_knitted.json"):
+        text = files("fangdu.trade").joinpath(f"data/{name}").read_text(encoding="utf-8")
+        out.update(json.loads(text)["subheadings"])
+    return out
 
 
 def covered(code: str) -> bool:
