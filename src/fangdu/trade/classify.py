@@ -1,4 +1,4 @@
-"""Woven fabric → HS 6-digit subheading, from the attributes the tariff text turns on.
+"""Woven and knitted fabric → HS 6-digit subheading, from the attributes the tariff turns on.
 
 Encoded (docs/TRADE.md, rules CLS-*):
 - Section XI Note 2: the material predominating by weight over each other single material;
@@ -16,11 +16,20 @@ Encoded (docs/TRADE.md, rules CLS-*):
   vegetable fibre, other chapters' fibres disregarded: flax 5309, jute 5310, the others (true
   hemp, ramie, ...) 5311, ties to the last; 5309 by the 85 % flax threshold and finish.
 
-Not encoded, so such goods are reported out of scope rather than guessed: knitted fabrics
-(chapter 60), pile and special fabrics (58), high-tenacity or strip fabrics (5407.10/.20/.30,
-5408.10), fabrics mixing filament and staple yarns (5515.12/.21/.91, 5516.2x), chapters 50
-and 51. An attribute a decision needs that is missing stops the classification with a
-question: the heading may still be known, the code is not guessed.
+- Section XI Note 2(A), 2(B)(b)-(d) (CLS-FIL-STAPLE): man-made filament (54) and staple (55)
+  are different materials: the heavier kind decides the chapter, ties to 55; each chapter's
+  heading by its own materials; "mixed mainly or solely with man-made filaments" (5515.12/.21/
+  .91, 5516.2x) counts the filaments as one material. Input: the filament part of the
+  composition (FabricSpec.filament), else `yarn` for all man-made fibres, else asked.
+- Chapter 60 (CLS-KNIT): pile 6001; width <= 30 cm with >= 5 % elastomeric yarn or rubber
+  thread 6002, other 6003; > 30 cm with >= 5 % 6004; warp knit 6005; other 6006; the fibre by
+  Section XI subheading note 2(A), the finish as for woven fabrics.
+
+Not encoded, so such goods are reported out of scope rather than guessed: pile and special
+woven fabrics (58), high-tenacity or strip fabrics (5407.10/.20/.30, 5408.10), chapters 50 and
+51, woven fabrics with rubber thread, insecticide-treated netting (6005.35). An attribute a
+decision needs that is missing stops the classification with a question: the heading may
+still be known, the code is not guessed.
 """
 
 from __future__ import annotations
@@ -628,5 +637,5 @@ def _cotton_mix(heading: str, finish: Finish, polyester: bool, plain: bool, twil
 
 
 def classify(spec: FabricSpec) -> Classification:
-    """The HS subheading of a woven fabric, or the attributes to ask for, or why not."""
+    """The HS subheading of a woven or knitted fabric, or the attributes to ask for, or why not."""
     return _Classifier(spec).run()
