@@ -74,3 +74,35 @@ def test_empty_required_cell(clean_rows: Rows, tmp_path: Path) -> None:
     rows = [dict(clean_rows[0], 毛重="")]
     with pytest.raises(ReadError, match=r"csv!2 \[毛重\]"):
         read_lines(write_csv(rows, tmp_path / "e.csv"))
+
+
+def test_bad_knitted_and_filament_cells_are_named(clean_rows: Rows, tmp_path: Path) -> None:
+    rows = [dict(r) for r in clean_rows[:4]]
+    rows[0]["针织方式"] = "圆机"  # not 经编 / 纬编
+    rows[1]["起绒"] = "绒"
+    rows[2]["弹性纱线"] = "150%"
+    rows[3]["长丝成分"] = "涤纶"  # no share
+    rows[3]["防蚊药剂"] = "maybe"
+    with pytest.raises(ReadError) as err:
+        read_lines(write_csv(rows, tmp_path / "bad.csv"))
+    where = sorted((e.row, e.column) for e in err.value.errors)
+    assert where == [
+        (2, "针织方式"),
+        (3, "起绒"),
+        (4, "弹性纱线"),
+        (5, "长丝成分"),
+        (5, "防蚊药剂"),
+    ]
+
+
+def test_the_new_cells_read_in_english_too(clean_rows: Rows, tmp_path: Path) -> None:
+    en = {c.zh: c.en for c in COLUMNS}
+    row = dict(clean_rows[0])
+    row.update({"针织方式": "warp", "起绒": "looped", "弹性纱线": "5", "长丝成分": "polyester 40%"})
+    with (tmp_path / "en.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=[en[k] for k in row])
+        w.writeheader()
+        w.writerow({en[k]: v for k, v in row.items()})
+    spec = read_lines(tmp_path / "en.csv")[0].spec
+    assert (spec.knit, spec.pile, str(spec.elastomeric_percent)) == ("warp", "looped", "5")
+    assert spec.filament is not None and spec.filament[0].fibre == "polyester"
