@@ -99,3 +99,29 @@ def test_the_registry_runs_on_milvus_lite(settings, print_png, tmp_path):
         assert reopened.references.rebuild_index() == 1
         assert reopened.checking.check_bytes(print_png(30))[0].verdict == "copy"
     assert not (settings.index_path / FaissIndex.FILE_NAME).exists()
+
+
+def test_the_word_index_follows_the_vector_index(settings, print_png):
+    with Registry.open(settings) as registry:
+        registry.filing.register(print_png(7), request("seven"))
+        registry.filing.register(print_png(8), request("eight"))
+        references = registry.references
+        assert references.words.ref_ids() == references.index.ref_ids()
+        assert references.words.position == references.index.position
+    with Registry.open(settings, sync=False) as reader:
+        assert reader.references.words.ref_ids() == reader.references.index.ref_ids()
+
+
+def test_a_home_without_word_files_heals_them_when_opened(settings, print_png):
+    with Registry.open(settings) as registry:
+        work = registry.filing.register(print_png(9), request("nine")).work
+    for lost in settings.index_path.glob("words*"):  # a home from before the words, lost files
+        lost.unlink()
+    with Registry.open(settings, sync=False) as reader:  # a reader heals them in memory
+        assert reader.references.words.ref_ids() == reader.references.index.ref_ids()
+        assert len(reader.references.words) == 1
+        assert reader.checking.check_bytes(print_png(9))[0].target_id == work.id
+    assert not list(settings.index_path.glob("words*"))  # the reader wrote nothing
+    with Registry.open(settings) as owner:
+        assert len(owner.references.words) == 1
+    assert (settings.index_path / "words.json").exists()

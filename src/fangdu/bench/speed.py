@@ -142,7 +142,8 @@ def check_benchmark(
     """``import`` throughput on rendered prints, then ``check`` latency against ``n_refs``.
 
     References beyond the ``n_real`` rendered ones are synthetic: real fingerprints whose global
-    vectors are blends of real ones plus noise, so shortlists fill with them and every query
+    vectors are blends of real ones plus noise, and whose local descriptors are scrambled, so
+    both shortlists fill with them and every query
     fetches and verifies as many candidates as it would in a full library. The fingerprint
     cache is cleared before each query so each one reads its candidates from the database.
     """
@@ -246,7 +247,16 @@ def _add_synthetic_refs(registry: Registry, count: int, rng: np.random.Generator
             blend += 0.05 * rng.standard_normal(blend.shape, dtype=np.float32)
             blend /= np.linalg.norm(blend, axis=1, keepdims=True)
             source, version = real[a]
-            fingerprint = replace(source, global_vectors=blend.astype(np.float32))
+            # Scrambled local descriptors (dimensions permuted, signs flipped): as many and as
+            # varied as real ones, so the visual words' lists fill as in a real library, but a
+            # stand-in is no copy of its source, which would tie with it in both shortlists.
+            dims = source.descriptors.shape[1]
+            flips = rng.choice(np.array([-1, 1], np.int16), dims)
+            scrambled = source.descriptors[:, rng.permutation(dims)].astype(np.int16) * flips
+            descriptors = np.clip(scrambled, -127, 127).astype(np.int8)
+            fingerprint = replace(
+                source, global_vectors=blend.astype(np.float32), descriptors=descriptors
+            )
             work_id, ref_id = next_work + first + j, next_ref + first + j
             works.append(
                 {

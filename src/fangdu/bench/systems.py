@@ -12,6 +12,7 @@ import numpy as np
 from fangdu.similarity import COPY_THRESHOLD, Fingerprint, extract
 from fangdu.similarity.index import FaissIndex
 from fangdu.similarity.search import Searcher
+from fangdu.similarity.word_index import WordIndex
 
 Ranked = list[tuple[str, float]]
 
@@ -29,7 +30,8 @@ class System(Protocol):
 
 
 class FangduSystem:
-    """The real pipeline: ``extract``, global-vector shortlist, ``compare`` on each candidate."""
+    """The real pipeline: ``extract``, the visual-word and global-vector shortlist, ``compare``
+    on each candidate."""
 
     name = "fangdu"
 
@@ -45,11 +47,15 @@ class FangduSystem:
         fp = extract(rgb)
         if self._searcher is None:
             index = FaissIndex.open(Path(self._tmp.name), fp.global_vectors.shape[1])
-            self._searcher = Searcher(index, self._fetch, shortlist=self.shortlist)
+            self._searcher = Searcher(
+                index, self._fetch, shortlist=self.shortlist, words=WordIndex()
+            )
         number = len(self._ids)
         self._ids.append(ref_id)
         self._fingerprints[number] = fp
         self._searcher.index.add(np.array([number]), [fp.global_vectors])
+        assert self._searcher.words is not None
+        self._searcher.words.add([number], [fp])
 
     def _fetch(self, numbers: Sequence[int]) -> dict[int, Fingerprint]:
         return {n: self._fingerprints[n] for n in numbers if n in self._fingerprints}

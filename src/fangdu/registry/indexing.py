@@ -1,6 +1,7 @@
-"""The vector index kept in line with the database (index maintenance): it records the
-evidence log's position it reflects, catches up by reading only what is newer, re-syncs and
-rebuilds; and it answers the shortlist search over it with a cache of reference fingerprints.
+"""The vector index and the visual-word index kept in line with the database (index
+maintenance): they record the evidence log's position they reflect, catch up by reading only
+what is newer, re-sync and rebuild; and they answer the shortlist search with a cache of
+reference fingerprints.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from fangdu.similarity import DESCRIPTOR_DIM, FINGERPRINT_VERSION, Fingerprint
 from fangdu.similarity.index import FaissIndex, VectorIndex
 from fangdu.similarity.search import Searcher
 from fangdu.similarity.types import Match
+from fangdu.similarity.word_index import WordIndex
 
 CURRENT_VERSION = str(FINGERPRINT_VERSION)
 
@@ -46,16 +48,21 @@ class ReferenceIndex:
         blobs: BlobStore,
         ledger: LogStore,
         index: VectorIndex,
+        words: WordIndex | None = None,
     ) -> None:
         self.settings = settings
         self.units = units
         self.blobs = blobs
         self.ledger = ledger
         self.index = index
+        # Without stored words (tests that hand in a bare index) they are kept in memory.
+        self.words = words if words is not None else WordIndex()
         self._fingerprints: OrderedDict[int, Fingerprint] = OrderedDict()
         self._fingerprints_lock = threading.Lock()
         self._catch_up_lock = threading.Lock()
-        self.searcher = Searcher(index, self._fetch_fingerprints, workers=settings.verify_threads)
+        self.searcher = Searcher(
+            index, self._fetch_fingerprints, workers=settings.verify_threads, words=self.words
+        )
         self.last_sync = IndexSync(0, 0, 0)
 
     def search(self, fingerprint: Fingerprint, top_k: int) -> list[tuple[int, Match]]:
@@ -95,19 +102,37 @@ class ReferenceIndex:
             unknown = sorted(present - expected)
             missing = sorted(expected - present)
             self.index.remove(unknown)
-            for ids, vectors in _vector_chunks(repo.searchable_fingerprints(missing)):
-                self.index.add(np.asarray(ids, np.int64), vectors)
+            for ids, fingerprints in _fingerprint_chunks(repo.searchable_fingerprints(missing)):
+                self.index.add(np.asarray(ids, np.int64), _vectors(fingerprints))
+            words_changed = self._sync_words(repo, expected)
         if unknown or missing:
             self.index.save()
             with self._fingerprints_lock:
                 self._fingerprints.clear()
+        if words_changed and not self.words.read_only:
+            self.words.save()
         return IndexSync(added=len(missing), removed=len(unknown), stale=stale)
+
+    def _sync_words(self, repo, expected: set[int]) -> bool:
+        """Bring the word index to the same references (a home from before it, a crash
+        between the two indexes' saves). Returns whether anything changed."""
+        present = self.words.ref_ids()
+        unknown = sorted(present - expected)
+        missing = sorted(expected - present)
+        self.words.remove(unknown)
+        for ids, fingerprints in _fingerprint_chunks(repo.searchable_fingerprints(missing)):
+            self.words.add(ids, fingerprints)
+        return bool(unknown or missing)
 
     def catch_up(self) -> int:
         """Index what became searchable since the index's position in the evidence log (new
         registrations, approvals, prior art): one query when nothing did. Returns how many
         references were added."""
         with self._catch_up_lock:
+            if self.words.position != self.index.position:
+                with self.units() as repo:
+                    self._sync_words(repo, repo.searchable_ref_ids(CURRENT_VERSION))
+                self.words.position = self.index.position
             start = self.index.position
             subjects, end = self.ledger.subjects_since(start)
             if end <= start:
@@ -117,13 +142,18 @@ class ReferenceIndex:
             added = 0
             with self.units() as repo:
                 refs = repo.searchable_refs_of(works, prior_art)
-                for ids, vectors in _vector_chunks(repo.searchable_fingerprints(refs)):
-                    self.index.add(np.asarray(ids, np.int64), vectors)
+                for ids, fingerprints in _fingerprint_chunks(repo.searchable_fingerprints(refs)):
+                    self.index.add(np.asarray(ids, np.int64), _vectors(fingerprints))
+                    self.words.add(ids, fingerprints)
                     added += len(ids)
             if self.index.read_only:
                 self.index.position = end  # in memory only: another process owns the files
             else:
                 self.index.save(position=end)
+            if self.words.read_only:
+                self.words.position = end
+            else:
+                self.words.save(position=end)
             return added
 
     def rebuild_index(self, progress: Progress | None = None) -> int:
@@ -135,11 +165,13 @@ class ReferenceIndex:
                 "stop it, then rebuild"
             )
         self._refingerprint_stale(progress)
+        self.words.remove(sorted(self.words.ref_ids()))
         if not isinstance(self.index, FaissIndex):  # an engine of its own: refill it in place
             self.index.remove(sorted(self.index.ref_ids()))
             self.last_sync = self.sync_index()
             position = self.ledger.sequenced_size()
             self.index.save(position=position)
+            self._save_words(position)
             self.clear_caches()
             return len(self.index)
         with self.units() as repo:
@@ -155,7 +187,9 @@ class ReferenceIndex:
             index = None
             # Big chunks: the first one trains the IVF quantiser when the library is large.
             rows = repo.searchable_fingerprints()
-            for ids, vectors in _vector_chunks(rows, size=100_000, tick=tick):
+            for ids, fingerprints in _fingerprint_chunks(rows, size=100_000, tick=tick):
+                vectors = _vectors(fingerprints)
+                self.words.add(ids, fingerprints)
                 if index is None:
                     index = FaissIndex.build(
                         self.settings.index_path,
@@ -173,12 +207,24 @@ class ReferenceIndex:
         position = self.ledger.sequenced_size()
         index.position = position
         index.compact()
+        self._save_words(position)
         index.take_ownership(self.index)
         self.index = index
         self.searcher.index = index
         with self._fingerprints_lock:
             self._fingerprints.clear()
         return len(index)
+
+    def save(self, position: int) -> None:
+        """Record both indexes as reflecting the evidence log up to ``position``."""
+        self.index.save(position=position)
+        self._save_words(position)
+
+    def _save_words(self, position: int) -> None:
+        if self.words.read_only:
+            self.words.position = position
+        else:
+            self.words.save(position=position)
 
     def _refingerprint_stale(self, progress: Progress | None) -> None:
         with self.units() as repo:
@@ -197,6 +243,7 @@ class ReferenceIndex:
 
     def close(self) -> None:
         self.index.close()
+        self.words.close()
 
 
 def open_index(settings: Settings, *, read_only: bool = False) -> VectorIndex:
@@ -209,22 +256,32 @@ def open_index(settings: Settings, *, read_only: bool = False) -> VectorIndex:
     return FaissIndex.open(settings.index_path, DESCRIPTOR_DIM, read_only=read_only)
 
 
-def _vector_chunks(
+def open_words(settings: Settings, *, read_only: bool = False) -> WordIndex:
+    """The visual-word index beside the vector index files (also with a Milvus vector index: the
+    words are this process's own files). ``read_only`` when the vector index is."""
+    return WordIndex.open(settings.index_path, read_only=read_only)
+
+
+def _vectors(fingerprints: Sequence[Fingerprint]) -> list[np.ndarray]:
+    return [fingerprint.global_vectors for fingerprint in fingerprints]
+
+
+def _fingerprint_chunks(
     rows: Iterable[tuple[int, bytes, str]],
     size: int = 1000,
     tick: Callable[[], None] | None = None,
-) -> Iterator[tuple[list[int], list[np.ndarray]]]:
+) -> Iterator[tuple[list[int], list[Fingerprint]]]:
     ids: list[int] = []
-    vectors: list[np.ndarray] = []
+    fingerprints: list[Fingerprint] = []
     for ref_id, data, version in rows:
         if version != CURRENT_VERSION:
             continue
         if tick is not None:
             tick()
         ids.append(ref_id)
-        vectors.append(Fingerprint.from_bytes(data).global_vectors)
+        fingerprints.append(Fingerprint.from_bytes(data))
         if len(ids) >= size:
-            yield ids, vectors
-            ids, vectors = [], []
+            yield ids, fingerprints
+            ids, fingerprints = [], []
     if ids:
-        yield ids, vectors
+        yield ids, fingerprints

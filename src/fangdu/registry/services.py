@@ -28,10 +28,11 @@ from fangdu.ledger.timestamp import HttpTimestampAuthority
 from fangdu.registry.blobs import BlobStore, LocalBlobStore
 from fangdu.registry.checking import CheckService
 from fangdu.registry.filing import BATCH_SIZE, FilingService, InstallationKeys
-from fangdu.registry.indexing import ReferenceIndex, open_index
+from fangdu.registry.indexing import ReferenceIndex, open_index, open_words
 from fangdu.registry.queries import QueryService
 from fangdu.registry.repository import Repository, UnitOfWork
 from fangdu.similarity.index import VectorIndex
+from fangdu.similarity.word_index import WordIndex
 
 
 class Registry:
@@ -45,6 +46,7 @@ class Registry:
         blobs: BlobStore,
         index: VectorIndex,
         *,
+        words: WordIndex | None = None,
         batch_size: int = BATCH_SIZE,
         read_only: bool = False,
     ) -> None:
@@ -66,7 +68,7 @@ class Registry:
             witnesses=[(w.url, parse_cosigner_key(w.key)) for w in settings.witnesses],
         )
         self.keys = InstallationKeys(keys, read_only=read_only)
-        self.references = ReferenceIndex(settings, self.units, blobs, self.ledger, index)
+        self.references = ReferenceIndex(settings, self.units, blobs, self.ledger, index, words)
         self.checking = CheckService(settings, self.units, blobs, self.references)
         self.queries = QueryService(self.units)
         self.filing = FilingService(
@@ -119,6 +121,7 @@ class Registry:
                 engine,
                 blobs or LocalBlobStore(settings.blobs_path),
                 index,
+                words=open_words(settings, read_only=index.read_only),
                 read_only=read_only,
             )
             if not read_only:
@@ -127,7 +130,7 @@ class Registry:
             if not index.read_only:  # this process owns the index files: heal them
                 position = registry.ledger.sequenced_size()
                 references.last_sync = references.sync_index()
-                references.index.save(position=position)
+                references.save(position)
             references.catch_up()
         except BaseException:
             engine.dispose()

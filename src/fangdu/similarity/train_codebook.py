@@ -4,8 +4,9 @@
 
 Steps: RootSIFT from prints and lightly altered copies; a PCA to LOCAL_DIM whose components are
 each mirror-symmetric or antisymmetric; a k-means VLAD codebook; and a PCA of the VLAD vectors to
-DESCRIPTOR_DIM with partial whitening. Everything is seeded; the result only changes when this
-file, the feature extractor or the procedural generator changes.
+DESCRIPTOR_DIM with partial whitening. ``--words`` trains only the visual words of the second
+shortlist (``_words``) on the local model already saved. Everything is seeded; the result only
+changes when this file, the feature extractor or the procedural generator changes.
 """
 
 from __future__ import annotations
@@ -25,9 +26,20 @@ from fangdu.similarity._features import (
     working_lab,
     working_scale,
 )
-from fangdu.similarity._model import DESCRIPTOR_DIM, LOCAL_DIM, QUANT_SCALE, Model, save_model
+from fangdu.similarity._model import (
+    DATA_DIR,
+    DESCRIPTOR_DIM,
+    LOCAL_DIM,
+    QUANT_SCALE,
+    Model,
+    load_model,
+    save_model,
+)
+from fangdu.similarity._words import WORDS_FILE
 
 VOCABULARY = 32
+WORD_VOCABULARY = 1024
+WORD_PRINTS = 300
 SEED_BASE = 1_000_000  # far from the seeds tests use
 # Whitening strength for the global PCA: 0 keeps plain PCA, 1 fully whitens (noisy on small data).
 WHITEN = 0.5
@@ -122,10 +134,30 @@ def train(prints: int) -> Model:
     return Model(mean, basis, signs, partial.centroids, gmean.astype(np.float32), gbasis)
 
 
+def train_words(prints: int = WORD_PRINTS, size: int = WORD_VOCABULARY) -> np.ndarray:
+    """The visual-word vocabulary of ``_words``: k-means of the engine's own local descriptors
+    (as stored, closed under mirroring) from procedural prints and their altered copies."""
+    model = load_model()
+    descs = [model.project(_raw(rgb)).astype(np.float32) / QUANT_SCALE for rgb in _images(prints)]
+    x = np.concatenate(descs)
+    x = np.concatenate([x, x * model.signs])
+    km = faiss.Kmeans(LOCAL_DIM, size, niter=20, seed=1, max_points_per_centroid=256)
+    km.train(x)
+    return km.centroids.astype(np.float32)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prints", type=int, default=600)
+    parser.add_argument(
+        "--words", action="store_true", help="train only the visual-word vocabulary (words.npy)"
+    )
     args = parser.parse_args()
+    if args.words:
+        words = train_words()
+        np.save(DATA_DIR / WORDS_FILE, words.astype(np.float16), allow_pickle=False)
+        print(f"saved {len(words)} visual words trained on {WORD_PRINTS} prints")
+        return
     model = train(args.prints)
     save_model(model)
     print(f"saved model trained on {args.prints} prints")

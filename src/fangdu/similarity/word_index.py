@@ -1,0 +1,265 @@
+"""The inverted file of visual words behind the second shortlist (see ``_words``).
+
+Entries are (reference, word, 64-bit code), about 85 per reference (16 bytes each: ~1.4 GB at a
+million references). Searching visits only the lists of the query's words. The entries live
+in a main part sorted by word, plus a small unsorted tail of recent additions that each search
+scans whole; the tail is folded into the main part once it holds a tenth as many entries.
+Removal leaves a tombstone until that fold.
+
+Persistence follows the vector index (``position`` is the evidence log's size the index
+reflects, ``read_only`` a reader of files another process owns): ``save`` writes the entries
+added since the last save as one segment file and then an atomically replaced manifest naming
+every segment, the removed references and the position, so a crash leaves either the old or
+the new manifest and at worst an unreferenced segment (deleted by the next save). Many
+segments, or many removals, are folded into one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from fangdu.similarity._fingerprint import Fingerprint
+from fangdu.similarity._words import agreement, encode
+
+MANIFEST = "words.json"
+FOLD_RATIO = 0.1
+MAX_SEGMENTS = 16
+
+
+class WordIndex:
+    """Visual words of the searchable references; thread-safe (one lock, short holds)."""
+
+    def __init__(self, directory: Path | None = None, *, read_only: bool = False) -> None:
+        self.directory = directory
+        self.read_only = read_only or directory is None
+        self.position = 0
+        self._lock = threading.RLock()
+        empty = (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.uint64))
+        self._main = empty  # (refs, words, codes) sorted by word
+        self._starts = np.zeros(1, np.int64)
+        self._tail: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._tail_size = 0
+        self._counts: dict[int, int] = {}  # reference -> number of words
+        self._sizes = np.zeros(0, np.float32)  # the same by reference id, 0 if absent
+        self._removed: set[int] = set()  # tombstones in the stored entries
+        self._unsaved: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._segments: list[str] = []
+        self._rewrite = False  # the stored segments hold entries memory no longer has
+
+    # -- the contract the reference index uses ------------------------------------------------
+
+    @classmethod
+    def open(cls, directory: Path, *, read_only: bool = False) -> WordIndex:
+        """The index stored in ``directory``, or an empty one (position 0) if there is none."""
+        index = cls(Path(directory), read_only=read_only)
+        manifest = index.directory / MANIFEST
+        if manifest.exists():
+            state = json.loads(manifest.read_text())
+            parts = []
+            for name in state["segments"]:
+                with np.load(index.directory / name, allow_pickle=False) as seg:
+                    parts.append((seg["refs"], seg["words"], seg["codes"]))
+            index._segments = list(state["segments"])
+            index._removed = {int(r) for r in state["removed"]}
+            index.position = int(state["position"])
+            index._append(parts, skip_removed=True)
+            index._fold()
+        return index
+
+    def add(self, ref_ids: Sequence[int], fingerprints: Sequence[Fingerprint]) -> None:
+        """Index these references (re-adding one replaces its words)."""
+        parts = []
+        for ref_id, fingerprint in zip(ref_ids, fingerprints, strict=True):
+            words, codes = encode(fingerprint.descriptors)
+            parts.append((np.full(len(words), int(ref_id), np.int32), words, codes))
+        with self._lock:
+            self._drop([int(r) for r in ref_ids])
+            returning = self._removed.intersection(int(r) for r in ref_ids)
+            if returning:
+                # Their old entries are gone from memory (the drop folded); the stored segments
+                # still hold them, so the next save rewrites everything without tombstones.
+                self._removed -= returning
+                self._rewrite = True
+            self._append(parts)
+            self._unsaved.extend(parts)
+            if self._tail_size > FOLD_RATIO * len(self._main[0]) + 50_000:
+                self._fold()
+
+    def remove(self, ref_ids: Sequence[int]) -> None:
+        with self._lock:
+            self._drop([int(r) for r in ref_ids])
+
+    def ref_ids(self) -> set[int]:
+        with self._lock:
+            return set(self._counts)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def search(self, fingerprint: Fingerprint, k: int) -> list[tuple[int, float]]:
+        """Best ``k`` references by normalised word agreement (the better of the query and its
+        mirror image), best first; references sharing no agreeing word are left out."""
+        with self._lock:
+            if not self._counts or k <= 0:
+                return []
+            if len(self._tail) > 1:  # many small additions: one array to scan
+                self._tail = [tuple(np.concatenate(part) for part in zip(*self._tail, strict=True))]
+            main, starts, tail = self._main, self._starts, list(self._tail)
+            sizes = self._sizes
+        best: dict[int, float] = {}
+        for mirrored in (False, True):
+            words, codes = encode(fingerprint.descriptors, mirrored=mirrored)
+            if len(words) == 0:
+                continue
+            refs, sims = self._matches(words, codes, main, starts, tail)
+            if len(refs) == 0:
+                continue
+            totals = np.bincount(refs, weights=sims, minlength=len(sizes))[: len(sizes)]
+            candidates = np.flatnonzero((totals > 0) & (sizes > 0))  # size 0: removed since
+            scores = totals[candidates] / np.sqrt(sizes[candidates] * len(words))
+            if len(candidates) > k:
+                keep = np.argpartition(-scores, k - 1)[:k]
+                candidates, scores = candidates[keep], scores[keep]
+            for ref_id, score in zip(candidates.tolist(), scores.tolist(), strict=True):
+                if score > best.get(ref_id, 0.0):
+                    best[ref_id] = score
+        return sorted(best.items(), key=lambda item: -item[1])[:k]
+
+    def save(self, position: int | None = None) -> None:
+        """Write what was added since the last save as a segment, then the manifest."""
+        if self.read_only or self.directory is None:
+            raise PermissionError("this word index was opened read-only")
+        with self._lock:
+            if position is not None:
+                self.position = position
+            self.directory.mkdir(parents=True, exist_ok=True)
+            if self._rewrite or len(self._segments) >= MAX_SEGMENTS or len(self._removed) > 1000:
+                self._fold()
+                self._rewrite = False
+                self._segments = [self._write_segment([self._main])] if len(self._main[0]) else []
+                self._removed.clear()
+            elif self._unsaved:
+                self._segments.append(self._write_segment(self._unsaved))
+            self._unsaved = []
+            _write_atomically(
+                self.directory / MANIFEST,
+                json.dumps(
+                    {
+                        "position": self.position,
+                        "segments": self._segments,
+                        "removed": sorted(self._removed),
+                    }
+                ).encode(),
+            )
+            keep = {*self._segments, MANIFEST}
+            for path in self.directory.iterdir():
+                if path.name not in keep and path.name.startswith("words-"):
+                    path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.read_only = True
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _append(
+        self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], skip_removed: bool = False
+    ) -> None:
+        for refs, words, codes in parts:
+            if skip_removed and self._removed:
+                live = ~np.isin(refs, list(self._removed))
+                refs, words, codes = refs[live], words[live], codes[live]
+            if len(refs) == 0:
+                continue
+            self._tail.append((refs, words, codes))
+            self._tail_size += len(refs)
+            ids, n = np.unique(refs, return_counts=True)
+            for ref_id, count in zip(ids.tolist(), n.tolist(), strict=True):
+                self._counts[ref_id] = self._counts.get(ref_id, 0) + count
+            if ids[-1] >= len(self._sizes):
+                grown = np.zeros(max(int(ids[-1]) + 1, 2 * len(self._sizes)), np.float32)
+                grown[: len(self._sizes)] = self._sizes
+                self._sizes = grown
+            self._sizes[ids] = [self._counts[r] for r in ids.tolist()]
+
+    def _drop(self, ref_ids: list[int]) -> None:
+        present = [r for r in ref_ids if r in self._counts]
+        for ref_id in present:
+            del self._counts[ref_id]
+            self._sizes[ref_id] = 0
+        self._removed.update(present)
+        if present:
+            self._fold()  # tombstones must not hide a re-added reference's new words
+
+    def _fold(self) -> None:
+        """Merge the tail into the main part, dropping removed references."""
+        refs = np.concatenate([self._main[0], *(t[0] for t in self._tail)])
+        words = np.concatenate([self._main[1], *(t[1] for t in self._tail)])
+        codes = np.concatenate([self._main[2], *(t[2] for t in self._tail)])
+        if self._removed:
+            live = ~np.isin(refs, list(self._removed))
+            refs, words, codes = refs[live], words[live], codes[live]
+        order = np.argsort(words, kind="stable")
+        self._main = (refs[order], words[order], codes[order])
+        n_words = int(words.max()) + 1 if len(words) else 0
+        self._starts = np.searchsorted(self._main[1], np.arange(n_words + 1))
+        self._tail, self._tail_size = [], 0
+
+    @staticmethod
+    def _matches(
+        words: np.ndarray,
+        codes: np.ndarray,
+        main: tuple[np.ndarray, np.ndarray, np.ndarray],
+        starts: np.ndarray,
+        tail: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        refs_out, sims_out = [], []
+        known = words < len(starts) - 1
+        lo, hi = starts[words[known]], starts[words[known] + 1]
+        lengths = hi - lo
+        if lengths.sum():
+            # Each word's list is one contiguous run of the main part: copy runs, not indices.
+            spans = [slice(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
+            refs_out.append(np.concatenate([main[0][span] for span in spans]))
+            stored = np.concatenate([main[2][span] for span in spans])
+            sims_out.append(agreement(np.repeat(codes[known], lengths), stored))
+        for refs, tail_words, tail_codes in tail:
+            position = np.searchsorted(words, tail_words)
+            position = np.minimum(position, len(words) - 1)
+            hit = words[position] == tail_words
+            if hit.any():
+                refs_out.append(refs[hit])
+                sims_out.append(agreement(codes[position[hit]], tail_codes[hit]))
+        if not refs_out:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        return np.concatenate(refs_out), np.concatenate(sims_out)
+
+    def _write_segment(self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> str:
+        assert self.directory is not None
+        name = f"words-{os.urandom(6).hex()}.npz"
+        tmp = self.directory / (name + ".tmp")
+        with open(tmp, "wb") as handle:
+            np.savez(
+                handle,
+                refs=np.concatenate([p[0] for p in parts]),
+                words=np.concatenate([p[1] for p in parts]),
+                codes=np.concatenate([p[2] for p in parts]),
+            )
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(self.directory / name)
+        return name
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(path)
