@@ -187,9 +187,7 @@ class ReferenceIndex:
             index = None
             # Big chunks: the first one trains the IVF quantiser when the library is large.
             rows = repo.searchable_fingerprints()
-            for ids, fingerprints in _fingerprint_chunks(rows, size=100_000, tick=tick):
-                vectors = _vectors(fingerprints)
-                self.words.add(ids, fingerprints)
+            for ids, vectors in self._words_and_vectors(rows, tick):
                 if index is None:
                     index = FaissIndex.build(
                         self.settings.index_path,
@@ -214,6 +212,24 @@ class ReferenceIndex:
         with self._fingerprints_lock:
             self._fingerprints.clear()
         return len(index)
+
+    def _words_and_vectors(
+        self, rows: Iterable[tuple[int, bytes, str]], tick: Callable[[], None]
+    ) -> Iterator[tuple[list[int], list[np.ndarray]]]:
+        """Feed the word index in small chunks while gathering big chunks of global vectors:
+        the first big chunk trains the IVF quantiser, and whole fingerprints (~45 KB each)
+        must never sit in memory by the hundred thousand."""
+        ids: list[int] = []
+        vectors: list[np.ndarray] = []
+        for chunk_ids, fingerprints in _fingerprint_chunks(rows, tick=tick):
+            self.words.add(chunk_ids, fingerprints)
+            ids += chunk_ids
+            vectors += _vectors(fingerprints)
+            if len(ids) >= 100_000:
+                yield ids, vectors
+                ids, vectors = [], []
+        if ids:
+            yield ids, vectors
 
     def save(self, position: int) -> None:
         """Record both indexes as reflecting the evidence log up to ``position``."""
