@@ -98,18 +98,22 @@ def test_an_infeasible_set_of_lots_and_its_rules_are_named(tiny: Instance) -> No
     assert "[capacity]" not in msg and "[release]" not in msg
 
 
-def test_a_lot_late_anyway_is_dyed_last_so_that_another_is_on_time() -> None:
-    # One vat, one lot a run. Lot 1 cannot be on time even alone (due 1, a 5-minute program),
-    # yet the due-date rule dyes it first and so makes lot 2 (due 6) late as well.
-    lot = {"eligible": (1,), "release": 0, "min_time": 5, "max_time": 5, "size": 1}
-    inst = Instance(
+def _one_lot_a_run(*lots: Job) -> Instance:
+    return Instance(
         horizon=100,
         n_attributes=1,
         setup_costs=((0,),),
         setup_times=((0,),),
         machines=(Machine(min_cap=0, max_cap=1, init_state=1, shifts=((0, 100),)),),
-        jobs=(Job(due=1, attribute=1, **lot), Job(due=6, attribute=1, **lot)),
+        jobs=lots,
     )
+
+
+def test_a_lot_late_anyway_is_dyed_last_so_that_another_is_on_time() -> None:
+    # One vat, one lot a run. Lot 1 cannot be on time even alone (due 1, a 5-minute program),
+    # yet the due-date rule dyes it first and so makes lot 2 (due 6) late as well.
+    lot = {"eligible": (1,), "release": 0, "min_time": 5, "max_time": 5, "size": 1}
+    inst = _one_lot_a_run(Job(due=1, attribute=1, **lot), Job(due=6, attribute=1, **lot))
     planner = greedy(inst)
     assert objective(inst, planner).late_jobs == 2
     plan = late_last(inst, planner, deadline=time.monotonic() + 5)
@@ -119,3 +123,20 @@ def test_a_lot_late_anyway_is_dyed_last_so_that_another_is_on_time() -> None:
     res = solve(inst, time_limit=1.0, method=Method.LNS, workers=1)
     assert res.greedy_integer == objective(inst, planner).integer
     assert res.plan.objective is not None and res.plan.objective.late_jobs == 1
+
+
+def test_the_long_lot_that_makes_two_others_late_is_dyed_last() -> None:
+    # Each lot could be on time alone. Due-date order: the 10-minute lot first (0–10, on time),
+    # then both 2-minute lots late (10–12, 12–14). Moore and Hodgson's rule holds back the
+    # longest run before the first late lot: 0–2, 2–4 on time, the long lot alone late.
+    lot = {"eligible": (1,), "release": 0, "size": 1, "attribute": 1}
+    inst = _one_lot_a_run(
+        Job(due=10, min_time=10, max_time=10, **lot),
+        Job(due=11, min_time=2, max_time=2, **lot),
+        Job(due=12, min_time=2, max_time=2, **lot),
+    )
+    planner = greedy(inst)
+    assert objective(inst, planner).late_jobs == 2
+    plan = late_last(inst, planner, deadline=time.monotonic() + 5)
+    assert validate(inst, Plan(instance=inst.name, batches=tuple(plan))) == []
+    assert objective(inst, plan).late_jobs == 1
