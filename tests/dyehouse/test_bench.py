@@ -1,6 +1,7 @@
 """The benchmark's bookkeeping on a tiny run (the figures themselves come from long runs)."""
 
 import json
+import os
 from pathlib import Path
 
 from fangdu.dyehouse.bench import main, report
@@ -26,6 +27,9 @@ def test_bench_writes_rows_and_summary(tmp_path: Path) -> None:
     ]
     assert rows[0]["ratio_best"] is not None and abs(rows[0]["ratio_best"] - 1) < 1e-9
     assert all(r["violations"] == 0 for r in rows)
+    # What the solver got of the machine, beside the wall clock: never more than all cores.
+    cores = os.cpu_count() or 1
+    assert all(0 <= r["cpu_seconds"] <= (r["seconds"] + 0.1) * cores + 0.5 for r in rows)
     assert "| OSP | 5 | 1 | 1 |" in out.with_suffix(".md").read_text()
 
 

@@ -9,7 +9,8 @@ from collections import defaultdict
 from fangdu.dyehouse.models import Instance
 
 
-def _earliest_end(inst: Instance, j: int) -> int:
+def earliest_end(inst: Instance, j: int) -> int:
+    """When lot j could end at the soonest, alone on its best vat (horizon + 1: never)."""
     job = inst.jobs[j - 1]
     wash = min(inst.setup_time(p, job.attribute) for p in range(1, inst.n_attributes + 1))
     best = math.inf
@@ -29,7 +30,7 @@ def unplaceable_lots(inst: Instance) -> list[str]:
     infeasible instance, named before any search)."""
     out = []
     for j, job in enumerate(inst.jobs, 1):
-        if _earliest_end(inst, j) <= inst.horizon:
+        if earliest_end(inst, j) <= inst.horizon:
             continue
         fits = [m for m in job.eligible if job.size <= inst.machines[m - 1].max_cap]
         out.append(
@@ -62,7 +63,7 @@ def lower_bound(inst: Instance) -> int:
         runs_cost += n_runs * min(inst.setup_cost(p, attr) for p in range(1, inst.n_attributes + 1))
         runs_time += n_runs * min(inst.setup_time(p, attr) for p in range(1, inst.n_attributes + 1))
     late = sum(
-        1 for j in range(1, len(inst.jobs) + 1) if _earliest_end(inst, j) > inst.jobs[j - 1].due
+        1 for j in range(1, len(inst.jobs) + 1) if earliest_end(inst, j) > inst.jobs[j - 1].due
     )
     w = inst.weights
     return w.runtime * runtime + w.late * late + w.setup_cost * runs_cost + w.setup_time * runs_time

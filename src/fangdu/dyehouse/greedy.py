@@ -4,6 +4,8 @@ same class that are already waiting merged into the run, the vat where the run f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fangdu.dyehouse.models import Batch, Instance, ScheduleInputError
 
 
@@ -23,10 +25,16 @@ def earliest_start(
     return None
 
 
-def greedy(inst: Instance) -> list[Batch]:
-    """Plan every lot; raises :class:`ScheduleInfeasible` if some lot fits nowhere."""
+def due_order(inst: Instance, lots: Sequence[int]) -> list[int]:
+    return sorted(lots, key=lambda j: (inst.jobs[j - 1].due, inst.jobs[j - 1].release))
+
+
+def greedy(inst: Instance, order: Sequence[int] | None = None) -> list[Batch]:
+    """Plan every lot, seeding runs in ``order`` (default: the planner's due-date order); raises
+    :class:`ScheduleInfeasible` if some lot fits nowhere."""
     n = len(inst.jobs)
-    order = sorted(range(1, n + 1), key=lambda j: (inst.jobs[j - 1].due, inst.jobs[j - 1].release))
+    if order is None:
+        order = due_order(inst, range(1, n + 1))
     free = {m: 0 for m in range(1, len(inst.machines) + 1)}
     state = {m: inst.machines[m - 1].init_state for m in free}
     done: set[int] = set()
