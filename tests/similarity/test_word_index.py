@@ -111,6 +111,21 @@ def test_a_crash_before_the_manifest_leaves_the_last_saved_state(library, tmp_pa
     assert WordIndex.open(tmp_path).ref_ids() == {1, 2, 4}
 
 
+@pytest.mark.parametrize("damage", ["manifest", "segment"])
+def test_unreadable_files_start_empty_and_are_refilled(library, tmp_path, damage) -> None:
+    index = _index(library, tmp_path)
+    index.save(position=4)
+    if damage == "manifest":
+        (tmp_path / MANIFEST).write_text("{not json")
+    else:
+        next(tmp_path.glob("words-*.npz")).write_bytes(b"not a zip file")
+    reopened = WordIndex.open(tmp_path)
+    assert len(reopened) == 0 and reopened.position == 0  # the owner refills it by sync
+    reopened.add([1], [library[1]])
+    reopened.save(position=5)
+    assert WordIndex.open(tmp_path).ref_ids() == {1}
+
+
 def test_a_reader_never_writes(library, tmp_path) -> None:
     reader = WordIndex.open(tmp_path, read_only=True)
     reader.add([1], [library[1]])

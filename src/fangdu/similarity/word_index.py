@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -56,20 +57,29 @@ class WordIndex:
 
     @classmethod
     def open(cls, directory: Path, *, read_only: bool = False) -> WordIndex:
-        """The index stored in ``directory``, or an empty one (position 0) if there is none."""
+        """The index stored in ``directory``, or an empty one (position 0) if there is none or
+        its files cannot be read."""
         index = cls(Path(directory), read_only=read_only)
         manifest = index.directory / MANIFEST
-        if manifest.exists():
+        if not manifest.exists():
+            return index
+        try:
             state = json.loads(manifest.read_text())
             parts = []
             for name in state["segments"]:
                 with np.load(index.directory / name, allow_pickle=False) as seg:
                     parts.append((seg["refs"], seg["words"], seg["codes"]))
-            index._segments = list(state["segments"])
-            index._removed = {int(r) for r in state["removed"]}
-            index.position = int(state["position"])
-            index._append(parts, skip_removed=True)
-            index._fold()
+            removed = {int(r) for r in state["removed"]}
+            position = int(state["position"])
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+            # Derived data: unreadable files start an empty index at position 0, which the
+            # reference index refills from the database (a reader in memory only).
+            return cls(Path(directory), read_only=read_only)
+        index._segments = list(state["segments"])
+        index._removed = removed
+        index.position = position
+        index._append(parts, skip_removed=True)
+        index._fold()
         return index
 
     def add(self, ref_ids: Sequence[int], fingerprints: Sequence[Fingerprint]) -> None:
