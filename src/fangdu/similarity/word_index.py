@@ -1,10 +1,11 @@
 """The inverted file of visual words behind the second shortlist (see ``_words``).
 
-Entries are (reference, word, 64-bit code), about 85 per reference (16 bytes each: ~1.4 GB at a
-million references). Searching visits only the lists of the query's words. The entries live
-in a main part sorted by word, plus a small unsorted tail of recent additions that each search
-scans whole; the tail is folded into the main part once it holds a tenth as many entries.
-Removal leaves a tombstone until that fold.
+Entries are (reference, word, 64-bit code), about 85 per reference. Searching visits only the
+lists of the query's words. The entries live in a main part sorted by word, held as references
+and codes with each word's start (12 bytes an entry: ~1 GB at a million references), plus a
+small unsorted tail of recent additions that each search scans whole; the tail is folded into
+the main part once it holds a tenth as many entries. Removal leaves a tombstone until that
+fold. Segments are stored sorted by word, so opening the usual single segment sorts nothing.
 
 Persistence follows the vector index (``position`` is the evidence log's size the index
 reflects, ``read_only`` a reader of files another process owns): ``save`` writes the entries
@@ -41,13 +42,13 @@ class WordIndex:
         self.read_only = read_only or directory is None
         self.position = 0
         self._lock = threading.RLock()
-        empty = (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.uint64))
-        self._main = empty  # (refs, words, codes) sorted by word
+        # Sorted by word: word w's entries are refs/codes[starts[w]:starts[w + 1]].
+        self._main = (np.zeros(0, np.int32), np.zeros(0, np.uint64))
         self._starts = np.zeros(1, np.int64)
         self._tail: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._tail_size = 0
-        self._counts: dict[int, int] = {}  # reference -> number of words
-        self._sizes = np.zeros(0, np.float32)  # the same by reference id, 0 if absent
+        self._sizes = np.zeros(0, np.float32)  # words of each reference id, 0 if absent
+        self._live = 0  # references with words
         self._removed: set[int] = set()  # tombstones in the stored entries
         self._unsaved: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._segments: list[str] = []
@@ -78,8 +79,14 @@ class WordIndex:
         index._segments = list(state["segments"])
         index._removed = removed
         index.position = position
-        index._append(parts, skip_removed=True)
-        index._fold()
+        if parts:
+            # The largest segment (after a fold, the only one) becomes the main part as it is.
+            largest = max(range(len(parts)), key=lambda j: len(parts[j][0]))
+            index._append([parts.pop(largest)], skip_removed=True)
+            index._fold()
+            index._append(parts, skip_removed=True)
+            if index._tail_size > FOLD_RATIO * len(index._main[0]) + 50_000:
+                index._fold()
         return index
 
     def add(self, ref_ids: Sequence[int], fingerprints: Sequence[Fingerprint]) -> None:
@@ -107,16 +114,16 @@ class WordIndex:
 
     def ref_ids(self) -> set[int]:
         with self._lock:
-            return set(self._counts)
+            return set(np.flatnonzero(self._sizes).tolist())
 
     def __len__(self) -> int:
-        return len(self._counts)
+        return self._live
 
     def search(self, fingerprint: Fingerprint, k: int) -> list[tuple[int, float]]:
         """Best ``k`` references by normalised word agreement (the better of the query and its
         mirror image), best first; references sharing no agreeing word are left out."""
         with self._lock:
-            if not self._counts or k <= 0:
+            if not self._live or k <= 0:
                 return []
             if len(self._tail) > 1:  # many small additions: one array to scan
                 self._tail = [tuple(np.concatenate(part) for part in zip(*self._tail, strict=True))]
@@ -152,7 +159,8 @@ class WordIndex:
             if self._rewrite or len(self._segments) >= MAX_SEGMENTS or len(self._removed) > 1000:
                 self._fold()
                 self._rewrite = False
-                self._segments = [self._write_segment([self._main])] if len(self._main[0]) else []
+                whole = (self._main[0], self._main_words(), self._main[1])
+                self._segments = [self._write_segment([whole])] if len(whole[0]) else []
                 self._removed.clear()
             elif self._unsaved:
                 self._segments.append(self._write_segment(self._unsaved))
@@ -188,43 +196,54 @@ class WordIndex:
                 continue
             self._tail.append((refs, words, codes))
             self._tail_size += len(refs)
-            ids, n = np.unique(refs, return_counts=True)
-            for ref_id, count in zip(ids.tolist(), n.tolist(), strict=True):
-                self._counts[ref_id] = self._counts.get(ref_id, 0) + count
-            if ids[-1] >= len(self._sizes):
-                grown = np.zeros(max(int(ids[-1]) + 1, 2 * len(self._sizes)), np.float32)
+            top = int(refs.max())
+            if top >= len(self._sizes):
+                grown = np.zeros(max(top + 1, 2 * len(self._sizes)), np.float32)
                 grown[: len(self._sizes)] = self._sizes
                 self._sizes = grown
-            self._sizes[ids] = [self._counts[r] for r in ids.tolist()]
+            added = np.bincount(refs, minlength=top + 1).astype(np.float32)
+            present = np.flatnonzero(added)
+            self._live += int(np.count_nonzero(self._sizes[present] == 0))
+            self._sizes[present] += added[present]
 
     def _drop(self, ref_ids: list[int]) -> None:
-        present = [r for r in ref_ids if r in self._counts]
-        for ref_id in present:
-            del self._counts[ref_id]
-            self._sizes[ref_id] = 0
+        present = sorted({r for r in ref_ids if 0 <= r < len(self._sizes) and self._sizes[r] > 0})
+        if not present:
+            return
+        self._sizes[present] = 0
+        self._live -= len(present)
         self._removed.update(present)
-        if present:
-            self._fold()  # tombstones must not hide a re-added reference's new words
+        self._fold()  # tombstones must not hide a re-added reference's new words
+
+    def _main_words(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self._starts) - 1, dtype=np.int32), np.diff(self._starts))
 
     def _fold(self) -> None:
-        """Merge the tail into the main part, dropping removed references."""
-        refs = np.concatenate([self._main[0], *(t[0] for t in self._tail)])
-        words = np.concatenate([self._main[1], *(t[1] for t in self._tail)])
-        codes = np.concatenate([self._main[2], *(t[2] for t in self._tail)])
+        """Merge the tail into the main part, dropping removed references. The common cases
+        sort nothing: a single part already sorted by word (a stored segment), or no tail."""
+        if self._tail and len(self._main[0]) == 0 and len(self._tail) == 1:
+            refs, words, codes = self._tail[0]
+        else:
+            refs = np.concatenate([self._main[0], *(t[0] for t in self._tail)])
+            words = np.concatenate([self._main_words(), *(t[1] for t in self._tail)])
+            codes = np.concatenate([self._main[1], *(t[2] for t in self._tail)])
+        self._tail, self._tail_size = [], 0
         if self._removed:
             live = ~np.isin(refs, list(self._removed))
-            refs, words, codes = refs[live], words[live], codes[live]
-        order = np.argsort(words, kind="stable")
-        self._main = (refs[order], words[order], codes[order])
-        n_words = int(words.max()) + 1 if len(words) else 0
-        self._starts = np.searchsorted(self._main[1], np.arange(n_words + 1))
-        self._tail, self._tail_size = [], 0
+            if not live.all():
+                refs, words, codes = refs[live], words[live], codes[live]
+        if len(words) > 1 and bool((words[1:] < words[:-1]).any()):
+            order = np.argsort(words, kind="stable")
+            refs, words, codes = refs[order], words[order], codes[order]
+        n_words = int(words[-1]) + 1 if len(words) else 0
+        self._starts = np.searchsorted(words, np.arange(n_words + 1))
+        self._main = (refs, codes)
 
     @staticmethod
     def _matches(
         words: np.ndarray,
         codes: np.ndarray,
-        main: tuple[np.ndarray, np.ndarray, np.ndarray],
+        main: tuple[np.ndarray, np.ndarray],
         starts: np.ndarray,
         tail: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -236,7 +255,7 @@ class WordIndex:
             # Each word's list is one contiguous run of the main part: copy runs, not indices.
             spans = [slice(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True) if b > a]
             refs_out.append(np.concatenate([main[0][span] for span in spans]))
-            stored = np.concatenate([main[2][span] for span in spans])
+            stored = np.concatenate([main[1][span] for span in spans])
             sims_out.append(agreement(np.repeat(codes[known], lengths), stored))
         for refs, tail_words, tail_codes in tail:
             position = np.searchsorted(words, tail_words)
@@ -253,13 +272,12 @@ class WordIndex:
         assert self.directory is not None
         name = f"words-{os.urandom(6).hex()}.npz"
         tmp = self.directory / (name + ".tmp")
+        refs, words, codes = (np.concatenate([p[i] for p in parts]) for i in range(3))
+        if len(words) > 1 and bool((words[1:] < words[:-1]).any()):
+            order = np.argsort(words, kind="stable")  # stored sorted: opening need not sort
+            refs, words, codes = refs[order], words[order], codes[order]
         with open(tmp, "wb") as handle:
-            np.savez(
-                handle,
-                refs=np.concatenate([p[0] for p in parts]),
-                words=np.concatenate([p[1] for p in parts]),
-                codes=np.concatenate([p[2] for p in parts]),
-            )
+            np.savez(handle, refs=refs, words=words, codes=codes)
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(self.directory / name)
