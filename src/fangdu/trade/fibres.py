@@ -51,6 +51,11 @@ FIBRES: dict[str, Fibre] = {
         Fibre("lyocell", "莱赛尔纤维", "lyocell", FibreGroup.ARTIFICIAL),
         Fibre("acetate", "醋纤", "acetate", FibreGroup.ARTIFICIAL),
         Fibre("cupro", "铜氨纤维", "cupro", FibreGroup.ARTIFICIAL),
+        # Regenerated protein fibre (soybean): artificial, Chapter 54 Note 1(b) ("chemical
+        # transformation of natural organic polymers (for example, ... casein and other
+        # proteins)"); Annex I's "protein". A fibre mainly of polyvinyl alcohol with some
+        # protein is a synthetic (vinylal) and must be declared as such.
+        Fibre("soybean_protein", "大豆蛋白纤维", "protein", FibreGroup.ARTIFICIAL),
         Fibre("wool", "羊毛", "wool", FibreGroup.WOOL),
         Fibre("silk", "桑蚕丝", "silk", FibreGroup.SILK),
         Fibre("flax", "亚麻", "linen", FibreGroup.VEGETABLE),
@@ -80,6 +85,8 @@ _EQUIVALENT: dict[str, str] = {
     "羊毛纤维": "wool",
     "棉纤维": "cotton",
     "二烯类弹性纤维": "rubber",
+    "大豆蛋白改性纤维": "soybean_protein",
+    "再生蛋白质纤维": "soybean_protein",
 }
 
 # Names the market uses that are not standard: accepted to classify, reported as CLS-FIBRE-ALIAS.
@@ -97,7 +104,25 @@ ALIASES: dict[str, str] = {
     "纯棉": "cotton",
     "橡胶": "rubber",
     "橡筋": "rubber",
+    "大豆纤维": "soybean_protein",
 }
+
+
+# English names of the regenerated soybean protein fibre in rulings and invoices.
+_EN_PROTEIN = frozenset(
+    {
+        "soybean",
+        "soy",
+        "soybean fiber",
+        "soybean fibre",
+        "soybean protein fiber",
+        "soybean protein fibre",
+        "soybean regenerated fiber",
+        "soybean regenerated fibre",
+        "regenerated protein fiber",
+        "regenerated protein fibre",
+    }
+)
 
 
 def lookup(name: str) -> tuple[Fibre | None, bool]:
@@ -111,6 +136,8 @@ def lookup(name: str) -> tuple[Fibre | None, bool]:
         return FIBRES[_EQUIVALENT[n]], True
     if n in ALIASES:
         return FIBRES[ALIASES[n]], False
+    if low in _EN_PROTEIN:
+        return FIBRES["soybean_protein"], False
     if low in ("nylon", "spandex", "rayon", "tencel", "rubber"):
         key = {
             "nylon": "polyamide",
