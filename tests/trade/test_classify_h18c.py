@@ -209,3 +209,24 @@ def test_a_deleted_code_is_absent_with_its_successor_named(
     r = check_rows(_one(clean_rows, "涤棉府绸", 商品编码="5513220000"))
     absent = [f for f in r.findings if f.rule == "TAR-ABSENT"]
     assert [f.detail for f in absent] == ["5513220000"]
+
+
+# Metallised yarn (added after set 4 was scored: its two questions) ------------------------
+
+
+def test_metallised_yarn_is_one_textile_material() -> None:
+    # Section XI Note 2(B)(a): metallised yarn of heading 56.05 is one textile material.
+    assert lookup("metalized yarn")[0] is lookup("金属化纱线")[0] is not None
+    assert lookup("金银丝")[1] is False  # market name
+    # polyester staple 40.4 %, metallised 31.6 %, wool 28 %: chapter 55 predominates; the
+    # metallised yarn outweighs the wool, so not "mixed mainly with wool" -> 5515.19
+    mix = "涤纶40.4%/金属化纱线31.6%/羊毛28%"
+    assert classify(woven(mix, yarn=YarnKind.STAPLE)).code == "551519"
+    # with 3 % metallised yarn the wool is the main other material -> 5515.13
+    mix = "涤纶66.6%/羊毛30.4%/金属化纱线3%"
+    assert classify(woven(mix, yarn=YarnKind.STAPLE)).code == "551513"
+
+
+def test_a_fabric_mainly_of_metallised_yarn_is_declined() -> None:
+    c = classify(woven("金属化纱线60%/涤纶40%", yarn=YarnKind.FILAMENT))
+    assert c.code is None and c.out_of_scope

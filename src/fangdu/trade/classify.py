@@ -19,6 +19,9 @@ Encoded (docs/TRADE.md, rules CLS-*):
   piece is "bleached", not "dyed" (Finish.DYED_WHITE).
 - 5407.5x / 5407.61 / 5407.69: 85 % or more textured polyester filaments; else 85 % or more
   non-textured ones; else "other" — from the textured share when a fabric mixes the two.
+- Metallised yarn (heading 56.05) is one textile material, its components' weight together
+  (Section XI Note 2(B)(a)): weighed against the others like any material; a fabric in which
+  it predominates is out of scope (chapter 56 / 58.09 not transcribed).
 - Chapter 53 (Note 2(B)(b) and (d)): the heading within the chapter by the predominant
   vegetable fibre, other chapters' fibres disregarded: flax 5309, jute 5310, the others (true
   hemp, ramie, ...) 5311, ties to the last; 5309 by the 85 % flax threshold and finish.
@@ -95,6 +98,7 @@ _CHAPTER = {
     FibreGroup.VEGETABLE: 53,
     FibreGroup.SYNTHETIC: 55,
     FibreGroup.ARTIFICIAL: 55,
+    FibreGroup.METALLISED: 56,  # heading 56.05 (Section XI Note 2(B)(a))
 }
 
 
@@ -144,6 +148,7 @@ _CH_MATERIAL = {
     FibreGroup.WOOL: "wool",
     FibreGroup.COTTON: "cotton",
     FibreGroup.VEGETABLE: "vegetable fibres of chapter 53",
+    FibreGroup.METALLISED: "metallised yarn",
 }
 _STAPLE = "man-made staple fibres"
 _ART_FIL = "artificial filaments"

@@ -26,6 +26,9 @@ class FibreGroup(StrEnum):
     # Rubber thread: not a textile material for Section XI Note 2, but heading 6002/6004 counts
     # it ("5 % or more of elastomeric yarn or rubber thread"), so it is named in a composition.
     RUBBER = "rubber"
+    # Metallised yarn (heading 56.05): one textile material for Section XI Note 2(B)(a), the
+    # weight of its components together; for woven fabrics metal thread is a textile material.
+    METALLISED = "metallised"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,9 @@ FIBRES: dict[str, Fibre] = {
         Fibre("jute", "黄麻", "jute", FibreGroup.VEGETABLE),  # bast fibre of heading 5303
         # Rubber thread; "elastodiene" is Annex I's name for natural or synthetic polyisoprene.
         Fibre("rubber", "橡胶丝", "elastodiene", FibreGroup.RUBBER),
+        # Metallised yarn (Lurex and the like), heading 56.05. The EU name is Annex I's "metal"
+        # (not checked against the regulation's text for metallised yarn).
+        Fibre("metallised", "金属化纱线", "metal", FibreGroup.METALLISED),
     )
 }
 
@@ -105,6 +111,8 @@ ALIASES: dict[str, str] = {
     "橡胶": "rubber",
     "橡筋": "rubber",
     "大豆纤维": "soybean_protein",
+    "金银丝": "metallised",
+    "金属丝": "metallised",
 }
 
 
@@ -136,6 +144,8 @@ def lookup(name: str) -> tuple[Fibre | None, bool]:
         return FIBRES[_EQUIVALENT[n]], True
     if n in ALIASES:
         return FIBRES[ALIASES[n]], False
+    if low in ("metallised yarn", "metalized yarn", "metallized yarn", "metallic yarn", "lurex"):
+        return FIBRES["metallised"], False
     if low in _EN_PROTEIN:
         return FIBRES["soybean_protein"], False
     if low in ("nylon", "spandex", "rayon", "tencel", "rubber"):
