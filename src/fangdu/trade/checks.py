@@ -24,6 +24,7 @@ from fangdu.trade.tariff import (
     REQUIRED_ELEMENTS,
     covered,
     subheadings,
+    superseded,
 )
 from fangdu.trade.uscc import is_valid
 
@@ -245,7 +246,16 @@ def _classification(line: Line, out: list[Finding]) -> Classification:
     in_scope = code[:2] in CHAPTERS_COVERED and covered(code)
     absent = in_scope and code[:6] not in subheadings()
     if absent:
-        out.append(finding("TAR-ABSENT", ref, code))
+        # A subheading an HS edition deleted: name the edition and the successor (the code
+        # is still absent from the tariff year, so the finding stands).
+        old = superseded(code)
+        detail = (
+            f"{code}: {old['edition']} 删除/deleted, 现为/now {old['successor']}"
+            + (f" ({old['except']})" if old.get("except") else "")
+            if old
+            else code
+        )
+        out.append(finding("TAR-ABSENT", ref, detail))
     c = classify(spec)
     # Woven vs knitted is judged (60 against 52/54/55); other Section XI headings (pile,
     # special, technical fabrics) are not modelled, so a code there is not second-guessed.

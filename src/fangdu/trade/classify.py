@@ -6,12 +6,22 @@ Encoded (docs/TRADE.md, rules CLS-*):
   last in numerical order.
 - "85 % or more by weight" is >= 85.0; "not more than 200 g/m²" is <= 200; "not exceeding
   170 g/m²" is <= 170; "not more than 100 g/m²" is <= 100.
-- "mixed mainly or solely with X": X weighs at least as much as each other remaining fibre.
+- "mixed mainly or solely with X": X weighs at least as much as each other remaining
+  material, the materials counted as Section XI Note 2(B)(d) counts them (a chapter or
+  heading that refers to goods of different textile materials treats them as one; applied to
+  subheadings by GRI 6): the fibres of another chapter are one material per chapter (all
+  man-made staple fibres are one against cotton in 5407.8x, all man-made filaments one in
+  5515/5516), and within the chapter being classified another heading's fibres are one (the
+  artificial staple fibres of 5516 against cotton in 5513/5514). A fibre a subheading names
+  on its own (viscose rayon in 5515.11) is weighed on its own.
 
 - Section XI subheading note 1(e)(i): a fabric dyed white (or given a white dressing) in the
   piece is "bleached", not "dyed" (Finish.DYED_WHITE).
 - 5407.5x / 5407.61 / 5407.69: 85 % or more textured polyester filaments; else 85 % or more
   non-textured ones; else "other" — from the textured share when a fabric mixes the two.
+- Metallised yarn (heading 56.05) is one textile material, its components' weight together
+  (Section XI Note 2(B)(a)): weighed against the others like any material; a fabric in which
+  it predominates is out of scope (chapter 56 / 58.09 not transcribed).
 - Chapter 53 (Note 2(B)(b) and (d)): the heading within the chapter by the predominant
   vegetable fibre, other chapters' fibres disregarded: flax 5309, jute 5310, the others (true
   hemp, ramie, ...) 5311, ties to the last; 5309 by the 85 % flax threshold and finish.
@@ -24,6 +34,12 @@ Encoded (docs/TRADE.md, rules CLS-*):
 - Chapter 60 (CLS-KNIT): pile 6001; width <= 30 cm with >= 5 % elastomeric yarn or rubber
   thread 6002, other 6003; > 30 cm with >= 5 % 6004; warp knit 6005; other 6006; the fibre by
   Section XI subheading note 2(A), the finish as for woven fabrics.
+
+- Width: headings 6002/6003 are "of a width not exceeding 30 cm", 6004-6006 wider; a width
+  stated only as over (or not over) 30 cm decides as well as a number (FabricSpec.width_over_30).
+  A woven fabric of a width not exceeding 30 cm may be a narrow woven fabric of heading 58.06
+  (Chapter 58 Note 5: with selvedges on both edges, or tubular, or bias binding) and is
+  declined, not classified in chapters 52-55.
 
 Not encoded, so such goods are reported out of scope rather than guessed: pile and special
 woven fabrics (58), high-tenacity or strip fabrics (5407.10/.20/.30, 5408.10), chapters 50 and
@@ -82,6 +98,7 @@ _CHAPTER = {
     FibreGroup.VEGETABLE: 53,
     FibreGroup.SYNTHETIC: 55,
     FibreGroup.ARTIFICIAL: 55,
+    FibreGroup.METALLISED: 56,  # heading 56.05 (Section XI Note 2(B)(a))
 }
 
 
@@ -126,10 +143,33 @@ def _group_total(shares: dict[str, Decimal], *groups: FibreGroup) -> Decimal:
     return sum((p for k, p in shares.items() if FIBRES[k].group in groups), Decimal(0))
 
 
-def _natural(shares: dict[str, Decimal]) -> dict[str, Decimal]:
-    """The materials of a fabric that are not man-made fibres, by fibre."""
-    manmade = (FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
-    return {k: p for k, p in shares.items() if FIBRES[k].group not in manmade}
+_CH_MATERIAL = {
+    FibreGroup.SILK: "silk",
+    FibreGroup.WOOL: "wool",
+    FibreGroup.COTTON: "cotton",
+    FibreGroup.VEGETABLE: "vegetable fibres of chapter 53",
+    FibreGroup.METALLISED: "metallised yarn",
+}
+_STAPLE = "man-made staple fibres"
+_ART_FIL = "artificial filaments"
+_SYN_STP = "synthetic staple fibres"
+_ART_STP = "artificial staple fibres"
+
+
+def _add(out: dict[str, Decimal], name: str, p: Decimal) -> None:
+    if p:
+        out[name] = out.get(name, Decimal(0)) + p
+
+
+def _natural_materials(shares: dict[str, Decimal]) -> dict[str, Decimal]:
+    """The materials of chapters 50-53 in a fabric, one per chapter (Section XI Note 2(B)(d):
+    a chapter that refers to goods of different textile materials treats them as one)."""
+    out: dict[str, Decimal] = {}
+    for k, p in shares.items():
+        name = _CH_MATERIAL.get(FIBRES[k].group)
+        if name:
+            _add(out, name, p)
+    return out
 
 
 def _syn(kind: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -158,6 +198,17 @@ class _Classifier:
         if finish is Finish.DYED_WHITE:
             self.r.trace.append("dyed white counts as bleached (Section XI subheading note 1(e))")
         return effective_finish(finish)
+
+    def _narrow(self) -> bool | None:
+        """Whether the width does not exceed 30 cm: from the width, else from a width stated
+        only as over or not over 30 cm; None when neither is given. A stated bound that
+        contradicts the width is asked."""
+        width, over = self.spec.width_cm, self.spec.width_over_30
+        if width is None:
+            return None if over is None else not over
+        if over is not None and over != (width > 30):
+            raise _Ask("width_cm")
+        return width <= 30
 
     def run(self) -> Classification:
         try:
@@ -190,6 +241,12 @@ class _Classifier:
         if construction is Construction.KNITTED:
             self._knitted(shares)
             return
+        if self._narrow() is True:
+            raise _Out(
+                "woven fabric of a width not exceeding 30 cm: a narrow woven fabric of heading "
+                "58.06 when it has selvedges on both edges, is tubular or is bias binding "
+                "(Chapter 58 Note 5); chapter 58 is not transcribed"
+            )
         if any(FIBRES[k].group is FibreGroup.RUBBER for k in shares):
             raise _Out("woven fabric with rubber thread is not transcribed")
         # Note 2: per chapter, 54 and 55 together as man-made; ties to the last chapter.
@@ -280,17 +337,12 @@ class _Classifier:
         cotton = shares["cotton"]
         gsm = self.need(self.spec.gsm, "gsm")
         light = gsm <= 200
-        others = {k: p for k, p in shares.items() if k != "cotton"}
-        manmade = _group_total(others, FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
-        mainly_manmade = (
-            bool(others)
-            and all(
-                manmade >= p
-                for k, p in others.items()
-                if FIBRES[k].group not in (FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
-            )
-            and manmade > 0
-        )
+        # "mixed mainly or solely with man-made fibres": chapters 54 and 55 as one material
+        # against each other chapter's (Note 2(B)(c), (d)).
+        others = _natural_materials(shares)
+        others.pop("cotton", None)
+        manmade = _group_total(shares, FibreGroup.SYNTHETIC, FibreGroup.ARTIFICIAL)
+        mainly_manmade = manmade > 0 and all(manmade >= p for p in others.values())
         if cotton >= _85:
             heading = "5208" if light else "5209"
             rule = "CLS-85"
@@ -392,11 +444,12 @@ class _Classifier:
             self._set(6, f"54077{_FINISH4[finish]}", "CLS-85", f"synthetic {syn} % >= 85")
         else:
             finish = self.finish()
-            # Every material but the synthetic filaments: staple man-made fibres are materials
-            # of their own (Note 2), apart from the same polymer's filament.
-            others = _natural(shares)
-            others.update({f"filament {k}": p for k, p in fil.items() if k not in _syn(fil)})
-            others.update({f"staple {k}": p for k, p in stp.items()})
+            # Every material but the synthetic filaments, counted as Note 2(B)(d) counts them:
+            # the artificial filaments of 5408 as one, the man-made staple fibres of chapter 55
+            # as one (apart from the same polymer's filament), each natural chapter as one.
+            others = _natural_materials(shares)
+            _add(others, _ART_FIL, _group_total(fil, FibreGroup.ARTIFICIAL))
+            _add(others, _STAPLE, sum(stp.values(), Decimal(0)))
             block = 8 if _mainly(others, "cotton") else 9
             self._set(
                 6,
@@ -430,12 +483,12 @@ class _Classifier:
         main_syn = max(sorted(synthetics), key=lambda k: synthetics[k])
         pes = stp.get("polyester", Decimal(0))
         acr = stp.get("acrylic", Decimal(0))
-        # Every material but the synthetic staple; "man-made filaments" (5515.12/.21/.91,
-        # 5516.2x) are one material, as the subheadings name them together (Note 2(B)(d)).
-        others = _natural(shares)
-        others.update({k: p for k, p in stp.items() if k not in synthetics})
-        if filament:
-            others[_FILAMENTS] = filament
+        # Every material but the synthetic staple, counted as Note 2(B)(d) counts them: the
+        # man-made filaments of chapter 54 as one (5515.12/.21/.91, 5516.2x name them so), the
+        # artificial staple fibres of heading 5516 as one, each natural chapter as one.
+        others = _natural_materials(shares)
+        _add(others, _ART_STP, art)
+        _add(others, _FILAMENTS, filament)
         if syn >= _85:
             self._set(4, "5512", "CLS-85", f"synthetic staple {syn} % >= 85")
             finish = self.finish()
@@ -469,13 +522,22 @@ class _Classifier:
             )
             return
         self._set(4, "5515", "CLS-85", f"synthetic {syn} % < 85, not mainly with cotton")
-        with_fil = _mainly(others, _FILAMENTS)
+        with_fil = main_syn != "polyester" and _mainly(others, _FILAMENTS)
+        # 5515.11 names viscose rayon staple on its own: weighed apart from the other
+        # artificial staple fibres.
+        sub_others = dict(others)
+        viscose = stp.get("viscose", Decimal(0))
+        if viscose:
+            sub_others.pop(_ART_STP)
+            _add(sub_others, "viscose", viscose)
+            _add(sub_others, "other " + _ART_STP, art - viscose)
         if main_syn == "polyester":
-            if _mainly(others, "viscose"):
+            if _mainly(sub_others, "viscose"):
                 sub = "551511"
-            elif with_fil:
+            elif _mainly(sub_others, _FILAMENTS):
+                with_fil = True
                 sub = "551512"
-            elif _mainly(others, "wool"):
+            elif _mainly(sub_others, "wool"):
                 sub = "551513"
             else:
                 sub = "551519"
@@ -499,10 +561,11 @@ class _Classifier:
         if art >= _85:
             self._set(6, f"55161{_FINISH4[finish]}", "CLS-85", f"artificial {art} % >= 85")
             return
-        others = _natural(shares)
-        others.update(_syn(stp))
-        if filament:
-            others[_FILAMENTS] = filament
+        # The other materials as Note 2(B)(d) counts them: the synthetic staple fibres of
+        # 5512-5515 as one, the man-made filaments as one, each natural chapter as one.
+        others = _natural_materials(shares)
+        _add(others, _SYN_STP, syn)
+        _add(others, _FILAMENTS, filament)
         if _mainly(others, _FILAMENTS):
             block, rule = 2, "CLS-FIL-STAPLE"
         else:
@@ -530,7 +593,12 @@ class _Classifier:
             block = 2 if pile is Pile.LOOPED else 9
             self._set(6, f"6001{block}{last}", "CLS-PREDOMINANT", f"{pile.value} pile, of {m}")
             return
-        width = self.need(spec.width_cm, "width_cm")
+        narrow = self.need(self._narrow(), "width_cm")
+        width = (
+            f"{spec.width_cm}"
+            if spec.width_cm is not None
+            else ("stated as over 30" if spec.width_over_30 else "stated as not over 30")
+        )
         rubber = sum(
             (p for k, p in shares.items() if FIBRES[k].group is FibreGroup.RUBBER), Decimal(0)
         )
@@ -538,7 +606,6 @@ class _Classifier:
         if elastomeric is None:
             elastomeric = shares.get("elastane", Decimal(0))
         elastic = elastomeric + rubber >= _5
-        narrow = width <= 30
         why = (
             f"width {width} cm {'<=' if narrow else '>'} 30, elastomeric {elastomeric} % "
             f"+ rubber {rubber} % {'>=' if elastic else '<'} 5"

@@ -26,6 +26,9 @@ class FibreGroup(StrEnum):
     # Rubber thread: not a textile material for Section XI Note 2, but heading 6002/6004 counts
     # it ("5 % or more of elastomeric yarn or rubber thread"), so it is named in a composition.
     RUBBER = "rubber"
+    # Metallised yarn (heading 56.05): one textile material for Section XI Note 2(B)(a), the
+    # weight of its components together; for woven fabrics metal thread is a textile material.
+    METALLISED = "metallised"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,11 @@ FIBRES: dict[str, Fibre] = {
         Fibre("lyocell", "莱赛尔纤维", "lyocell", FibreGroup.ARTIFICIAL),
         Fibre("acetate", "醋纤", "acetate", FibreGroup.ARTIFICIAL),
         Fibre("cupro", "铜氨纤维", "cupro", FibreGroup.ARTIFICIAL),
+        # Regenerated protein fibre (soybean): artificial, Chapter 54 Note 1(b) ("chemical
+        # transformation of natural organic polymers (for example, ... casein and other
+        # proteins)"); Annex I's "protein". A fibre mainly of polyvinyl alcohol with some
+        # protein is a synthetic (vinylal) and must be declared as such.
+        Fibre("soybean_protein", "大豆蛋白纤维", "protein", FibreGroup.ARTIFICIAL),
         Fibre("wool", "羊毛", "wool", FibreGroup.WOOL),
         Fibre("silk", "桑蚕丝", "silk", FibreGroup.SILK),
         Fibre("flax", "亚麻", "linen", FibreGroup.VEGETABLE),
@@ -59,6 +67,9 @@ FIBRES: dict[str, Fibre] = {
         Fibre("jute", "黄麻", "jute", FibreGroup.VEGETABLE),  # bast fibre of heading 5303
         # Rubber thread; "elastodiene" is Annex I's name for natural or synthetic polyisoprene.
         Fibre("rubber", "橡胶丝", "elastodiene", FibreGroup.RUBBER),
+        # Metallised yarn (Lurex and the like), heading 56.05. The EU name is Annex I's "metal"
+        # (not checked against the regulation's text for metallised yarn).
+        Fibre("metallised", "金属化纱线", "metal", FibreGroup.METALLISED),
     )
 }
 
@@ -80,6 +91,8 @@ _EQUIVALENT: dict[str, str] = {
     "羊毛纤维": "wool",
     "棉纤维": "cotton",
     "二烯类弹性纤维": "rubber",
+    "大豆蛋白改性纤维": "soybean_protein",
+    "再生蛋白质纤维": "soybean_protein",
 }
 
 # Names the market uses that are not standard: accepted to classify, reported as CLS-FIBRE-ALIAS.
@@ -97,7 +110,27 @@ ALIASES: dict[str, str] = {
     "纯棉": "cotton",
     "橡胶": "rubber",
     "橡筋": "rubber",
+    "大豆纤维": "soybean_protein",
+    "金银丝": "metallised",
+    "金属丝": "metallised",
 }
+
+
+# English names of the regenerated soybean protein fibre in rulings and invoices.
+_EN_PROTEIN = frozenset(
+    {
+        "soybean",
+        "soy",
+        "soybean fiber",
+        "soybean fibre",
+        "soybean protein fiber",
+        "soybean protein fibre",
+        "soybean regenerated fiber",
+        "soybean regenerated fibre",
+        "regenerated protein fiber",
+        "regenerated protein fibre",
+    }
+)
 
 
 def lookup(name: str) -> tuple[Fibre | None, bool]:
@@ -111,6 +144,10 @@ def lookup(name: str) -> tuple[Fibre | None, bool]:
         return FIBRES[_EQUIVALENT[n]], True
     if n in ALIASES:
         return FIBRES[ALIASES[n]], False
+    if low in ("metallised yarn", "metalized yarn", "metallized yarn", "metallic yarn", "lurex"):
+        return FIBRES["metallised"], False
+    if low in _EN_PROTEIN:
+        return FIBRES["soybean_protein"], False
     if low in ("nylon", "spandex", "rayon", "tencel", "rubber"):
         key = {
             "nylon": "polyamide",

@@ -124,6 +124,10 @@ class FabricSpec(_Model):
     # classified (the note turns on yarn decitex, not modelled).
     insecticide: bool = False
     width_cm: Decimal | None = None
+    # The width stated only against the tariff's 30 cm line (幅宽 ">30" / "≤30"): True over
+    # 30 cm, False not over; used where width_cm is not given (headings 6002/6003 vs 6004-6006,
+    # 58.06).
+    width_over_30: bool | None = None
     gsm: Decimal | None = None  # g/m²
 
 

@@ -270,6 +270,21 @@ def _text(v: Any) -> str:
     return str(v).strip()
 
 
+_OVER_30 = (">30", "＞30", "大于30", "超过30", "over30", "exceeding30")
+_NOT_OVER_30 = ("<=30", "≤30", "不超过30", "notover30", "notexceeding30")
+
+
+def width_bound(s: str) -> bool | None:
+    """A width stated only against the tariff's 30 cm line (headings 6002/6003 "not exceeding
+    30 cm", 6004-6006 wider; 58.06): True for over 30 cm, False for not over, None otherwise."""
+    t = s.replace(" ", "").lower().removesuffix("cm").removesuffix("厘米")
+    if t in _OVER_30:
+        return True
+    if t in _NOT_OVER_30:
+        return False
+    return None
+
+
 def _decimal(v: Any) -> Decimal:
     s = _text(v).replace(",", "")
     try:
@@ -318,8 +333,12 @@ def _parse(key: str, v: Any) -> Any:
                 )
             raise _Bad(f"须填“是”或“否”：{s!r}", f"must be yes or no: {s!r}")
         return _BOOL[s.lower()]
+    if key == "width_cm":
+        bound = width_bound(s)
+        if bound is not None:
+            return bound  # True: over 30 cm; False: not over 30 cm
+        return _decimal(v)
     if key in (
-        "width_cm",
         "gsm",
         "metres",
         "net_kg",
@@ -535,7 +554,8 @@ def _line(ref: str, v: dict[str, Any]) -> Line:
             pile=v.get("pile"),
             elastomeric_percent=v.get("elastomeric"),
             insecticide=bool(v.get("insecticide")),
-            width_cm=v.get("width_cm"),
+            width_cm=v.get("width_cm") if isinstance(v.get("width_cm"), Decimal) else None,
+            width_over_30=(v.get("width_cm") if isinstance(v.get("width_cm"), bool) else None),
             gsm=v.get("gsm"),
         ),
         metres=v["metres"],

@@ -168,7 +168,8 @@ _ALL: tuple[Rule, ...] = (
         _E,
         "归类须按重量最大的纤维，相等时取后一品目",
         "classified by the predominant fibre by weight; on a tie, the last heading",
-        "Section XI Note 2(A)",
+        'Section XI Note 2(A); "mixed mainly or solely with" weighs the other materials as '
+        "Note 2(B)(d) counts them (one per chapter; within the chapter, one per heading)",
         HS,
     ),
     _R(
@@ -214,8 +215,9 @@ _ALL: tuple[Rule, ...] = (
         "经编6005；其他6006",
         "knitted headings: pile 6001; width <= 30 cm with >= 5 % elastomeric yarn or rubber "
         "thread 6002, other 6003; > 30 cm with >= 5 % 6004; warp knit 6005; other 6006",
-        "Chapter 60 headings 60.01-60.06 and subheadings 6002.40/.90, 6004.10/.90; Section XI "
-        'subheading note 2(A) for "of cotton / synthetic / artificial fibres"',
+        "Chapter 60 headings 60.01-60.06 and subheadings 6002.40/.90, 6004.10/.90 (a width stated "
+        'only as over or not over 30 cm decides); Section XI subheading note 2(A) for "of cotton '
+        '/ synthetic / artificial fibres"',
         "Harmonized System 2022, chapter 60 (structure, data/hs_knitted.json)",
     ),
     _R(
@@ -240,7 +242,9 @@ _ALL: tuple[Rule, ...] = (
         _W,
         "该商品不在归类数据范围内，仅作格式与申报要素检查",
         "good outside the transcribed tariff rows; format and 申报要素 checks only",
-        "tariff rows transcribed for woven fabrics of 52, 53, 54, 55 and knitted fabrics of 60",
+        "tariff rows transcribed for woven fabrics of 52, 53, 54, 55 and knitted fabrics of 60; "
+        "a woven fabric not over 30 cm wide may be a narrow woven fabric of 58.06 (Chapter 58 "
+        "Note 5)",
         "docs/TRADE.md",
     ),
     _R(
@@ -256,7 +260,8 @@ _ALL: tuple[Rule, ...] = (
         _E,
         "商品编码不在税则年度目录中",
         "code absent from the tariff year",
-        "the code's 6-digit subheading must exist in the transcribed nomenclature",
+        "the code's 6-digit subheading must exist in the transcribed nomenclature; one a later "
+        "HS edition deleted is named with its edition and successor (data/hs_editions.json)",
         HS,
     ),
     _R(

@@ -24,6 +24,7 @@ __all__ = [
     "covered",
     "description",
     "subheadings",
+    "superseded",
 ]
 
 HEADINGS_COVERED = frozenset(
@@ -77,3 +78,15 @@ def covered(code: str) -> bool:
 
 def description(code: str) -> str | None:
     return subheadings().get(code[:6])
+
+
+@functools.cache
+def _deleted() -> dict[str, dict[str, str]]:
+    text = files("fangdu.trade").joinpath("data/hs_editions.json").read_text(encoding="utf-8")
+    return dict(json.loads(text)["deleted"])
+
+
+def superseded(code: str) -> dict[str, str] | None:
+    """For a subheading a later HS edition deleted (data/hs_editions.json): the edition that
+    deleted it, the subheading that took its goods over and any exception; else None."""
+    return _deleted().get(code[:6])
