@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -10,9 +11,10 @@ import pytest
 
 from fangdu.similarity import Fingerprint, extract
 from fangdu.similarity import _procedural as proc
-from fangdu.similarity._words import agreement, encode
+from fangdu.similarity._model import QUANT_SCALE
+from fangdu.similarity._words import agreement, encode, vocabulary
 from fangdu.similarity.search import Searcher
-from fangdu.similarity.word_index import MANIFEST, WordIndex
+from fangdu.similarity.word_index import MANIFEST, STOP_FROM, WordIndex
 
 SIDE = 384
 
@@ -157,3 +159,24 @@ def test_words_bring_a_source_the_global_ranking_misses_into_the_shortlist(libra
     shortlist = [ref for ref, _ in searcher.candidates(query, 4)]
     assert shortlist[0] == 0 and len(shortlist) == len(set(shortlist)) == 4
     assert searcher.search(query, top_k=3)[0][0] == 0
+
+
+def _word_print(like: Fingerprint, words: list[int]) -> Fingerprint:
+    """A fingerprint whose local features sit exactly on the given visual words."""
+    centroids = vocabulary()[words] * QUANT_SCALE
+    descriptors = np.clip(np.rint(centroids), -127, 127).astype(np.int8)
+    return replace(like, descriptors=descriptors)
+
+
+@pytest.mark.parametrize("size", [STOP_FROM - 1, STOP_FROM + 50])
+def test_a_word_most_references_have_is_skipped_once_the_library_is_large(library, size) -> None:
+    common = 5  # every reference has it; each also has a word of its own
+    index = WordIndex()
+    ids = list(range(size))
+    index.add(ids, [_word_print(library[0], [common, 10 + i]) for i in ids])
+    found = index.search(_word_print(library[0], [common, 10]), 50)
+    assert found[0][0] == 0  # the reference sharing the query's own word leads
+    if size < STOP_FROM:
+        assert len(found) == 50  # a small library: the common word still counts
+    else:
+        assert len(found) < 5  # a large one: sharing only the stop word finds nothing

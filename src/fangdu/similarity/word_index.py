@@ -32,6 +32,11 @@ from fangdu.similarity._words import agreement, encode
 MANIFEST = "words.json"
 FOLD_RATIO = 0.1
 MAX_SEGMENTS = 16
+# A word that a fifth of the library has says little about any one reference and costs the
+# most to visit (lists are very uneven: measured in docs/SIMILARITY.md), so a query skips it
+# once the library is big enough for a fifth to mean something.
+STOP_SHARE = 0.2
+STOP_FROM = 200
 
 
 class WordIndex:
@@ -48,6 +53,7 @@ class WordIndex:
         self._tail: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._tail_size = 0
         self._sizes = np.zeros(0, np.float32)  # words of each reference id, 0 if absent
+        self._df = np.zeros(0, np.int64)  # references having each word
         self._live = 0  # references with words
         self._removed: set[int] = set()  # tombstones in the stored entries
         self._unsaved: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -129,11 +135,19 @@ class WordIndex:
                 self._tail = [tuple(np.concatenate(part) for part in zip(*self._tail, strict=True))]
             main, starts, tail = self._main, self._starts, list(self._tail)
             sizes = self._sizes
+            stop = (
+                np.flatnonzero(self._df > STOP_SHARE * self._live)
+                if self._live >= STOP_FROM
+                else None
+            )
         best: dict[int, float] = {}
         for mirrored in (False, True):
             words, codes = encode(fingerprint.descriptors, mirrored=mirrored)
             if len(words) == 0:
                 continue
+            if stop is not None and len(stop):
+                keep = ~np.isin(words, stop)
+                words, codes = words[keep], codes[keep]
             refs, sims = self._matches(words, codes, main, starts, tail)
             if len(refs) == 0:
                 continue
@@ -196,6 +210,12 @@ class WordIndex:
                 continue
             self._tail.append((refs, words, codes))
             self._tail_size += len(refs)
+            df = np.bincount(words)
+            if len(df) > len(self._df):
+                df[: len(self._df)] += self._df
+                self._df = df
+            else:
+                self._df[: len(df)] += df
             top = int(refs.max())
             if top >= len(self._sizes):
                 grown = np.zeros(max(top + 1, 2 * len(self._sizes)), np.float32)
@@ -238,6 +258,7 @@ class WordIndex:
         n_words = int(words[-1]) + 1 if len(words) else 0
         self._starts = np.searchsorted(words, np.arange(n_words + 1))
         self._main = (refs, codes)
+        self._df = np.diff(self._starts)
 
     @staticmethod
     def _matches(
@@ -247,6 +268,7 @@ class WordIndex:
         starts: np.ndarray,
         tail: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     ) -> tuple[np.ndarray, np.ndarray]:
+        """(reference, selective similarity) of every stored entry sharing a query word."""
         refs_out, sims_out = [], []
         known = words < len(starts) - 1
         lo, hi = starts[words[known]], starts[words[known] + 1]
@@ -257,7 +279,7 @@ class WordIndex:
             refs_out.append(np.concatenate([main[0][span] for span in spans]))
             stored = np.concatenate([main[1][span] for span in spans])
             sims_out.append(agreement(np.repeat(codes[known], lengths), stored))
-        for refs, tail_words, tail_codes in tail:
+        for refs, tail_words, tail_codes in tail if len(words) else ():
             position = np.searchsorted(words, tail_words)
             position = np.minimum(position, len(words) - 1)
             hit = words[position] == tail_words
