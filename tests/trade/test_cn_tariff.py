@@ -7,10 +7,12 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 
 from fangdu.trade import checks as checks_module
+from fangdu.trade.bench import classify_heldout
 from fangdu.trade.checks import CheckReport
 from fangdu.trade.classify import classify
 from fangdu.trade.models import Construction, FabricSpec, Finish, Weave, YarnKind
@@ -134,3 +136,29 @@ def test_the_rows_elements_are_required(clean_rows: Rows, check_rows: Check) -> 
     assert [f.rule for f in findings] == ["TAR-ELEMENTS"] and "组织结构" in findings[0].detail
     row["申报要素"] += "|组织结构:斜纹"
     assert check_rows([row]).findings == []
+
+
+def _cn_set(tmp_path: Path, code: str) -> Path:
+    item = {
+        "source": "test",
+        "composition": [["cotton", "100"]],
+        "construction": "woven",
+        "yarn": "staple",
+        "textured": None,
+        "finish": "unbleached",
+        "weave": "plain",
+        "gsm": "90",
+        "width_cm": "150",
+        "hts": code,
+    }
+    path = tmp_path / "cn.json"
+    path.write_text(json.dumps({"tariff": "CN", "items": [item]}), encoding="utf-8")
+    return path
+
+
+def test_the_bench_scores_china_codes_at_ten_digits(tmp_path: Path) -> None:
+    right = classify_heldout(_cn_set(tmp_path, "5208110000"))
+    assert (right["code10_answered"], right["code10_ok"], right["code10_accuracy"]) == (1, 1, 1.0)
+    wrong = classify_heldout(_cn_set(tmp_path, "5208110090"))
+    assert (wrong["code10_answered"], wrong["code10_ok"]) == (1, 0)
+    assert wrong["misses"] == [{"source": "test", "want": "5208110090", "got10": "5208110000"}]
