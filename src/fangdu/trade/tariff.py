@@ -5,9 +5,11 @@ Rows: HS 6-digit subheadings of woven fabrics of headings 5208-5212, 5309-5311, 
 read from data/hs_woven.json, and of knitted fabrics of headings 6001-6006 from
 data/hs_knitted.json (each file's "source" names where they come from; JSON so that the
 package data travels with a wheel). Codes of other chapters get format
-and 申报要素 checks only (rule CLS-OUT-OF-SCOPE). China's 8+2-digit splits, legal units per
-code, export duty and inspection class are not transcribed: the legal units 米/千克 below are
-the ones issue 18 states for fabrics, and duty/inspection default to none, overridable per line.
+and 申报要素 checks only (rule CLS-OUT-OF-SCOPE). China's 10-digit rows for part of the fabric
+headings are in data/cn_tariff_fabric.json (third-party copies of the tariff, each row with its
+source page; see national()); where a row's legal units or 申报要素 were not legible, the legal
+units 米/千克 below (the ones issue 18 states for fabrics) and the draft element layout stand, and
+duty/inspection default to none, overridable per line.
 """
 
 from __future__ import annotations
