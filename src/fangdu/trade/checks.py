@@ -21,8 +21,12 @@ from fangdu.trade.rules import rule
 from fangdu.trade.tariff import (
     CHAPTERS_COVERED,
     ELEMENTS,
-    REQUIRED_ELEMENTS,
+    complete_subheadings,
     covered,
+    legal_units,
+    national_row,
+    required_elements,
+    rows_under,
     subheadings,
     superseded,
 )
@@ -166,8 +170,13 @@ def elements_string(line: Line) -> str:
         "成分含量": _composition_text(spec.composition),
         "幅宽": f"{spec.width_cm.normalize():f}cm" if spec.width_cm is not None else "",
         "克重": f"{spec.gsm.normalize():f}g/m2" if spec.gsm is not None else "",
+        "组织结构": {"plain": "平纹", "twill": "斜纹", "denim": "斜纹", "other": "其他"}.get(
+            spec.weave or "", ""
+        ),
     }
-    return "|".join(f"{k}:{given.get(k) or derived[k]}" for k in ELEMENTS)
+    # 组织结构 is written when the code's transcribed 申报要素 list names it.
+    layout = ELEMENTS + tuple(k for k in required_elements(line.declared_code) if k not in ELEMENTS)
+    return "|".join(f"{k}:{given.get(k) or derived[k]}" for k in layout)
 
 
 # Which rule decides the 5th and the 6th digit of each covered heading.
@@ -256,6 +265,10 @@ def _classification(line: Line, out: list[Finding]) -> Classification:
             else code
         )
         out.append(finding("TAR-ABSENT", ref, detail))
+    elif in_scope and code[:6] in complete_subheadings() and not national_row(code):
+        # Every 10-digit row of this subheading was read: the code is not one of them.
+        rows = ", ".join(sorted(rows_under(code[:6])))
+        out.append(finding("TAR-ABSENT", ref, f"{code}: {code[:6]} 下仅有/has only {rows}"))
     c = classify(spec)
     # Woven vs knitted is judged (60 against 52/54/55); other Section XI headings (pile,
     # special, technical fabrics) are not modelled, so a code there is not second-guessed.
@@ -273,6 +286,11 @@ def _classification(line: Line, out: list[Finding]) -> Classification:
                 )
             )
         return c
+    if c.code10 and code[:6] == c.code and code != c.code10 and national_row(code):
+        # The declared code is a row of the same subheading, but not the one the attributes
+        # select (an unknown code is TAR-ABSENT above).
+        why = "; ".join(c.trace)
+        out.append(finding("TAR-NATIONAL", ref, f"declared {code}, derived {c.code10}: {why}"))
     if c.code and code[:6] != c.code and not absent and len(code) >= 6:
         out.append(
             finding(
@@ -396,9 +414,19 @@ def check_line(line: Line, settings: TradeSettings, exclusions: ExclusionList) -
     elements = elements_string(line)
     # A given 申报要素 string is checked as given; the full one is the suggested fix.
     values = parse_elements(line.elements) if line.elements.strip() else parse_elements(elements)
-    missing = [k for k in REQUIRED_ELEMENTS if not values.get(k)]
+    missing = [k for k in required_elements(line.declared_code) if not values.get(k)]
     if missing:
         out.append(finding("TAR-ELEMENTS", ref, "、".join(missing)))
+    units = legal_units(line.declared_code)
+    if units:
+        # The code's legal units (transcribed) against the quantities the line declares.
+        carried = {"米": line.metres > 0, "千克": line.net_kg > 0}
+        gaps = [u for u in units if not carried.get(u, False)]
+        if gaps:
+            detail = (
+                f"{line.declared_code}: {'/'.join(units)}, 未申报/not declared {'/'.join(gaps)}"
+            )
+            out.append(finding("TAR-UNITS", ref, detail))
     if line.labelling is not Labelling.NONE:
         _labelling(line, out)
     return LineResult(

@@ -66,6 +66,7 @@ from fangdu.trade.models import (
     Weave,
     YarnKind,
 )
+from fangdu.trade.tariff import national
 
 __all__ = ["Classification", "classify", "effective_finish"]
 
@@ -112,6 +113,12 @@ class Classification:
     # The rule that decided each level: {2: rule, 4: rule, 6: rule}
     decided_by: dict[int, str] = field(default_factory=dict)
     trace: list[str] = field(default_factory=list)
+    # China's 10-digit code (data/cn_tariff_fabric.json) when the rows read decide it; else the
+    # attributes its split turns on (ask10) with the rows that remain, or why not (note10).
+    code10: str | None = None
+    ask10: list[str] = field(default_factory=list)
+    candidates10: list[str] = field(default_factory=list)
+    note10: str = ""
 
 
 class _Ask(Exception):
@@ -703,6 +710,33 @@ def _cotton_mix(heading: str, finish: Finish, polyester: bool, plain: bool, twil
     return f"5514{block}{last}"
 
 
+def _material(spec: FabricSpec) -> str:
+    """What a fabric is "of" for China's national splits of 6002.40 / 6004.10: wool, cotton,
+    silk, synthetic, artificial or other (Section XI subheading note 2(A), as for chapter 60)."""
+    cl = _Classifier(spec)
+    shares = _shares(spec.composition)
+    material = cl._knit_material(shares, split_manmade=True)
+    if material == "other":
+        silk = _group_total(shares, FibreGroup.SILK)
+        if silk and all(
+            silk >= _group_total(shares, g) for g in FibreGroup if g != FibreGroup.SILK
+        ):
+            material = "silk"
+    return material
+
+
 def classify(spec: FabricSpec) -> Classification:
-    """The HS subheading of a woven or knitted fabric, or the attributes to ask for, or why not."""
-    return _Classifier(spec).run()
+    """The HS subheading of a woven or knitted fabric, or the attributes to ask for, or why not;
+    with China's 10-digit code where the transcribed rows decide it."""
+    r = _Classifier(spec).run()
+    if r.code and not r.ask:
+        finish = effective_finish(spec.finish).value if spec.finish else None
+        try:
+            material: str | None = _material(spec)
+        except _Ask:
+            material = None
+        n = national(r.code, finish=finish, material=material)
+        r.code10, r.ask10, r.candidates10, r.note10 = n.code, n.ask, n.candidates, n.note
+        if n.code:
+            r.trace.append(f"{n.code}: the transcribed China tariff row under {r.code}")
+    return r

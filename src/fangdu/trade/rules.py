@@ -35,6 +35,10 @@ _E, _Q, _W, _I = Severity.ERROR, Severity.QUESTION, Severity.WARNING, Severity.I
 GACC221 = "GACC Announcement 2019 No. 221 (市场采购贸易监管办法)"
 SAT89 = "SAT Announcement 2015 No. 89"
 HS = "Harmonized System, Section XI (via UN Comtrade HS dataset, data/hs_woven.json)"
+CN = (
+    "China tariff 8+2-digit rows, third-party copies (hs.bianmachaxun.com, china-gacc.agency and "
+    "others; data/cn_tariff_fabric.json)"
+)
 
 _ALL: tuple[Rule, ...] = (
     # Regime
@@ -261,15 +265,36 @@ _ALL: tuple[Rule, ...] = (
         "商品编码不在税则年度目录中",
         "code absent from the tariff year",
         "the code's 6-digit subheading must exist in the transcribed nomenclature; one a later "
-        "HS edition deleted is named with its edition and successor (data/hs_editions.json)",
+        "HS edition deleted is named with its edition and successor (data/hs_editions.json); "
+        "under a subheading whose 10-digit rows were all read, the code must be one of them "
+        "(data/cn_tariff_fabric.json)",
         HS,
+    ),
+    _R(
+        "TAR-NATIONAL",
+        _E,
+        "10位商品编码与商品属性所定税则行不符",
+        "10-digit code differs from the tariff row the attributes select",
+        "China's 8+2-digit rows under one subheading split by finish or material; where the rows "
+        "read decide it, the declared row must be that one (data/cn_tariff_fabric.json)",
+        CN,
+    ),
+    _R(
+        "TAR-UNITS",
+        _E,
+        "未按商品编码的法定计量单位申报数量",
+        "a legal unit of the code has no declared quantity",
+        "each legal unit (法定第一/第二单位) of the code's row is declared: 米 as metres, 千克 as "
+        "net kg (data/cn_tariff_fabric.json)",
+        CN,
     ),
     _R(
         "TAR-ELEMENTS",
         _E,
         "申报要素缺少克重或幅宽等必填项",
         "申报要素 missing a required element (e.g. 克重, 幅宽)",
-        "规范申报: every element the code's list names is given",
+        "规范申报: every element the code's list names is given (the 10-digit row's list where "
+        "transcribed: 织造方法, 染整方法, 组织结构 besides 成分含量, 幅宽, 克重)",
         "issue 18",
     ),
     # Consistency
