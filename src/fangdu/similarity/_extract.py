@@ -44,7 +44,7 @@ def extract(rgb: np.ndarray) -> Fingerprint:
     scale = min(working_scale(width, height), (MAX_WORK_SIDE - 1) / max(width, height))
     lab = working_lab(rgb, scale)
     magnitude = gradient_magnitude(lab)
-    grad = feature_image(magnitude, lab)
+    grad = feature_image(magnitude)
     kps, root, (ww, wh) = detect(grad)
     model = load_model()
     desc = model.project(root)

@@ -24,17 +24,6 @@ _MIN_SIZE = 3.0
 _FLOOR_PERCENTILE = 75
 _FLOOR_GAIN = 2.0
 _FLOOR_KEEP_PERCENTILE = 95  # the floor keeps at least the strongest 5 % of gradients
-# On a drawn ground (see feature_image), features are taken along the inks: pixels whose colour
-# is rare in the image. Colours are counted in a histogram of _INK_BIN Lab units a bin, smoothed
-# over neighbouring bins (so JPEG's scatter around a common colour stays common); a colour is
-# ink where it holds less than _INK_SHARE of the image. Gradients within _INK_REACH working
-# pixels of ink are kept, as they are; unless ink covers under _INK_MIN_COVER of the image (a
-# print that is all ground: then the ground is the design, and the floor keeps its strongest).
-_INK_BIN = 8
-_INK_SHARE = 0.002
-_INK_SMOOTH = 1.5  # working px of blur before counting colours
-_INK_REACH = 2
-_INK_MIN_COVER = 0.005
 # SIFT descriptor layout: 4 x 4 spatial cells x 8 orientation bins.
 _MIRROR_PERM = np.arange(128).reshape(4, 4, 8)[::-1][..., (-np.arange(8)) % 8].reshape(-1)
 
@@ -72,56 +61,17 @@ def gradient_magnitude(lab: np.ndarray) -> np.ndarray:
     return np.sqrt(mag, out=mag)
 
 
-def ink_mask(lab: np.ndarray) -> np.ndarray:
-    """uint8 mask (1: ink) of a working Lab image's rare colours, widened by _INK_REACH."""
-    smooth = cv2.GaussianBlur(lab, (0, 0), _INK_SMOOTH)
-    bins = 256 // _INK_BIN
-    q = np.clip((smooth * (1.0 / _INK_BIN)).astype(np.int32), 0, bins - 1)
-    key = (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
-    sample = key[::2, ::2].ravel()
-    hist = np.bincount(sample, minlength=bins**3).reshape(bins, bins, bins).astype(np.float32)
-    for _ in range(2):  # [1, 2, 1] / 4 along each axis, twice
-        for axis in range(3):
-            padded = np.pad(hist, [(1, 1) if a == axis else (0, 0) for a in range(3)], "edge")
-            lo, mid, hi = (
-                tuple(slice(k, k + bins) if a == axis else slice(None) for a in range(3))
-                for k in (0, 1, 2)
-            )
-            hist = 0.25 * padded[lo] + 0.5 * padded[mid] + 0.25 * padded[hi]
-    share = hist.ravel() * (1.0 / len(sample))
-    rare = (share[key] < _INK_SHARE).astype(np.uint8)
-    rare = cv2.morphologyEx(rare, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    side = 2 * _INK_REACH + 1
-    return cv2.dilate(rare, np.ones((side, side), np.uint8))
-
-
-def feature_image(mag: np.ndarray, lab: np.ndarray | None = None) -> np.ndarray:
-    """The gradient magnitude with the ground's weak gradients cut away, as uint8 for SIFT;
-    on a drawn ground (given the working Lab image), only the gradients along the inks."""
+def feature_image(mag: np.ndarray) -> np.ndarray:
+    """The gradient magnitude with the ground's weak gradients cut away, as uint8 for SIFT."""
     # The ground's texture (linen, twill, stone, weave in a photo) is a field of weak gradients
     # over most of the image; motif outlines are the strong ones. Subtracting a floor taken from
     # the image's own gradient statistics keeps the motifs and drops the ground, which is not
     # protectable and must not make two designs on the same cloth look alike.
     # (Statistics from every other pixel: as good, and four times cheaper.)
-    low, high = np.percentile(mag[::2, ::2], [_FLOOR_PERCENTILE, _FLOOR_KEEP_PERCENTILE])
-    floor = _FLOOR_GAIN * float(low)
-    if floor > high and lab is not None:
-        # That would erase almost everything: the "ground" is drawn (marbled, tie-dye, ikat
-        # grounds with gradients as strong as the motifs'). No threshold on gradients alone
-        # separates it from the motifs, and which of its gradients pass one moves under JPEG
-        # or a recolouring, so the features would not repeat. What does separate them is
-        # colour: such a ground is a few colours and their blends over most of the image, the
-        # motifs' inks are the rare colours. Its gradients are kept along the inks only, so the
-        # features describe the motifs (what a copy keeps and a print on the same ground with
-        # other motifs does not).
-        ink = ink_mask(lab)
-        if ink.mean() >= _INK_MIN_COVER:
-            near = mag * cv2.GaussianBlur(ink.astype(np.float32), (0, 0), 1.0)
-            gain = 255.0 / (float(np.percentile(near[ink > 0], 99)) + 1e-3)
-            return np.clip(near * gain, 0, 255).astype(np.uint8)
-    # Unless that would erase almost everything and there is no ink to follow: then the ground
-    # is the design, and the floor keeps its strongest gradients.
-    floor = min(floor, float(high))
+    floor = _FLOOR_GAIN * float(np.percentile(mag[::2, ::2], _FLOOR_PERCENTILE))
+    # Unless that would erase almost everything: then the "ground" is drawn (marbled, tie-dye,
+    # ikat grounds with gradients as strong as the motifs'), part of the design, not cloth.
+    floor = min(floor, float(np.percentile(mag[::2, ::2], _FLOOR_KEEP_PERCENTILE)))
     mag = np.maximum(mag - floor, 0.0)
     # A global gain only: SIFT descriptors are contrast-normalised anyway, and a local gain
     # would change with the image's scale.

@@ -14,8 +14,7 @@ Layout (little-endian)::
 
 About 42 KB with the default 560 features, plus ~10-30 KB of design picture for a simple image
 and 0.3 KB per motif (at most 64). Version 2 added complexity and the design picture, version 3
-the motif inventory, version 4 a floor for drawn grounds, version 5 features along the inks
-on drawn grounds; older fingerprints are re-extracted by ``fangdu index rebuild``.
+the motif inventory; older fingerprints are re-extracted by ``fangdu index rebuild``.
 """
 
 from __future__ import annotations
@@ -30,8 +29,7 @@ from fangdu.similarity._model import DESCRIPTOR_DIM, LOCAL_DIM
 from fangdu.similarity._motifs import MAX_MOTIFS, MOTIF_DTYPE
 
 # 4: the ground floor keeps at least the strongest 5 % of gradients (strong drawn grounds).
-# 5: on a drawn ground, features along the inks (the image's rare colours) instead.
-FINGERPRINT_VERSION = 5
+FINGERPRINT_VERSION = 4
 _MAGIC = b"FDFP"
 _HEADER = struct.Struct("<4sBIIfHHHBHHHIB")
 _KP = np.dtype([("x", "<u2"), ("y", "<u2"), ("size", "<f2"), ("angle", "<f2")])

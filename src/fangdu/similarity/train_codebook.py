@@ -81,7 +81,7 @@ def _images(n: int):
 def _raw(rgb: np.ndarray) -> np.ndarray:
     h, w = rgb.shape[:2]
     lab = working_lab(rgb, working_scale(w, h))
-    return detect(feature_image(gradient_magnitude(lab), lab))[1]
+    return detect(feature_image(gradient_magnitude(lab)))[1]
 
 
 def _symmetric_pca(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
