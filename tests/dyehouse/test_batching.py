@@ -6,15 +6,15 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fangdu.dyehouse.batching import batch_first, group_greedy, group_lots
+from fangdu.dyehouse.batching import batch_first, group_greedy, group_lots, late_regrouped
 from fangdu.dyehouse.cpsat import VatContext, solve_window
 from fangdu.dyehouse.generator import generate
 from fangdu.dyehouse.greedy import greedy
 from fangdu.dyehouse.models import Instance, Job, Machine, Plan, Weights
-from fangdu.dyehouse.solve import Method, solve
+from fangdu.dyehouse.solve import Method, late_last, solve
 from fangdu.dyehouse.validate import objective, validate
 
-from .brute import _partitions
+from .brute import _partitions, brute_force
 
 
 def _run_cost(inst: Instance, lots: list[int]) -> int:
@@ -141,3 +141,32 @@ def test_a_feasible_hint_is_a_complete_start(n: int, k: int, a: int, seed: int) 
     assert res.batches is not None and res.objective is not None
     assert res.objective <= objective(inst, plan).integer
     assert validate(inst, Plan(instance=inst.name, batches=tuple(res.batches))) == []
+
+
+def test_late_lots_are_regrouped_after_the_on_time_ones() -> None:
+    # Lot 1 can be on time (due 3, a 3-minute program); lots 2 and 3 cannot (due 1 and 2).
+    # The planner's rule with late lots last: 1, then 2 and 3 apart (the rule does not lengthen
+    # a run): 3 + 5 + 8 minutes. Grouping alone: one 8-minute run, lot 1 late as well.
+    # Regrouping only the late lots: lot 1 on time, then 2 and 3 together: 3 + 8 minutes.
+    lot = {"eligible": (1,), "release": 0, "size": 1, "attribute": 1, "max_time": 10}
+    inst = Instance(
+        horizon=100,
+        n_attributes=1,
+        setup_costs=((0,),),
+        setup_times=((0,),),
+        machines=(Machine(min_cap=0, max_cap=10, init_state=1, shifts=((0, 100),)),),
+        jobs=(
+            Job(due=3, min_time=3, **lot),
+            Job(due=1, min_time=5, **lot),
+            Job(due=2, min_time=8, **lot),
+        ),
+        weights=Weights(runtime=1, late=10, setup_cost=0, setup_time=0),
+    )
+    start = late_last(inst, greedy(inst), deadline=time.monotonic() + 5)
+    assert objective(inst, start).integer == 16 + 2 * 10
+    grouped = batch_first(inst, time.monotonic() + 5, workers=1)
+    assert grouped is not None and objective(inst, grouped).integer == 8 + 3 * 10
+    plan = late_regrouped(inst, start, time.monotonic() + 5, workers=1)
+    assert plan is not None
+    assert validate(inst, Plan(instance=inst.name, batches=tuple(plan))) == []
+    assert objective(inst, plan).integer == 11 + 2 * 10 == brute_force(inst)

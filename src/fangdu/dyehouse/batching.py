@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from fangdu.dyehouse.greedy import earliest_start
+from fangdu.dyehouse.greedy import ScheduleInfeasible, due_order, earliest_start, greedy
 from fangdu.dyehouse.models import Batch, Instance
 from fangdu.dyehouse.validate import objective
 
@@ -38,11 +38,13 @@ def fits(inst: Instance, j: int, m: int) -> bool:
     return m in inst.jobs[j - 1].eligible and inst.jobs[j - 1].size <= inst.machines[m - 1].max_cap
 
 
-def group_greedy(inst: Instance) -> list[tuple[int, list[int], int]]:
+def group_greedy(
+    inst: Instance, lots: Sequence[int] | None = None
+) -> list[tuple[int, list[int], int]]:
     """Runs as (representative, lots, vat) by the longest-first rule: the longest lot left opens
     a run on its roomiest vat, and the next longest lots that may share it fill it up."""
     jobs = inst.jobs
-    left = longest_first(inst, range(1, len(jobs) + 1))
+    left = longest_first(inst, range(1, len(jobs) + 1) if lots is None else lots)
     done: set[int] = set()
     out = []
     for r in left:
@@ -77,18 +79,23 @@ GROUP_MODEL_PAIRS = 200_000
 
 
 def group_lots(
-    inst: Instance, time_limit: float, *, seed: int = 0, workers: int = 2
+    inst: Instance,
+    time_limit: float,
+    *,
+    seed: int = 0,
+    workers: int = 2,
+    lots: Sequence[int] | None = None,
 ) -> list[tuple[list[int], list[int]]]:
     """Runs as (lots, vats that may take the run), least weighted run time and washes first.
 
-    Classes do not mix, so each class is its own model (CP-SAT does far better on several
-    small models than on their union: OSP instance 61, UC-2, 12 s: run time 132 against 135),
-    with time in proportion to its size; the longest-first rule where a model finds nothing
-    or would be too large. The vats' availability is left to the placement."""
+    Classes do not mix, so each class is its own model, with time in proportion to its size;
+    the longest-first rule where a model finds nothing or would be too large. The vats'
+    availability is left to the placement (docs/SCHEDULING.md: the coupled model did no
+    better)."""
     jobs = inst.jobs
-    order = longest_first(inst, range(1, len(jobs) + 1))
+    order = longest_first(inst, range(1, len(jobs) + 1) if lots is None else lots)
     vats = {j: [m for m in jobs[j - 1].eligible if fits(inst, j, m)] for j in order}
-    start = group_greedy(inst)
+    start = group_greedy(inst, order)
     classes: dict[int, list[int]] = {}
     for j in order:
         classes.setdefault(jobs[j - 1].attribute, []).append(j)
@@ -97,12 +104,11 @@ def group_lots(
     out = []
     todo = sorted(classes, key=lambda c: (pairs[c], c))
     for i, a in enumerate(todo):
-        lots = classes[a]
         share = (deadline - time.monotonic()) * pairs[a] / sum(pairs[c] for c in todo[i:])
         hint = [(r, ls, m) for r, ls, m in start if jobs[r - 1].attribute == a]
         runs = None
         if pairs[a] <= GROUP_MODEL_PAIRS:
-            runs = _group_class(inst, lots, vats, hint, share, seed=seed, workers=workers)
+            runs = _group_class(inst, classes[a], vats, hint, share, seed=seed, workers=workers)
         if runs is None:
             runs = [ls for _, ls, _ in hint]
         out.extend(_with_vats(inst, ls, vats) for ls in runs)
@@ -229,13 +235,18 @@ def _with_vats(
 
 
 def place(
-    inst: Instance, runs: Sequence[tuple[list[int], list[int]]], order: Sequence[int]
+    inst: Instance,
+    runs: Sequence[tuple[list[int], list[int]]],
+    order: Sequence[int],
+    head: Sequence[Batch] = (),
 ) -> list[Batch] | None:
-    """Place ``runs`` in ``order`` (indices into runs), each on its vat where it ends first
-    (cheaper wash on ties); None if one fits no window before the horizon."""
+    """Place ``runs`` in ``order`` (indices into runs) after the runs of ``head``, each on its
+    vat where it ends first (cheaper wash on ties); None if one fits no window."""
     free = {m: 0 for m in range(1, len(inst.machines) + 1)}
     state = {m: inst.machines[m - 1].init_state for m in free}
-    out: list[Batch] = []
+    for bt in sorted(head, key=lambda bt: bt.end):
+        free[bt.machine], state[bt.machine] = bt.end, bt.attribute
+    out: list[Batch] = list(head)
     for i in order:
         lots, vats = runs[i]
         js = [inst.jobs[j - 1] for j in lots]
@@ -259,17 +270,10 @@ def place(
     return out
 
 
-def batch_first(
-    inst: Instance, deadline: float, *, seed: int = 0, workers: int = 2
+def _place_best(
+    inst: Instance, runs: list[tuple[list[int], list[int]]], head: Sequence[Batch] = ()
 ) -> list[Batch] | None:
-    """The best placement of the least-cost grouping, or None (no grouping in time, or none
-    of the orders fits the windows)."""
-    n = len(inst.jobs)
-    if any(not any(fits(inst, j, m) for m in inst.jobs[j - 1].eligible) for j in range(1, n + 1)):
-        return None
-    runs = group_lots(inst, deadline - time.monotonic(), seed=seed, workers=workers)
-    if not runs:
-        return None
+    """The best of a few placement orders of ``runs`` after ``head`` (None if none fits)."""
     jobs = inst.jobs
 
     def due(i: int) -> int:
@@ -293,10 +297,51 @@ def batch_first(
     ]
     best, best_obj = None, 0
     for order in orders:
-        plan = place(inst, runs, order)
+        plan = place(inst, runs, order, head)
         if plan is None:
             continue
         obj = objective(inst, plan).integer
         if best is None or obj < best_obj:
             best, best_obj = plan, obj
     return best
+
+
+def _placeable(inst: Instance) -> bool:
+    n = len(inst.jobs)
+    return all(any(fits(inst, j, m) for m in inst.jobs[j - 1].eligible) for j in range(1, n + 1))
+
+
+def batch_first(
+    inst: Instance, deadline: float, *, seed: int = 0, workers: int = 2
+) -> list[Batch] | None:
+    """The best placement of the least-cost grouping, or None (none of the orders fits the
+    windows)."""
+    if not _placeable(inst):
+        return None
+    runs = group_lots(inst, deadline - time.monotonic(), seed=seed, workers=workers)
+    return _place_best(inst, runs) if runs else None
+
+
+def late_regrouped(
+    inst: Instance, plan: Sequence[Batch], deadline: float, *, seed: int = 0, workers: int = 2
+) -> list[Batch] | None:
+    """``plan``'s on-time lots by the planner's rule first, then its late lots regrouped for
+    least run time and washes and dyed after them; None if that does not fit.
+
+    A late lot costs the same however late it is, so once the lots to be on time are chosen
+    (by ``plan``, the late-last start), the others are a pure grouping problem: where lateness
+    and run time both count (OSP UC-3), neither the due-date rule (runs split for due dates)
+    nor the grouping alone (due dates unseen) is the right start."""
+    if not _placeable(inst):
+        return None
+    jobs = inst.jobs
+    late = sorted({j for bt in plan for j in bt.jobs if bt.end > jobs[j - 1].due})
+    if not late:
+        return None
+    on_time = [j for j in range(1, len(jobs) + 1) if j not in set(late)]
+    try:
+        head = greedy(inst, due_order(inst, on_time)) if on_time else []
+    except ScheduleInfeasible:
+        return None
+    runs = group_lots(inst, deadline - time.monotonic(), seed=seed, workers=workers, lots=late)
+    return _place_best(inst, runs, head)

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from fangdu.dyehouse.batching import batch_first
+from fangdu.dyehouse.batching import batch_first, late_regrouped
 from fangdu.dyehouse.bounds import earliest_end, lower_bound, unplaceable_lots
 from fangdu.dyehouse.cpsat import VatContext, solve_window
 from fangdu.dyehouse.diagnose import explain_infeasible
@@ -37,8 +37,10 @@ LNS_MOVE_SECONDS = 3.0
 # limit for both ways.
 LATE_LAST_PASSES = 6
 LATE_LAST_SHARE = 0.1
-# Batch-first start (``batching.py``): share of the time limit for its grouping model.
+# Batch-first start (``batching.py``): share of the time limit for its grouping model, and for
+# regrouping the late lots of the late-last start.
 BATCH_FIRST_SHARE = 0.1
+LATE_REGROUP_SHARE = 0.05
 
 # At most this long, after a proof of infeasibility, to find the lots and rules behind it.
 EXPLAIN_SECONDS = 30.0
@@ -270,15 +272,22 @@ def solve(
     if base is not None and method is not Method.GREEDY:
         base = late_last(inst, base, t0 + LATE_LAST_SHARE * time_limit)
     if method is not Method.GREEDY:
-        # Regroup the lots for least run time and washes, then place the runs: the better
-        # start under this instance's weights wins (it is the hint too).
+        # Regroup the lots for least run time and washes, then place the runs; and the same
+        # for the late lots only, after the on-time ones. The best start under this instance's
+        # weights wins (it is the hint too).
+        starts = [base] if base is not None else []
         grouped = batch_first(
             inst, time.monotonic() + BATCH_FIRST_SHARE * time_limit, seed=seed, workers=workers
         )
-        if grouped is not None and (
-            base is None or objective(inst, grouped).integer < objective(inst, base).integer
-        ):
-            base = grouped
+        if grouped is not None:
+            starts.append(grouped)
+        if base is not None:
+            end = time.monotonic() + LATE_REGROUP_SHARE * time_limit
+            hybrid = late_regrouped(inst, base, end, seed=seed, workers=workers)
+            if hybrid is not None:
+                starts.append(hybrid)
+        if starts:
+            base = min(starts, key=lambda p: objective(inst, p).integer)
     batches, optimal = base, False
     used: str = Method.GREEDY
     pairs = sum(len(j.eligible) for j in inst.jobs)
