@@ -296,7 +296,9 @@ def solve(
     )
     if full_first:
         ctx = [VatContext(m, mc.init_state) for m, mc in enumerate(inst.machines, 1)]
-        share = time_limit if method is Method.CPSAT or base is None else time_limit * FULL_SHARE
+        # The starts have used part of the limit already: CP-SAT alone gets what is left.
+        left = max(deadline - time.monotonic(), 0.05)
+        share = left if method is Method.CPSAT or base is None else time_limit * FULL_SHARE
         res = solve_window(
             inst,
             range(1, len(inst.jobs) + 1),
