@@ -38,9 +38,16 @@ class CpResult:
     status: str
 
 
-def _compatible(inst: Instance, j: int, r: int) -> bool:
+def longest_first(inst: Instance, lots: Sequence[int]) -> list[int]:
+    """The representative order: longest minimum program first, lowest number on ties."""
+    return sorted(lots, key=lambda j: (-inst.jobs[j - 1].min_time, j))
+
+
+def _joins(inst: Instance, j: int, r: int) -> bool:
+    """Lot j may join the run of r, which comes before it in the representative order (so the
+    run lasts r's minimum program, at least j's): same class, and j may last that long."""
     a, b = inst.jobs[j - 1], inst.jobs[r - 1]
-    return a.attribute == b.attribute and max(a.min_time, b.min_time) <= min(a.max_time, b.max_time)
+    return a.attribute == b.attribute and b.min_time <= a.max_time
 
 
 def solve_window(
@@ -59,7 +66,7 @@ def solve_window(
     allows. With the whole instance and default contexts this is the full problem."""
     w = inst.weights
     md = cp_model.CpModel()
-    jobs = sorted(jobs)
+    jobs = longest_first(inst, jobs)
     ctx = {v.machine: v for v in vats}
     # anchors: lot → (vat, start) in the published plan; leaving it costs move_weight (re-plans).
     allowed = {
@@ -80,7 +87,7 @@ def solve_window(
     y: dict[tuple[int, int], cp_model.IntVar] = {}
     for idx, j in enumerate(jobs):
         for r in jobs[: idx + 1]:
-            if r != j and not (_compatible(inst, j, r) and set(allowed[j]) & set(allowed[r])):
+            if r != j and not (_joins(inst, j, r) and set(allowed[j]) & set(allowed[r])):
                 continue
             y[j, r] = md.new_bool_var(f"y{j}_{r}")
         md.add_exactly_one(y[j, r] for r in jobs[: idx + 1] if (j, r) in y)
@@ -94,23 +101,20 @@ def solve_window(
             for m in allowed[r]:
                 if m not in allowed[j]:
                     md.add_bool_or([lit.Not(), b[r, m].Not()])
+    # A run is named by its longest lot, so it lasts exactly that lot's minimum program (a
+    # longer run is never better: it only ends later).
     start, dur, end = {}, {}, {}
-    max_d = max((inst.jobs[j - 1].max_time for j in jobs), default=0)
     for r in jobs:
         jr = inst.jobs[r - 1]
         start[r] = md.new_int_var(0, hi_t, f"s{r}")
-        dur[r] = md.new_int_var(0, max_d, f"d{r}")
+        dur[r] = jr.min_time * y[r, r]
         end[r] = start[r] + dur[r]
         md.add(end[r] <= hi_t)
         md.add(start[r] >= max(jr.release, lo_t)).only_enforce_if(y[r, r])
-        md.add(dur[r] == 0).only_enforce_if(y[r, r].Not())
         md.add(start[r] == 0).only_enforce_if(y[r, r].Not())
         for j in members[r]:
-            job = inst.jobs[j - 1]
-            lit = y[j, r]
-            md.add(start[r] >= job.release).only_enforce_if(lit)
-            md.add(dur[r] >= job.min_time).only_enforce_if(lit)
-            md.add(dur[r] <= job.max_time).only_enforce_if(lit)
+            if j != r:
+                md.add(start[r] >= inst.jobs[j - 1].release).only_enforce_if(y[j, r])
         for m in allowed[r]:
             mach = inst.machines[m - 1]
             load = sum(inst.jobs[j - 1].size * y[j, r] for j in members[r])
@@ -125,7 +129,12 @@ def solve_window(
     wash_in = {
         r: md.new_int_var(0, max(max(row) for row in inst.setup_times), f"w{r}") for r in jobs
     }
-    arcs_of: dict[int, list[tuple[int, int, cp_model.IntVar]]] = {}
+    # For a complete hint: each vat's arcs by (run, run) with 0 for the context, its
+    # empty-vat literal, and each (run, vat)'s window literals and interval size.
+    arc_at: dict[int, dict[tuple[int, int], cp_model.IntVar]] = {}
+    empty_at: dict[int, cp_model.IntVar] = {}
+    zs_at: dict[tuple[int, int], list[tuple[cp_model.IntVar, tuple[int, int]]]] = {}
+    sz_at: dict[tuple[int, int], cp_model.IntVar] = {}
     # Wash start and run end as plain variables, for the interval constraints below.
     ws = {r: md.new_int_var(0, hi_t, f"ws{r}") for r in jobs}
     ev = {r: md.new_int_var(0, hi_t, f"ev{r}") for r in jobs}
@@ -185,13 +194,15 @@ def solve_window(
                 md.add(wash_in[q] == st).only_enforce_if(lit)
                 cost_terms.append((lit, w.setup_cost * inst.setup_cost(ar, aq) + w.setup_time * st))
         md.add_circuit(arcs)
-        arcs_of[m] = arcs
+        rep_at = {0: 0, **{i: r for r, i in node.items()}}
+        arc_at[m] = {(rep_at[u], rep_at[x]): lit for u, x, lit in arcs if u != x or u == 0}
+        empty_at[m] = empty
         # Redundant with the circuit, but propagates much earlier: wash+run intervals of one
         # vat do not overlap.
+        for r in reps:
+            sz_at[r, m] = md.new_int_var(0, hi_t, f"sz{r}_{m}")
         md.add_no_overlap(
-            md.new_optional_interval_var(
-                ws[r], md.new_int_var(0, hi_t, f"sz{r}_{m}"), ev[r], b[r, m], f"iv{r}_{m}"
-            )
+            md.new_optional_interval_var(ws[r], sz_at[r, m], ev[r], b[r, m], f"iv{r}_{m}")
             for r in reps
         )
         # Run and its wash inside one availability window.
@@ -206,6 +217,7 @@ def solve_window(
             else:
                 zs = [md.new_bool_var(f"z{r}_{m}_{i}") for i in range(len(shifts))]
                 md.add(sum(zs) == b[r, m])
+            zs_at[r, m] = list(zip(zs, shifts, strict=True))
             for z, (s, e) in zip(zs, shifts, strict=True):
                 md.add(start[r] - wash_in[r] >= s).only_enforce_if(z)
                 md.add(end[r] <= e).only_enforce_if(z)
@@ -224,12 +236,19 @@ def solve_window(
         moved.append(1 - sum(stays))
     md.minimize(
         move_weight * sum(moved)
-        + w.runtime * sum(dur.values())
+        + w.runtime * sum(inst.jobs[r - 1].min_time * y[r, r] for r in jobs)
         + w.late * sum(late.values())
         + sum(c * lit for lit, c in cost_terms if c)
     )
     if hint:
-        _add_hint(inst, md, hint, jobs, b, y, start, dur, late)
+        _add_hint(
+            inst,
+            md,
+            hint,
+            jobs,
+            _Vars(b, y, start, late, wash_in, ws, ev, arc_at, empty_at, zs_at, sz_at),
+            ctx,
+        )
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
     solver.parameters.num_workers = workers
@@ -254,8 +273,8 @@ def solve_window(
             Batch(
                 machine=m,
                 start=s,
-                end=s + solver.value(dur[r]),
-                jobs=tuple(j for j in members[r] if solver.value(y[j, r])),
+                end=s + inst.jobs[r - 1].min_time,
+                jobs=tuple(sorted(j for j in members[r] if solver.value(y[j, r]))),
                 attribute=inst.jobs[r - 1].attribute,
             )
         )
@@ -263,34 +282,88 @@ def solve_window(
     return CpResult(out, int(solver.objective_value), bound, status == cp_model.OPTIMAL, name)
 
 
+@dataclass
+class _Vars:
+    b: dict[tuple[int, int], cp_model.IntVar]
+    y: dict[tuple[int, int], cp_model.IntVar]
+    start: dict[int, cp_model.IntVar]
+    late: dict[int, cp_model.IntVar]
+    wash_in: dict[int, cp_model.IntVar]
+    ws: dict[int, cp_model.IntVar]
+    ev: dict[int, cp_model.IntVar]
+    arc_at: dict[int, dict[tuple[int, int], cp_model.IntVar]]
+    empty_at: dict[int, cp_model.IntVar]
+    zs_at: dict[tuple[int, int], list[tuple[cp_model.IntVar, tuple[int, int]]]]
+    sz_at: dict[tuple[int, int], cp_model.IntVar]
+
+
 def _add_hint(
     inst: Instance,
     md: cp_model.CpModel,
     hint: Sequence[Batch],
     jobs: list[int],
-    b: dict[tuple[int, int], cp_model.IntVar],
-    y: dict[tuple[int, int], cp_model.IntVar],
-    start: dict[int, cp_model.IntVar],
-    dur: dict[int, cp_model.IntVar],
-    late: dict[int, cp_model.IntVar],
+    v: _Vars,
+    ctx: dict[int, VatContext],
 ) -> None:
-    # A partial hint (assignment and times); CP-SAT completes the arcs itself.
+    """Hint every variable from ``hint`` (runs of these lots on these vats), so that a feasible
+    hint is a complete solution CP-SAT starts from: the search never ends worse than it."""
     chosen = set(jobs)
-    rep_of: dict[int, tuple[int, Batch]] = {}
+    order = {j: i for i, j in enumerate(jobs)}
+    rep_of: dict[int, int] = {}
+    run_of: dict[int, Batch] = {}
     for bt in hint:
         mem = [j for j in bt.jobs if j in chosen]
+        if not mem:
+            continue
+        r = min(mem, key=order.__getitem__)
+        run_of[r] = bt
         for j in mem:
-            rep_of[j] = (min(mem), bt)
+            rep_of[j] = r
+    wash: dict[int, int] = {}
+    on_vat: dict[int, list[int]] = {m: [] for m in ctx}
+    for r, bt in sorted(run_of.items(), key=lambda x: x[1].start):
+        if bt.machine in on_vat:
+            on_vat[bt.machine].append(r)
+    for m, runs in on_vat.items():
+        prev_attr, prev = ctx[m].prev_attr, 0
+        chain = set()
+        for r in runs:
+            wash[r] = inst.setup_time(prev_attr, run_of[r].attribute)
+            chain.add((prev, r))
+            prev_attr, prev = run_of[r].attribute, r
+        chain.add((prev, 0))  # (0, 0): the vat stays empty
+        for key, lit in v.arc_at.get(m, {}).items():
+            md.add_hint(lit, key in chain)
     for r in jobs:
-        is_rep = r in rep_of and rep_of[r][0] == r
-        bt = rep_of[r][1] if is_rep else None
-        for (rr, m), lit in b.items():
+        bt = run_of.get(r)
+        for (rr, m), lit in v.b.items():
             if rr == r:
                 md.add_hint(lit, bt is not None and m == bt.machine)
-        md.add_hint(start[r], bt.start if bt else 0)
-        md.add_hint(dur[r], bt.end - bt.start if bt else 0)
-    for (j, r), lit in y.items():
-        md.add_hint(lit, j in rep_of and rep_of[j][0] == r)
+        s = bt.start if bt else 0
+        wi = wash.get(r, 0) if bt else 0
+        md.add_hint(v.start[r], s)
+        md.add_hint(v.wash_in[r], wi)
+        md.add_hint(v.ws[r], s - wi)
+        md.add_hint(v.ev[r], bt.end if bt else 0)
+    for (r, _m), sz in v.sz_at.items():
+        bt = run_of.get(r)
+        md.add_hint(sz, bt.end - bt.start + wash.get(r, 0) if bt else 0)
+    for (r, m), zs in v.zs_at.items():
+        bt = run_of.get(r)
+        hit = False
+        for z, (s0, e0) in zs:
+            here = (
+                bt is not None
+                and bt.machine == m
+                and not hit
+                and s0 <= bt.start - wash.get(r, 0)
+                and bt.end <= e0
+            )
+            hit = hit or here
+            if len(zs) > 1:
+                md.add_hint(z, here)
+    for (j, r), lit in v.y.items():
+        md.add_hint(lit, rep_of.get(j) == r)
     for j in jobs:
         if j in rep_of:
-            md.add_hint(late[j], rep_of[j][1].end > inst.jobs[j - 1].due)
+            md.add_hint(v.late[j], run_of[rep_of[j]].end > inst.jobs[j - 1].due)

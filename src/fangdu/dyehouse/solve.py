@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from fangdu.dyehouse.batching import batch_first, late_regrouped
 from fangdu.dyehouse.bounds import earliest_end, lower_bound, unplaceable_lots
 from fangdu.dyehouse.cpsat import VatContext, solve_window
 from fangdu.dyehouse.diagnose import explain_infeasible
@@ -36,6 +37,10 @@ LNS_MOVE_SECONDS = 3.0
 # limit for both ways.
 LATE_LAST_PASSES = 6
 LATE_LAST_SHARE = 0.1
+# Batch-first start (``batching.py``): share of the time limit for its grouping model, and for
+# regrouping the late lots of the late-last start.
+BATCH_FIRST_SHARE = 0.1
+LATE_REGROUP_SHARE = 0.05
 
 # At most this long, after a proof of infeasibility, to find the lots and rules behind it.
 EXPLAIN_SECONDS = 30.0
@@ -266,6 +271,23 @@ def solve(
     g_int = objective(inst, base).integer if base is not None else None
     if base is not None and method is not Method.GREEDY:
         base = late_last(inst, base, t0 + LATE_LAST_SHARE * time_limit)
+    if method is not Method.GREEDY:
+        # Regroup the lots for least run time and washes, then place the runs; and the same
+        # for the late lots only, after the on-time ones. The best start under this instance's
+        # weights wins (it is the hint too).
+        starts = [base] if base is not None else []
+        grouped = batch_first(
+            inst, time.monotonic() + BATCH_FIRST_SHARE * time_limit, seed=seed, workers=workers
+        )
+        if grouped is not None:
+            starts.append(grouped)
+        if base is not None:
+            end = time.monotonic() + LATE_REGROUP_SHARE * time_limit
+            hybrid = late_regrouped(inst, base, end, seed=seed, workers=workers)
+            if hybrid is not None:
+                starts.append(hybrid)
+        if starts:
+            base = min(starts, key=lambda p: objective(inst, p).integer)
     batches, optimal = base, False
     used: str = Method.GREEDY
     pairs = sum(len(j.eligible) for j in inst.jobs)
@@ -274,7 +296,9 @@ def solve(
     )
     if full_first:
         ctx = [VatContext(m, mc.init_state) for m, mc in enumerate(inst.machines, 1)]
-        share = time_limit if method is Method.CPSAT or base is None else time_limit * FULL_SHARE
+        # The starts have used part of the limit already: CP-SAT alone gets what is left.
+        left = max(deadline - time.monotonic(), 0.05)
+        share = left if method is Method.CPSAT or base is None else time_limit * FULL_SHARE
         res = solve_window(
             inst,
             range(1, len(inst.jobs) + 1),
@@ -289,7 +313,13 @@ def solve(
             why = explain_infeasible(inst, min(EXPLAIN_SECONDS, max(5.0, time_limit)))
             raise ScheduleInfeasible(f"no plan exists: {why}")
         if res.batches is not None:
-            batches, optimal = res.batches, res.optimal
+            # CP-SAT may not complete the hint in its share of time: keep the better plan.
+            if (
+                batches is None
+                or res.optimal
+                or objective(inst, res.batches).integer <= objective(inst, batches).integer
+            ):
+                batches, optimal = res.batches, res.optimal
             lb = max(lb, res.bound)
             if on_improve:
                 on_improve(time.monotonic() - t0, res.objective or 0)
