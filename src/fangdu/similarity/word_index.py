@@ -252,9 +252,7 @@ class WordIndex:
             live = ~np.isin(refs, list(self._removed))
             if not live.all():
                 refs, words, codes = refs[live], words[live], codes[live]
-        if len(words) > 1 and bool((words[1:] < words[:-1]).any()):
-            order = np.argsort(words, kind="stable")
-            refs, words, codes = refs[order], words[order], codes[order]
+        refs, words, codes = _sorted_by_word(refs, words, codes)
         n_words = int(words[-1]) + 1 if len(words) else 0
         self._starts = np.searchsorted(words, np.arange(n_words + 1))
         self._main = (refs, codes)
@@ -294,16 +292,26 @@ class WordIndex:
         assert self.directory is not None
         name = f"words-{os.urandom(6).hex()}.npz"
         tmp = self.directory / (name + ".tmp")
-        refs, words, codes = (np.concatenate([p[i] for p in parts]) for i in range(3))
-        if len(words) > 1 and bool((words[1:] < words[:-1]).any()):
-            order = np.argsort(words, kind="stable")  # stored sorted: opening need not sort
-            refs, words, codes = refs[order], words[order], codes[order]
+        # Stored sorted by word, so that opening need not sort.
+        refs, words, codes = _sorted_by_word(
+            *(np.concatenate([p[i] for p in parts]) for i in range(3))
+        )
         with open(tmp, "wb") as handle:
             np.savez(handle, refs=refs, words=words, codes=codes)
             handle.flush()
             os.fsync(handle.fileno())
         tmp.replace(self.directory / name)
         return name
+
+
+def _sorted_by_word(
+    refs: np.ndarray, words: np.ndarray, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries ordered by word (stable), without copying when they already are."""
+    if len(words) > 1 and bool((words[1:] < words[:-1]).any()):
+        order = np.argsort(words, kind="stable")
+        return refs[order], words[order], codes[order]
+    return refs, words, codes
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
